@@ -1,0 +1,95 @@
+"""The loaded guidance library: validated, typed, immutable and safe to share between threads."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+from .errors import ContentError, UsageError
+from .model import Guidance, guidance_from_data
+from .resources import guidance_dir
+from .validate import check_paths
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """Sort key of a semantic version such as ``1.2.0``."""
+    return tuple(int(part) for part in version.split("."))
+
+
+@dataclass(frozen=True)
+class Library:
+    """Every loaded guidance document, by id and version."""
+
+    documents: tuple[Guidance, ...]
+    digest: str = ""  # SHA-256 over the source files; cited by Provenance
+    _index: Mapping[str, tuple[Guidance, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index: dict[str, list[Guidance]] = {}
+        for doc in self.documents:
+            index.setdefault(doc.id, []).append(doc)
+        frozen = {k: tuple(sorted(v, key=lambda g: version_key(g.version))) for k, v in sorted(index.items())}
+        object.__setattr__(self, "_index", MappingProxyType(frozen))
+
+    def __iter__(self) -> Iterator[Guidance]:
+        for versions in self._index.values():
+            yield from versions
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def __contains__(self, guidance_id: object) -> bool:
+        return guidance_id in self._index
+
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self._index)
+
+    def versions(self, guidance_id: str) -> tuple[str, ...]:
+        return tuple(g.version for g in self._index.get(guidance_id, ()))
+
+    def get(self, guidance_id: str, version: str | None = None) -> Guidance:
+        """One document: the given version, or the newest version that is not retired."""
+        versions = self._index.get(guidance_id)
+        if not versions:
+            known = ", ".join(self._index) or "none"
+            raise UsageError(f"unknown guidance {guidance_id!r}; known: {known}")
+        if version is not None:
+            for doc in versions:
+                if doc.version == version:
+                    return doc
+            raise UsageError(f"guidance {guidance_id!r} has no version {version!r}; versions: {', '.join(self.versions(guidance_id))}")
+        current = [g for g in versions if g.status != "retired"]
+        if not current:
+            raise UsageError(f"guidance {guidance_id!r} is retired; ask for a version explicitly ({', '.join(self.versions(guidance_id))})")
+        return current[-1]
+
+
+def load_library(*paths: str | Path, packaged: bool = True) -> Library:
+    """Load and validate guidance: the packaged documents (unless ``packaged=False``) plus ``paths``.
+
+    :raises ContentError: with every problem found, if any document is invalid.
+    :raises UsageError: if a given path does not exist.
+    """
+    folders = [guidance_dir()] if packaged else []
+    for path in map(Path, paths):
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or folder")
+        folders.append(path)
+    return library_from(folders)
+
+
+def library_from(folders: Iterable[Path]) -> Library:
+    """Build a library from files and folders, raising :class:`ContentError` on any problem."""
+    checked = check_paths(folders)
+    problems = [p for c in checked for p in c.problems]
+    if problems:
+        raise ContentError(problems)
+    digest = hashlib.sha256()
+    for entry in sorted(checked, key=lambda c: c.sha256):
+        digest.update(entry.sha256.encode())
+    documents = tuple(guidance_from_data(c.data, c.display) for c in checked if c.data is not None)
+    return Library(documents, digest.hexdigest())
