@@ -1,0 +1,195 @@
+"""Three-valued evaluation of guidance criteria against a patient record.
+
+A criterion is True, False or None (unknown: the data needed is absent). Absence of a
+record is never taken as absence of the condition; only a record that rules it out, or
+a clinician's answer, makes a test False. Combinations follow Kleene's logic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import singledispatch
+
+from .errors import InputError
+from .model import (AgeTest, AllergyTest, AllOf, AnyOf, ConditionTest, Criterion, MedicationTest, Not,
+                    ObservationTest, Question, SexTest)
+from .patient import PatientRecord, age_range
+from .units import convert
+
+
+@dataclass(frozen=True, slots=True)
+class Truth:
+    """The value of a criterion and the records or answers that decided it."""
+
+    value: bool | None
+    evidence: tuple[str, ...] = ()
+
+
+UNKNOWN = Truth(None)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    record: PatientRecord
+    date: dt.date
+    answers: Mapping[str, bool]
+
+
+def evaluate(criterion: Criterion, ctx: Context) -> Truth:
+    """Evaluate ``criterion``; an answer keyed by its id overrides the record."""
+    ident = criterion.id
+    if ident is not None and ident in ctx.answers:
+        answer = ctx.answers[ident]
+        return Truth(answer, (f"clinician answer {ident}={'yes' if answer else 'no'}",))
+    return _evaluate(criterion, ctx)
+
+
+@singledispatch
+def _evaluate(criterion: Criterion, ctx: Context) -> Truth:
+    raise TypeError(f"no evaluation for {type(criterion).__name__}")
+
+
+def _from_facts(present: list[str], possible: list[str], absent: list[str]) -> Truth:
+    if present:
+        return Truth(True, tuple(present))
+    if possible:
+        return Truth(None, tuple(f"{ref} (unconfirmed)" for ref in possible))
+    if absent:
+        return Truth(False, tuple(absent))
+    return UNKNOWN
+
+
+@_evaluate.register
+def _(test: ConditionTest, ctx: Context) -> Truth:
+    wanted = frozenset(c.key for c in test.codes)
+    counts_as_present = ("present", "past") if test.status == "ever" else ("present",)
+    present, possible, absent = [], [], []
+    for fact in ctx.record.conditions:
+        if fact.codes & wanted:
+            bucket = present if fact.state in counts_as_present else possible if fact.state == "possible" else absent
+            bucket.append(fact.ref)
+    return _from_facts(present, possible, absent)
+
+
+@_evaluate.register
+def _(test: AllergyTest, ctx: Context) -> Truth:
+    wanted = frozenset(c.key for c in test.codes)
+    present, possible, absent = [], [], []
+    for fact in ctx.record.allergies:
+        if fact.codes & wanted:
+            bucket = present if fact.state == "present" else possible if fact.state == "possible" else absent
+            bucket.append(fact.ref)
+    return _from_facts(present, possible, absent)
+
+
+@_evaluate.register
+def _(test: MedicationTest, ctx: Context) -> Truth:
+    wanted = frozenset(c.key for c in test.codes)
+    window_start = test.within.before(ctx.date) if test.within else ctx.date
+    present, possible, absent = [], [], []
+    for med in ctx.record.medications:
+        if not med.codes & wanted:
+            continue
+        started = med.start is None or med.start <= ctx.date
+        if med.status == "not-taken" or not started:
+            absent.append(med.ref)
+        elif med.status == "active" and (med.end is None or med.end >= window_start):
+            present.append(med.ref)
+        elif med.end is not None:
+            (present if med.end >= window_start else absent).append(med.ref)
+        else:  # stopped or of unknown status, with no end date: cannot tell when it ended
+            possible.append(med.ref)
+    return _from_facts(present, possible, absent)
+
+
+@_evaluate.register
+def _(test: ObservationTest, ctx: Context) -> Truth:
+    observations = ctx.record.latest(test.code.key, ctx.date)
+    if not observations:
+        return UNKNOWN
+    latest = observations[0]
+    # Only current data decides: by default an observation must be from the procedure date.
+    oldest = test.max_age.before(ctx.date) if test.max_age else ctx.date
+    if latest.date is None or latest.date < oldest:
+        return Truth(None, (f"{latest.ref} (too old to decide)",))
+    if test.value_code is not None:
+        if not latest.value_codes:
+            return UNKNOWN
+        return Truth(test.value_code.key in latest.value_codes, (latest.ref,))
+    if latest.value is None:
+        return UNKNOWN
+    try:
+        value = convert(latest.value, test.unit or latest.value.unit)
+    except InputError:
+        raise InputError(f"{latest.ref}: its unit cannot be compared with {test.unit}") from None
+    checks = []
+    if test.at_least is not None:
+        checks.append(value >= test.at_least)
+    if test.below is not None:
+        checks.append(value < test.below)
+    return Truth(all(checks), (latest.ref,)) if checks else UNKNOWN
+
+
+@_evaluate.register
+def _(test: AgeTest, ctx: Context) -> Truth:
+    ages = age_range(ctx.record, ctx.date)
+    if ages is None:
+        return UNKNOWN
+    results = set()
+    for age in ages:  # a partial birth date gives two possible ages; they must agree
+        ok = (test.below is None or age < test.below) and (test.at_least is None or age >= test.at_least)
+        results.add(ok)
+    return Truth(results.pop(), ("Patient.birthDate",)) if len(results) == 1 else UNKNOWN
+
+
+@_evaluate.register
+def _(test: SexTest, ctx: Context) -> Truth:
+    if ctx.record.sex is None:
+        return UNKNOWN
+    return Truth(ctx.record.sex == test.sex, ("Patient.gender",))
+
+
+@_evaluate.register
+def _(test: Question, ctx: Context) -> Truth:
+    return UNKNOWN  # answered questions were settled by evaluate() through their id
+
+
+@_evaluate.register
+def _(test: AllOf, ctx: Context) -> Truth:
+    results = [evaluate(c, ctx) for c in test.items]
+    if falses := [r for r in results if r.value is False]:
+        return Truth(False, tuple(e for r in falses for e in r.evidence))
+    if all(r.value for r in results):
+        return Truth(True, tuple(e for r in results for e in r.evidence))
+    return Truth(None, tuple(e for r in results for e in r.evidence))
+
+
+@_evaluate.register
+def _(test: AnyOf, ctx: Context) -> Truth:
+    results = [evaluate(c, ctx) for c in test.items]
+    if trues := [r for r in results if r.value]:
+        return Truth(True, tuple(e for r in trues for e in r.evidence))
+    if all(r.value is False for r in results):
+        return Truth(False, tuple(e for r in results for e in r.evidence))
+    return Truth(None, tuple(e for r in results for e in r.evidence))
+
+
+@_evaluate.register
+def _(test: Not, ctx: Context) -> Truth:
+    inner = evaluate(test.item, ctx)
+    return Truth(None if inner.value is None else not inner.value, inner.evidence)
+
+
+def criterion_ids(criterion: Criterion | None) -> list[str]:
+    """Ids an answer may be keyed by within ``criterion`` (its own and its parts')."""
+    if criterion is None:
+        return []
+    ids = [criterion.id] if criterion.id else []
+    if isinstance(criterion, (AllOf, AnyOf)):
+        for child in criterion.items:
+            ids += criterion_ids(child)
+    elif isinstance(criterion, Not):
+        ids += criterion_ids(criterion.item)
+    return ids

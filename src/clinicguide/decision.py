@@ -1,0 +1,275 @@
+"""Decision support: screen a patient against one guidance document and check a proposal.
+
+The outcome is the worst of the findings' outcomes, in the order
+contraindicated > needs-information > caution > eligible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .criteria import Context, Truth, criterion_ids, evaluate
+from .errors import InputError
+from .model import Guidance, Maximum, Range, Regimen
+from .patient import PatientRecord
+from .units import Quantity, convert, needs_weight, parse_quantity
+
+Decision = Literal["eligible", "caution", "needs-information", "contraindicated"]
+DECISION_ORDER: tuple[Decision, ...] = ("eligible", "caution", "needs-information", "contraindicated")
+# FHIR DetectedIssue severity for each outcome a finding implies.
+SEVERITY: dict[Decision, str] = {"contraindicated": "high", "needs-information": "moderate", "caution": "moderate", "eligible": "low"}
+
+#: Finding codes, with what each means; the ``screen`` JSON contract documents these.
+FINDING_CODES: dict[str, str] = {
+    "contraindicated": "an absolute contraindication applies",
+    "needs-answer": "an absolute contraindication cannot be ruled out from the record; ask the question",
+    "relative-contraindication": "a relative contraindication applies: proceed only with caution",
+    "relative-unknown": "a relative contraindication cannot be ruled out; ask the question (at most a caution)",
+    "dose-within-range": "the proposed value lies within an on-label range",
+    "off-label-regimen": "the proposed value lies only within an off-label regimen's range",
+    "dose-below-range": "the proposed value is below the range",
+    "dose-above-range": "the proposed value is above the range",
+    "over-maximum": "the proposed value exceeds a maximum",
+    "weight-needed": "a weight-based range needs the patient's body weight",
+    "interval-too-short": "less time than the minimum interval has passed since the last treatment",
+    "last-treatment-unknown": "a minimum interval applies but the date of the last treatment is not known",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One reason in a decision: what, why, from which guidance item, on which data, per which sources."""
+
+    code: str
+    outcome: Decision
+    item: str
+    guidance: str
+    message: str
+    sources: tuple[str, ...]
+    evidence: tuple[str, ...] = ()
+    question: str | None = None
+
+    @property
+    def severity(self) -> str:
+        return SEVERITY[self.outcome]
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """What the clinician proposes: a dose, named parameters, and the last treatment's date.
+
+    ``last_treatment`` is a date, ``"never"`` for a first treatment, or None when unknown.
+    """
+
+    dose: Quantity | None = None
+    params: Mapping[str, Quantity] = field(default_factory=dict)
+    last_treatment: dt.date | Literal["never"] | None = None
+    regimen: str | None = None
+
+    @classmethod
+    def coerce(cls, value: Proposal | Mapping[str, Any] | None) -> Proposal | None:
+        """Accept a Proposal or a mapping with text quantities (``{"dose": "20 mg/d"}``)."""
+        if value is None or isinstance(value, Proposal):
+            return value
+        if not isinstance(value, Mapping):
+            raise InputError("proposed must be a mapping such as {'dose': '20 mg/d'}")
+        unknown = sorted(set(value) - {"dose", "params", "last_treatment", "regimen"})
+        if unknown:
+            raise InputError(f"proposed has unknown field(s) {', '.join(unknown)}; allowed: dose, params, last_treatment, regimen")
+        params = value.get("params") or {}
+        if not isinstance(params, Mapping):
+            raise InputError("proposed.params must map parameter names to quantities")
+        last = value.get("last_treatment")
+        if isinstance(last, str) and last != "never":
+            try:
+                last = dt.date.fromisoformat(last)
+            except ValueError:
+                raise InputError(f"last_treatment {last!r} is not a date (YYYY-MM-DD) or 'never'") from None
+        elif last is not None and last != "never" and not isinstance(last, dt.date):
+            raise InputError("last_treatment must be a date or 'never'")
+        return cls(
+            dose=_as_quantity(value.get("dose"), "dose"),
+            params={str(k): _as_quantity(v, str(k)) for k, v in sorted(params.items())},
+            last_treatment=last,
+            regimen=value.get("regimen"),
+        )
+
+    def values(self) -> list[tuple[str, Quantity]]:
+        """Every proposed value by parameter name (``dose`` for the dose)."""
+        found = [("dose", self.dose)] if self.dose is not None else []
+        return found + sorted(self.params.items())
+
+
+def _as_quantity(value: Any, name: str) -> Quantity | None:
+    if value is None or isinstance(value, Quantity):
+        return value
+    if isinstance(value, str):
+        return parse_quantity(value)
+    raise InputError(f"proposed {name} must be a quantity such as '20 mg/d'")
+
+
+@dataclass(frozen=True, slots=True)
+class Screening:
+    """The decision for one guidance, patient, proposal and date, with its findings."""
+
+    guidance: Guidance
+    decision: Decision
+    findings: tuple[Finding, ...]
+    date: dt.date
+    answers: Mapping[str, bool]
+    proposal: Proposal | None
+
+
+def worst(outcomes: Iterable[Decision]) -> Decision:
+    return max(outcomes, key=DECISION_ORDER.index, default="eligible")
+
+
+def answer_keys(guidance: Guidance) -> set[str]:
+    """Every id an answer may use: contraindication ids and ids inside their criteria."""
+    keys = set()
+    for item in guidance.contraindications:
+        keys.add(item.id)
+        keys.update(criterion_ids(item.criterion))
+    return keys
+
+
+def screen(guidance: Guidance, record: PatientRecord, *, date: dt.date, answers: Mapping[str, bool] | None = None,
+           proposal: Proposal | None = None) -> Screening:
+    """Screen contraindications and check the proposal; findings come in guidance order."""
+    answers = dict(answers or {})
+    unknown = sorted(set(answers) - answer_keys(guidance))
+    if unknown:
+        raise InputError(f"answers name unknown criteria for {guidance.ref}: {', '.join(unknown)}")
+    ctx = Context(record, date, answers)
+    findings = list(_contraindications(guidance, ctx))
+    if proposal is not None:
+        findings += _proposal(guidance, record, proposal, date)
+    return Screening(guidance, worst(f.outcome for f in findings), tuple(findings), date, answers, proposal)
+
+
+def _contraindications(guidance: Guidance, ctx: Context) -> Iterable[Finding]:
+    for item in guidance.contraindications:
+        if item.id in ctx.answers:
+            value = ctx.answers[item.id]
+            truth = Truth(value, (f"clinician answer {item.id}={'yes' if value else 'no'}",))
+        elif item.criterion is not None:
+            truth = evaluate(item.criterion, ctx)
+        else:
+            truth = Truth(None)
+        if truth.value is False:
+            continue
+        absolute = item.severity == "absolute"
+        if truth.value:
+            code, outcome = ("contraindicated", "contraindicated") if absolute else ("relative-contraindication", "caution")
+            message = f"{item.text} ({item.severity} contraindication)"
+            question = None
+        else:
+            code, outcome = ("needs-answer", "needs-information") if absolute else ("relative-unknown", "caution")
+            message = f"Not known from the record: {item.text} ({item.severity} contraindication)"
+            question = item.question
+        yield Finding(code, outcome, item.id, guidance.ref, message, item.sources, truth.evidence, question)
+
+
+def _proposal(guidance: Guidance, record: PatientRecord, proposal: Proposal, date: dt.date) -> list[Finding]:
+    regimens = _regimens(guidance, proposal)
+    weight = record.weight_kg(date)
+    findings: list[Finding] = []
+    for parameter, value in proposal.values():
+        ranges = [(reg, rng) for reg in regimens for rng in reg.ranges if rng.parameter == parameter]
+        maximums = {m.id: m for reg in guidance.regimens for m in reg.maximums if m.parameter == parameter}
+        if not ranges and not maximums:
+            known = sorted({r.parameter for reg in guidance.regimens for r in reg.ranges})
+            raise InputError(f"{guidance.ref} has no range for {parameter!r}; known parameters: {', '.join(known) or 'none'}")
+        if any(needs_weight(value.unit, rng.unit) for _, rng in ranges) and weight is None:
+            first = next(rng for _, rng in ranges if needs_weight(value.unit, rng.unit))
+            findings.append(Finding("weight-needed", "needs-information", first.id, guidance.ref,
+                                    f"{parameter} {value} cannot be checked against {first.low:g}-{first.high:g} {first.unit} without the patient's body weight",
+                                    first.sources, (), "What is the patient's body weight (kg)?"))
+            continue
+        kg = weight[0] if weight else None
+        weight_evidence = (weight[1].ref,) if weight else ()
+        findings += _range_findings(guidance, parameter, value, ranges, kg, weight_evidence)
+        findings += _maximum_findings(guidance, parameter, value, list(maximums.values()), kg, weight_evidence)
+    findings += _interval_findings(guidance, regimens, proposal, date)
+    return findings
+
+
+def _regimens(guidance: Guidance, proposal: Proposal) -> tuple[Regimen, ...]:
+    if proposal.regimen is None:
+        return guidance.regimens
+    chosen = tuple(r for r in guidance.regimens if r.id == proposal.regimen)
+    if not chosen:
+        known = ", ".join(r.id for r in guidance.regimens) or "none"
+        raise InputError(f"{guidance.ref} has no regimen {proposal.regimen!r}; known: {known}")
+    return chosen
+
+
+def _in(value: Quantity, rng: Range, kg: float | None) -> float:
+    return convert(value, rng.unit, kg)
+
+
+def _range_findings(guidance: Guidance, parameter: str, value: Quantity, ranges: list[tuple[Regimen, Range]],
+                    kg: float | None, evidence: tuple[str, ...]) -> list[Finding]:
+    if not ranges:
+        return []
+    converted = [(reg, rng, _in(value, rng, kg)) for reg, rng in ranges]
+    shown = lambda rng, v: f"{parameter} {value}" + (f" (= {v:.3g} {rng.unit})" if rng.unit != value.unit else "")
+    inside = [(reg, rng, v) for reg, rng, v in converted if rng.low <= v <= rng.high]
+    on_label = [c for c in inside if c[0].label == "on-label"]
+    if on_label:
+        reg, rng, v = on_label[0]
+        return [Finding("dose-within-range", "eligible", rng.id, guidance.ref,
+                        f"{shown(rng, v)} is within {rng.low:g}-{rng.high:g} {rng.unit} ({reg.title})", rng.sources, evidence)]
+    if inside:
+        reg, rng, v = inside[0]
+        return [Finding("off-label-regimen", "caution", reg.id, guidance.ref,
+                        f"{shown(rng, v)} lies in the OFF-LABEL regimen '{reg.title}' ({rng.low:g}-{rng.high:g} {rng.unit})",
+                        tuple(dict.fromkeys(rng.sources + reg.sources)), evidence)]
+    # Outside every range: compare with the on-label ranges where there are any.
+    reference = [c for c in converted if c[0].label == "on-label"] or converted
+    reg, rng, v = reference[0]
+    below = all(v < r.low for _, r, v in reference)
+    code = "dose-below-range" if below else "dose-above-range"
+    side = "below" if below else "above"
+    return [Finding(code, "caution", rng.id, guidance.ref,
+                    f"{shown(rng, v)} is {side} the range {rng.low:g}-{rng.high:g} {rng.unit} ({reg.title})", rng.sources, evidence)]
+
+
+def _maximum_findings(guidance: Guidance, parameter: str, value: Quantity, maximums: list[Maximum],
+                      kg: float | None, evidence: tuple[str, ...]) -> list[Finding]:
+    findings = []
+    for maximum in maximums:
+        if needs_weight(value.unit, maximum.unit) and kg is None:
+            findings.append(Finding("weight-needed", "needs-information", maximum.id, guidance.ref,
+                                    f"{parameter} {value} cannot be checked against the maximum {maximum.value:g} {maximum.unit} without the patient's body weight",
+                                    maximum.sources, (), "What is the patient's body weight (kg)?"))
+            continue
+        v = convert(value, maximum.unit, kg)
+        if v > maximum.value:
+            per = "per session" if maximum.per == "session" else f"per {maximum.period}"
+            findings.append(Finding("over-maximum", "contraindicated", maximum.id, guidance.ref,
+                                    f"{parameter} {value} exceeds the maximum of {maximum.value:g} {maximum.unit} {per}",
+                                    maximum.sources, evidence))
+    return findings
+
+
+def _interval_findings(guidance: Guidance, regimens: tuple[Regimen, ...], proposal: Proposal, date: dt.date) -> list[Finding]:
+    findings = []
+    for regimen in regimens:
+        interval = regimen.min_interval
+        if interval is None or proposal.last_treatment == "never":
+            continue
+        if proposal.last_treatment is None:
+            findings.append(Finding("last-treatment-unknown", "needs-information", interval.id, guidance.ref,
+                                    f"{regimen.title}: at least {interval.duration} must pass between treatments; the last treatment date is not known",
+                                    interval.sources, (), "When was the patient last treated (or is this the first treatment)?"))
+            continue
+        earliest = interval.duration.after(proposal.last_treatment)
+        if date < earliest:
+            findings.append(Finding("interval-too-short", "contraindicated", interval.id, guidance.ref,
+                                    f"{regimen.title}: last treatment {proposal.last_treatment}, minimum interval {interval.duration}; not before {earliest}",
+                                    interval.sources, (f"last treatment {proposal.last_treatment}",)))
+    return findings

@@ -1,0 +1,65 @@
+"""Assembling a plan's resources into one collection Bundle, with deterministic ids."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from ..criteria import Context, evaluate
+from ..decision import Screening
+from ..model import MonitoringItem
+from ..patient import PatientRecord
+from .careplan import build_careplan
+from .common import Canonicals, FhirVersion, resource_id, subject_reference, urn
+from .issues import build_issue
+from .provenance import build_provenance
+from .questionnaire import build_questionnaire
+
+
+def _monitoring(screening: Screening, record: PatientRecord) -> tuple[MonitoringItem, ...]:
+    """Monitoring that applies to this patient: kept unless its criterion is known false."""
+    ctx = Context(record, screening.date, screening.answers)
+    return tuple(m for m in screening.guidance.monitoring if m.applies_to is None or evaluate(m.applies_to, ctx).value is not False)
+
+
+def _addresses(screening: Screening, record: PatientRecord) -> list[str]:
+    """The patient's own Condition records that match a coded indication."""
+    codes = {i.code.key for i in screening.guidance.indications if i.code}
+    return [ref for ref, keys in record.condition_refs if keys & codes and ref.startswith("Condition/")]
+
+
+def seed_of(screening: Screening, record: PatientRecord, version: FhirVersion, digest: str) -> str:
+    """A digest of every input, so ids repeat exactly when the inputs do."""
+    parts = [screening.guidance.ref, repr(record), screening.date.isoformat(), repr(screening.proposal),
+             repr(sorted(screening.answers.items())), version, digest]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def plan_bundle(screening: Screening, record: PatientRecord, canon: Canonicals, version: FhirVersion, *,
+                digest: str, agents: Sequence[str], amendments: Sequence[str] = ()) -> dict[str, Any]:
+    """CarePlan, consent checklist, DetectedIssues and Provenance in a collection Bundle."""
+    seed = seed_of(screening, record, version, digest)
+    subject = subject_reference(record.id)
+    issues = [f for f in screening.findings if f.outcome != "eligible"]
+    issue_ids = [resource_id(seed, "DetectedIssue", n) for n in range(len(issues))]
+    careplan_id = resource_id(seed, "CarePlan")
+    questionnaire = build_questionnaire(screening.guidance, canon, version)
+    resources = [build_careplan(screening, careplan_id, subject, canon, version, _monitoring(screening, record),
+                                _addresses(screening, record), [urn(i) for i in issue_ids]),
+                 questionnaire]
+    resources += [build_issue(f, i, subject, screening.date, canon, version) for f, i in zip(issues, issue_ids)]
+    provenance_id = resource_id(seed, "Provenance")
+    targets = [urn(r["id"]) for r in resources]
+    resources.append(build_provenance(provenance_id, targets, screening.date, canon, digest, agents, amendments))
+    return collection(seed, resources)
+
+
+def collection(seed: str, resources: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A collection Bundle whose entries' fullUrls are ``urn:uuid:<resource id>``."""
+    return {
+        "resourceType": "Bundle",
+        "id": resource_id(seed, "Bundle"),
+        "type": "collection",
+        "entry": [{"fullUrl": urn(r["id"]), "resource": r} for r in resources],
+    }

@@ -1,0 +1,108 @@
+"""What every FHIR builder shares: versions, canonical URLs, deterministic ids, dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..errors import UsageError
+from ..model import Duration, Guidance
+
+FhirVersion = Literal["R4", "R5"]
+FHIR_VERSIONS: tuple[FhirVersion, ...] = ("R4", "R5")
+DEFAULT_CANONICAL_BASE = "https://clinicguide.org/fhir"
+CANONICAL_BASE_ENV = "CLINICGUIDE_CANONICAL_BASE"
+# Fixed namespace so the same inputs always give the same resource ids.
+_NAMESPACE = uuid.UUID("3f6c3c1e-8a4b-5d0e-9b7a-2f1d6c5e4a10")
+
+
+def fhir_version(value: str) -> FhirVersion:
+    """Normalise ``r4``/``R4``/``4.0.1`` and ``r5``/``R5``/``5.0.0``; anything else is a usage error."""
+    text = str(value).upper()
+    if text in ("R4", "4.0.1", "R4B", "4.3.0"):
+        return "R4"
+    if text in ("R5", "5.0.0"):
+        return "R5"
+    raise UsageError(f"unknown FHIR version {value!r}; use R4 or R5")
+
+
+def canonical_base(base: str | None = None) -> str:
+    """The canonical base URL: the argument, else $CLINICGUIDE_CANONICAL_BASE, else the default."""
+    chosen = base or os.environ.get(CANONICAL_BASE_ENV) or DEFAULT_CANONICAL_BASE
+    if not chosen.startswith(("http://", "https://")):
+        raise UsageError(f"canonical base {chosen!r} must be an http(s) URL")
+    return chosen.rstrip("/")
+
+
+@dataclass(frozen=True)
+class Canonicals:
+    """Canonical URLs of the artefacts derived from one guidance document."""
+
+    base: str
+    guidance: Guidance
+
+    @property
+    def plan_definition(self) -> str:
+        return f"{self.base}/PlanDefinition/{self.guidance.id}"
+
+    @property
+    def questionnaire(self) -> str:
+        return f"{self.base}/Questionnaire/{self.guidance.id}-consent"
+
+    def activity_definition(self, regimen_id: str) -> str:
+        return f"{self.base}/ActivityDefinition/{self.guidance.id}-{regimen_id}"
+
+    @property
+    def finding_system(self) -> str:
+        return f"{self.base}/CodeSystem/finding"
+
+    @property
+    def digest_system(self) -> str:
+        return f"{self.base}/NamingSystem/library-digest"
+
+    def versioned(self, url: str) -> str:
+        return f"{url}|{self.guidance.version}"
+
+
+def resource_id(seed: str, *parts: object) -> str:
+    """A deterministic UUID for one resource of one output."""
+    return str(uuid.uuid5(_NAMESPACE, "/".join([seed, *map(str, parts)])))
+
+
+def urn(ident: str) -> str:
+    return f"urn:uuid:{ident}"
+
+
+def at(date: dt.date, offset: Duration) -> str:
+    """The calendar date ``offset`` after ``date`` (hours round down to whole days)."""
+    if offset.unit in ("min", "h"):
+        return (date + dt.timedelta(days=int(offset.timedelta().total_seconds() // 86400))).isoformat()
+    return offset.after(date).isoformat()
+
+
+def period(date: dt.date, start: Duration, lasts: Duration | None) -> dict[str, str]:
+    begin = at(date, start)
+    if lasts is None:
+        return {"start": begin}
+    total = Duration(start.value + _in_unit(lasts, start.unit), start.unit)
+    return {"start": begin, "end": at(date, total)}
+
+
+def _in_unit(duration: Duration, unit: str) -> float:
+    if duration.unit == unit:
+        return duration.value
+    return duration.timedelta() / Duration(1, unit).timedelta()
+
+
+def subject_reference(patient_id: str | None) -> dict[str, str]:
+    return {"reference": f"Patient/{patient_id}"} if patient_id else {"display": "patient (no id given)"}
+
+
+def codeable(text: str, coding: dict[str, Any] | None = None) -> dict[str, Any]:
+    concept: dict[str, Any] = {"text": text}
+    if coding:
+        concept["coding"] = [coding]
+    return concept

@@ -1,0 +1,74 @@
+"""A FHIR Consent from a patient's QuestionnaireResponse to the consent checklist.
+
+The Consent is active only when every required statement is acknowledged (true);
+otherwise :class:`ConsentIncomplete` lists what is missing. Response errors name the
+place, never the patient's values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import ConsentIncomplete, InputError
+from ..model import Guidance
+from ..patient import fhir_date
+from .common import Canonicals, FhirVersion, codeable, resource_id
+from .questionnaire import all_link_ids, required_items
+
+_SCOPE = {"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "treatment", "display": "Treatment"}
+
+
+def _answers(items: Any, where: str, found: dict[str, list[Any]]) -> None:
+    if not isinstance(items, list):
+        raise InputError(f"{where} must be a list")
+    for index, item in enumerate(items):
+        here = f"{where}[{index}]"
+        if not isinstance(item, Mapping) or not isinstance(item.get("linkId"), str):
+            raise InputError(f"{here} needs a linkId")
+        answers = item.get("answer", [])
+        if not isinstance(answers, list) or not all(isinstance(a, Mapping) for a in answers):
+            raise InputError(f"{here}.answer must be a list of answers")
+        found.setdefault(item["linkId"], []).extend(answers)
+        _answers(item.get("item", []), f"{here}.item", found)
+
+
+def build_consent(guidance: Guidance, canon: Canonicals, checklist: dict[str, Any], response: Any,
+                  version: FhirVersion) -> dict[str, Any]:
+    """An active Consent for a complete response; raises for anything less."""
+    if not isinstance(response, Mapping) or response.get("resourceType") != "QuestionnaireResponse":
+        raise InputError("the response must be a FHIR QuestionnaireResponse")
+    expected = canon.versioned(canon.questionnaire)
+    if response.get("questionnaire") != expected:
+        raise InputError(f"the response answers {response.get('questionnaire')!r}, not the checklist {expected}")
+    if response.get("status") != "completed":
+        raise InputError("the response status must be 'completed' before consent can be recorded")
+    found: dict[str, list[Any]] = {}
+    _answers(response.get("item", []), "QuestionnaireResponse.item", found)
+    unknown = sorted(set(found) - all_link_ids(checklist))
+    if unknown:
+        raise InputError(f"the response has items the checklist does not: {', '.join(unknown)}")
+    missing = [f"{item['linkId']} ({item['text']})" for item in required_items(checklist)
+               if [a.get("valueBoolean") for a in found.get(item["linkId"], [])] != [True]]
+    if missing:
+        raise ConsentIncomplete(missing)
+    authored = response.get("authored")
+    date = fhir_date(authored, "QuestionnaireResponse.authored") if authored else None
+    subject = response.get("subject")
+    if not isinstance(subject, Mapping) or not isinstance(subject.get("reference"), str):
+        raise InputError("QuestionnaireResponse.subject must reference the patient")
+    source = {"reference": f"QuestionnaireResponse/{response['id']}"} if isinstance(response.get("id"), str) else {"display": "consent checklist response"}
+    seed = resource_id(expected, subject["reference"], authored or "", version)
+    category = [codeable(f"Informed consent to treatment: {guidance.title}")]
+    consent: dict[str, Any] = {"resourceType": "Consent", "id": seed, "status": "active", "category": category}
+    if version == "R4":
+        consent.update({"scope": {"coding": [_SCOPE]}, "patient": dict(subject), "policy": [{"uri": expected}],
+                        "sourceReference": source, "provision": {"type": "permit"}})
+        if authored:
+            consent["dateTime"] = authored
+    else:
+        consent.update({"subject": dict(subject), "decision": "permit", "policyBasis": {"url": expected},
+                        "sourceReference": [source]})
+        if date:
+            consent["date"] = date.isoformat()
+    return consent
