@@ -190,9 +190,9 @@ def _proposal(guidance: Guidance, record: PatientRecord, proposal: Proposal, dat
                                     first.sources, (), "What is the patient's body weight (kg)?"))
             continue
         kg = weight[0] if weight else None
-        weight_evidence = (weight[1].ref,) if weight else ()
-        findings += _range_findings(guidance, parameter, value, ranges, kg, weight_evidence)
-        findings += _maximum_findings(guidance, parameter, value, list(maximums.values()), kg, weight_evidence)
+        weight_ref = weight[1].ref if weight else ""
+        findings += _range_findings(guidance, parameter, value, ranges, kg, weight_ref)
+        findings += _maximum_findings(guidance, parameter, value, list(maximums.values()), kg, weight_ref)
     findings += _interval_findings(guidance, regimens, proposal, date)
     return findings
 
@@ -207,27 +207,29 @@ def _regimens(guidance: Guidance, proposal: Proposal) -> tuple[Regimen, ...]:
     return chosen
 
 
-def _in(value: Quantity, rng: Range, kg: float | None) -> float:
-    return convert(value, rng.unit, kg)
+def _weight_evidence(value: Quantity, unit: str, weight_ref: str) -> tuple[str, ...]:
+    """The weight record is evidence only where the check converted with it."""
+    return (weight_ref,) if weight_ref and needs_weight(value.unit, unit) else ()
 
 
 def _range_findings(guidance: Guidance, parameter: str, value: Quantity, ranges: list[tuple[Regimen, Range]],
-                    kg: float | None, evidence: tuple[str, ...]) -> list[Finding]:
+                    kg: float | None, weight_ref: str) -> list[Finding]:
     if not ranges:
         return []
-    converted = [(reg, rng, _in(value, rng, kg)) for reg, rng in ranges]
+    converted = [(reg, rng, convert(value, rng.unit, kg)) for reg, rng in ranges]
     shown = lambda rng, v: f"{parameter} {value}" + (f" (= {v:.3g} {rng.unit})" if rng.unit != value.unit else "")
     inside = [(reg, rng, v) for reg, rng, v in converted if rng.low <= v <= rng.high]
     on_label = [c for c in inside if c[0].label == "on-label"]
     if on_label:
         reg, rng, v = on_label[0]
         return [Finding("dose-within-range", "eligible", rng.id, guidance.ref,
-                        f"{shown(rng, v)} is within {rng.low:g}-{rng.high:g} {rng.unit} ({reg.title})", rng.sources, evidence)]
+                        f"{shown(rng, v)} is within {rng.low:g}-{rng.high:g} {rng.unit} ({reg.title})", rng.sources,
+                        _weight_evidence(value, rng.unit, weight_ref))]
     if inside:
         reg, rng, v = inside[0]
         return [Finding("off-label-regimen", "caution", reg.id, guidance.ref,
                         f"{shown(rng, v)} lies in the OFF-LABEL regimen '{reg.title}' ({rng.low:g}-{rng.high:g} {rng.unit})",
-                        tuple(dict.fromkeys(rng.sources + reg.sources)), evidence)]
+                        tuple(dict.fromkeys(rng.sources + reg.sources)), _weight_evidence(value, rng.unit, weight_ref))]
     # Outside every range: compare with the on-label ranges where there are any.
     reference = [c for c in converted if c[0].label == "on-label"] or converted
     reg, rng, v = reference[0]
@@ -235,11 +237,12 @@ def _range_findings(guidance: Guidance, parameter: str, value: Quantity, ranges:
     code = "dose-below-range" if below else "dose-above-range"
     side = "below" if below else "above"
     return [Finding(code, "caution", rng.id, guidance.ref,
-                    f"{shown(rng, v)} is {side} the range {rng.low:g}-{rng.high:g} {rng.unit} ({reg.title})", rng.sources, evidence)]
+                    f"{shown(rng, v)} is {side} the range {rng.low:g}-{rng.high:g} {rng.unit} ({reg.title})", rng.sources,
+                    _weight_evidence(value, rng.unit, weight_ref))]
 
 
 def _maximum_findings(guidance: Guidance, parameter: str, value: Quantity, maximums: list[Maximum],
-                      kg: float | None, evidence: tuple[str, ...]) -> list[Finding]:
+                      kg: float | None, weight_ref: str) -> list[Finding]:
     findings = []
     for maximum in maximums:
         if needs_weight(value.unit, maximum.unit) and kg is None:
@@ -252,7 +255,7 @@ def _maximum_findings(guidance: Guidance, parameter: str, value: Quantity, maxim
             per = "per session" if maximum.per == "session" else f"per {maximum.period}"
             findings.append(Finding("over-maximum", "contraindicated", maximum.id, guidance.ref,
                                     f"{parameter} {value} exceeds the maximum of {maximum.value:g} {maximum.unit} {per}",
-                                    maximum.sources, evidence))
+                                    maximum.sources, _weight_evidence(value, maximum.unit, weight_ref)))
     return findings
 
 

@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import ClinicguideError, ContentError
-from . import content
+from . import content, decide
 
 #: Modules that each add their subcommands with ``register(subparsers)``.
-COMMAND_MODULES = (content,)
+COMMAND_MODULES = (content, decide)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -40,10 +40,10 @@ class _Activities:
         self.activities: list[dict[str, Any]] = []
         self.contained: list[dict[str, Any]] = []
 
-    def add(self, ident: str, kind: str, text: str, *, period_: dict[str, str] | None = None,
+    def add(self, ident: str, kind: str, label: str, text: str, *, period_: dict[str, str] | None = None,
             timing: dict[str, Any] | None = None, coding: dict[str, Any] | None = None, do_not_perform: bool = False) -> None:
         if self.version == "R4":
-            detail: dict[str, Any] = {"kind": kind, "code": codeable(text.split(":")[0], coding), "status": "not-started", "description": text}
+            detail: dict[str, Any] = {"kind": kind, "code": codeable(label, coding), "status": "not-started", "description": text}
             if period_:
                 detail["scheduledPeriod"] = period_
             if timing:
@@ -54,12 +54,12 @@ class _Activities:
             return
         resource: dict[str, Any] = {"resourceType": kind, "id": ident, "status": "draft", "intent": "proposal"}
         if kind == "Task":
-            resource.update({"description": text, "for": self.subject})
+            resource.update({"code": codeable(label), "description": text, "for": self.subject})
             if period_:
                 resource["requestedPeriod"] = period_
         else:
-            concept = codeable(text, coding)
-            resource["subject"] = self.subject
+            concept = codeable(label, coding)
+            resource.update({"subject": self.subject, "note": [{"text": text}]})
             if kind == "MedicationRequest":
                 resource["medication"] = {"concept": concept}
             else:
@@ -84,15 +84,15 @@ def build_careplan(screening: Screening, ident: str, subject: dict[str, str], ca
     acts = _Activities(version, subject)
     kind = "MedicationRequest" if guidance.kind == "medication" else "ServiceRequest"
     day = {"start": screening.date.isoformat(), "end": screening.date.isoformat()}
-    acts.add("intervention", kind, f"{guidance.title}.{_proposal_text(screening)} Decision: {screening.decision}.",
+    acts.add("intervention", kind, guidance.title, f"{guidance.title}.{_proposal_text(screening)} Decision: {screening.decision}.",
              period_=day, do_not_perform=screening.decision == "contraindicated")
     for item in guidance.prerequisites:
-        acts.add(item.id, "Task", f"Before treatment: {item.text}", period_={"end": screening.date.isoformat()})
+        acts.add(item.id, "Task", "Before treatment", f"Before treatment: {item.text}", period_={"end": screening.date.isoformat()})
     for care in guidance.aftercare:
-        acts.add(care.id, "Task", _aftercare_text(care), period_=period(screening.date, care.start, care.lasts))
+        acts.add(care.id, "Task", f"Aftercare: {care.category}", _aftercare_text(care), period_=period(screening.date, care.start, care.lasts))
     for mon in monitoring:
         coding = {"system": mon.code.system, "code": mon.code.code, "display": mon.code.display} if mon.code else None
-        acts.add(mon.id, "ServiceRequest" if mon.kind == "lab" else "Task",
+        acts.add(mon.id, "ServiceRequest" if mon.kind == "lab" else "Task", f"Monitoring: {mon.kind}",
                  f"Monitoring ({mon.kind}): {mon.text}", timing=_timing(mon, screening) if mon.kind == "lab" else None,
                  period_=None if mon.kind == "lab" else _first_period(mon, screening), coding=coding)
     plan: dict[str, Any] = {

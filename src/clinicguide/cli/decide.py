@@ -1,0 +1,139 @@
+"""Commands for decisions and FHIR output: ``plan``, ``screen``, ``checklist``, ``consent``, ``export``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from ..engine import ClinicGuide, PlanResult
+from ..errors import InputError, UsageError
+from ..library import load_library
+from .output import dumps, emit
+
+MAX_INPUT_BYTES = 20_000_000
+
+
+def read_json(path: str, what: str) -> Any:
+    """A JSON input file; errors name the file and the line, never its content."""
+    file = Path(path)
+    try:
+        if file.stat().st_size > MAX_INPUT_BYTES:
+            raise InputError(f"{path}: {what} file is larger than {MAX_INPUT_BYTES} bytes")
+        text = file.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a folder, not a {what} file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: {what} file is not UTF-8 text") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: {what} file is not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise InputError(f"{path}: {what} file is nested too deeply") from None
+
+
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for value in values or []:
+        key, sep, rest = value.partition("=")
+        if not sep or not key or not rest:
+            raise UsageError(f"{option} takes NAME=VALUE, got {value!r}")
+        pairs[key] = rest
+    return pairs
+
+
+def _engine(args: argparse.Namespace) -> ClinicGuide:
+    return ClinicGuide(load_library(*args.guidance), canonical_base_url=args.canonical_base, validate_fhir=args.validate_fhir)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--guidance", action="append", default=[], metavar="PATH", help="also load guidance from this folder (repeatable)")
+    parser.add_argument("--canonical-base", metavar="URL", help="canonical base URL (default $CLINICGUIDE_CANONICAL_BASE or https://clinicguide.org/fhir)")
+    parser.add_argument("--validate-fhir", action="store_true", help="validate output against the fhir.resources models")
+    parser.add_argument("--fhir", default="R4", metavar="R4|R5", help="FHIR version of the output (default R4)")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+
+
+def _patient_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", metavar="ID", help="guidance id, e.g. microneedling")
+    parser.add_argument("--patient", required=True, metavar="FILE", help="FHIR R4 Bundle (or plain patient mapping) as JSON")
+    parser.add_argument("--version", dest="doc_version", metavar="V", help="guidance version (default: newest in force)")
+    parser.add_argument("--dose", metavar="QTY", help="proposed dose with a UCUM unit, e.g. '20 mg/d'")
+    parser.add_argument("--param", action="append", metavar="NAME=QTY", help="a proposed parameter, e.g. needle-depth=1.0mm (repeatable)")
+    parser.add_argument("--regimen", metavar="ID", help="check the proposal against this regimen only")
+    parser.add_argument("--last-treatment", metavar="DATE|never", help="date of the last treatment, or 'never'")
+    parser.add_argument("--answer", action="append", metavar="CRITERION=yes|no", help="a clinician's answer (repeatable)")
+    parser.add_argument("--answers", metavar="FILE", help="clinician answers as a JSON object {criterion: yes|no}")
+    parser.add_argument("--date", metavar="YYYY-MM-DD", help="procedure date (default today)")
+    _common(parser)
+
+
+def register(commands: Any) -> None:
+    plan = commands.add_parser("plan", help="decide for a patient and print the FHIR Bundle")
+    _patient_options(plan)
+    plan.set_defaults(run=run_plan)
+    screen = commands.add_parser("screen", help="decide for a patient and print a JSON summary")
+    _patient_options(screen)
+    screen.set_defaults(run=run_screen)
+
+    checklist = commands.add_parser("checklist", help="print the consent checklist Questionnaire")
+    checklist.add_argument("id", metavar="ID")
+    checklist.add_argument("--version", dest="doc_version", metavar="V")
+    _common(checklist)
+    checklist.set_defaults(run=run_checklist)
+
+    consent = commands.add_parser("consent", help="turn a completed checklist response into a FHIR Consent")
+    consent.add_argument("id", metavar="ID")
+    consent.add_argument("--response", required=True, metavar="FILE", help="QuestionnaireResponse JSON")
+    consent.add_argument("--version", dest="doc_version", metavar="V")
+    _common(consent)
+    consent.set_defaults(run=run_consent)
+
+    export = commands.add_parser("export", help="export the library as PlanDefinition/ActivityDefinition/Questionnaire")
+    _common(export)
+    export.set_defaults(run=run_export)
+
+
+def _plan(args: argparse.Namespace) -> PlanResult:
+    answers: dict[str, Any] = {}
+    if args.answers:
+        loaded = read_json(args.answers, "answers")
+        if not isinstance(loaded, dict):
+            raise InputError(f"{args.answers}: answers must be a JSON object of criterion: yes|no")
+        answers.update(loaded)
+    answers.update(_pairs(args.answer, "--answer"))
+    proposed = {"dose": args.dose, "params": _pairs(args.param, "--param"), "last_treatment": args.last_treatment, "regimen": args.regimen}
+    return _engine(args).plan(args.id, read_json(args.patient, "patient"), proposed=proposed if any(proposed.values()) else None, date=args.date,
+                              answers=answers, version=args.doc_version, fhir_version=args.fhir)
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    emit(dumps(_plan(args).bundle), args.output)
+    return 0
+
+
+def run_screen(args: argparse.Namespace) -> int:
+    emit(dumps(_plan(args).summary()), args.output)
+    return 0
+
+
+def run_checklist(args: argparse.Namespace) -> int:
+    emit(dumps(_engine(args).checklist(args.id, version=args.doc_version, fhir_version=args.fhir)), args.output)
+    return 0
+
+
+def run_consent(args: argparse.Namespace) -> int:
+    response = read_json(args.response, "response")
+    emit(dumps(_engine(args).consent(args.id, response, version=args.doc_version, fhir_version=args.fhir)), args.output)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    emit(dumps(_engine(args).export(args.fhir)), args.output)
+    return 0
