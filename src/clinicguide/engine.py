@@ -11,15 +11,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .decision import Decision, Finding, Proposal, Screening, screen
+from collections.abc import Iterable
+
+from .decision import Decision, Finding, Proposal, Screening, answer_keys, worst
 from .errors import InputError
-from .fhir.bundle import plan_bundle
+from .fhir.bundle import BundleContext
 from .fhir.common import Canonicals, FhirVersion, canonical_base, fhir_version
 from .fhir.consent import build_consent
 from .fhir.export import export_bundle
 from .fhir.questionnaire import build_questionnaire
 from .library import Library, load_library
+from .model import Guidance
 from .patient import PatientRecord, read_patient
+from .plugins import Hooks
 
 _YES = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}
 
@@ -75,26 +79,44 @@ def parse_date(value: dt.date | str | None) -> dt.date:
 
 
 class ClinicGuide:
-    """One loaded library and the settings a host chooses once."""
+    """One loaded library, its plugins, and the settings a host chooses once.
 
-    def __init__(self, library: Library | None = None, *, canonical_base_url: str | None = None,
-                 validate_fhir: bool = False) -> None:
-        self.library = library if library is not None else load_library()
+    :param library: a library to use as is (default: load it through the plugins).
+    :param plugins: plugin objects (modules or instances with hookimpls) the host registers.
+    :param entry_point_plugins: also load the ``clinicguide`` entry-point group (default True).
+    :param canonical_base_url: base of canonical URLs (default ``$CLINICGUIDE_CANONICAL_BASE``
+        or ``https://clinicguide.org/fhir``).
+    :param validate_fhir: validate every emitted resource against the fhir.resources models.
+    """
+
+    def __init__(self, library: Library | None = None, *, plugins: Iterable[object] = (), entry_point_plugins: bool = True,
+                 canonical_base_url: str | None = None, validate_fhir: bool = False) -> None:
+        self.hooks = Hooks(plugins, entry_point_plugins=entry_point_plugins)
+        self.library = library if library is not None else load_library(hooks=self.hooks)
         self.base = canonical_base(canonical_base_url)
         self.validate_fhir = validate_fhir
-        from . import __version__
 
-        self.agents: tuple[str, ...] = (f"clinicguide {__version__}",)
+    def _patient(self, patient: Any) -> PatientRecord:
+        if isinstance(patient, str):
+            data = self.hooks.patient_context(patient)
+            if data is None:
+                raise InputError("no plugin supplied the patient for the reference given")
+            patient = data
+        return read_patient(patient)
 
     def screen(self, guidance_id: str, patient: Any, *, proposed: Proposal | Mapping[str, Any] | None = None,
                date: dt.date | str | None = None, answers: Mapping[str, Any] | None = None,
                version: str | None = None) -> tuple[Screening, PatientRecord]:
-        """The decision and findings without FHIR output."""
+        """The decision and findings without FHIR output (``patient`` may be a reference a plugin resolves)."""
         guidance = self.library.get(guidance_id, version)
-        record = read_patient(patient)
-        screening = screen(guidance, record, date=parse_date(date), answers=parse_answers(answers),
-                           proposal=Proposal.coerce(proposed))
-        return screening, record
+        record = self._patient(patient)
+        parsed = parse_answers(answers)
+        unknown = sorted(set(parsed) - answer_keys(guidance))
+        if unknown:
+            raise InputError(f"answers name unknown criteria for {guidance.ref}: {', '.join(unknown)}")
+        when, proposal = parse_date(date), Proposal.coerce(proposed)
+        findings = tuple(self.hooks.screen(guidance, record, when, parsed, proposal))
+        return Screening(guidance, worst(f.outcome for f in findings), findings, when, parsed, proposal), record
 
     def plan(self, guidance_id: str, patient: Any, *, proposed: Proposal | Mapping[str, Any] | None = None,
              date: dt.date | str | None = None, answers: Mapping[str, Any] | None = None, version: str | None = None,
@@ -102,40 +124,48 @@ class ClinicGuide:
         """Screen the patient, check the proposal, and build the FHIR Bundle.
 
         :param guidance_id: the guidance to apply, e.g. ``"microneedling"``.
-        :param patient: a FHIR R4 Bundle (dict) or the plain mapping the README documents.
+        :param patient: a FHIR R4 Bundle (dict), the plain mapping the README documents,
+            or a reference string that a ``clinicguide_patient_context`` plugin resolves.
         :param proposed: ``{"dose": "20 mg/d", "params": {"needle-depth": "1 mm"}, "last_treatment": "2026-09-01"}``.
         :param date: the procedure date (default today); all timing is relative to it.
         :param answers: clinician answers keyed by criterion id (``True``/``False`` or ``"yes"``/``"no"``).
         :param version: a specific guidance version (default the newest in force).
         :param fhir_version: ``"R4"`` (default) or ``"R5"``.
         """
-        fhir = _fhir(fhir_version)
+        fhir = fhir_version_of(fhir_version)
         screening, record = self.screen(guidance_id, patient, proposed=proposed, date=date, answers=answers, version=version)
-        canon = Canonicals(self.base, screening.guidance)
-        bundle = plan_bundle(screening, record, canon, fhir, digest=self.library.digest, agents=self.agents)
+        guidance = screening.guidance
+        context = BundleContext(Canonicals(self.base, guidance), fhir, self.library.digest, self.hooks.agents(),
+                                self.library.amendments.get(guidance.ref, ()), self.hooks.processor(guidance, fhir))
+        bundle = self.hooks.fhir_bundle(screening, record, context)
+        self.hooks.process("bundle", bundle, guidance, fhir)
         self._check(bundle, fhir)
-        return PlanResult(screening.guidance.ref, screening.decision, screening.findings, bundle, fhir)
+        return PlanResult(guidance.ref, screening.decision, screening.findings, bundle, fhir)
+
+    def _questionnaire(self, guidance: Guidance, fhir: FhirVersion) -> dict[str, Any]:
+        questionnaire = build_questionnaire(guidance, Canonicals(self.base, guidance), fhir)
+        self.hooks.process("questionnaire", questionnaire, guidance, fhir)
+        return questionnaire
 
     def checklist(self, guidance_id: str, *, version: str | None = None, fhir_version: str = "R4") -> dict[str, Any]:
         """The consent checklist Questionnaire of one guidance."""
-        fhir = _fhir(fhir_version)
-        guidance = self.library.get(guidance_id, version)
-        questionnaire = build_questionnaire(guidance, Canonicals(self.base, guidance), fhir)
+        fhir = fhir_version_of(fhir_version)
+        questionnaire = self._questionnaire(self.library.get(guidance_id, version), fhir)
         self._check(questionnaire, fhir)
         return questionnaire
 
     def consent(self, guidance_id: str, response: Any, *, version: str | None = None, fhir_version: str = "R4") -> dict[str, Any]:
         """A FHIR Consent from a completed checklist response; raises ConsentIncomplete if anything is unacknowledged."""
-        fhir = _fhir(fhir_version)
+        fhir = fhir_version_of(fhir_version)
         guidance = self.library.get(guidance_id, version)
-        canon = Canonicals(self.base, guidance)
-        consent = build_consent(guidance, canon, build_questionnaire(guidance, canon, fhir), response, fhir)
+        consent = build_consent(guidance, Canonicals(self.base, guidance), self._questionnaire(guidance, fhir), response, fhir)
+        self.hooks.process("consent", consent, guidance, fhir)
         self._check(consent, fhir)
         return consent
 
     def export(self, fhir_version: str = "R4") -> dict[str, Any]:
         """The library as PlanDefinition, ActivityDefinition and Questionnaire resources in a Bundle."""
-        fhir = _fhir(fhir_version)
+        fhir = fhir_version_of(fhir_version)
         bundle = export_bundle(self.library, fhir, self.base)
         self._check(bundle, fhir)
         return bundle
@@ -147,7 +177,7 @@ class ClinicGuide:
             validate_resource(resource, fhir)
 
 
-def _fhir(value: str) -> FhirVersion:
+def fhir_version_of(value: str) -> FhirVersion:
     return fhir_version(value)
 
 

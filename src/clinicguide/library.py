@@ -7,12 +7,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from .errors import ContentError, UsageError
+from .errors import ContentError, PluginError, UsageError
 from .model import Guidance, guidance_from_data
 from .resources import guidance_dir
-from .validate import check_paths
+from .validate import Checked, Locator, check_paths, schema_problems
+from .yamlsafe import Positions
+
+if TYPE_CHECKING:
+    from .plugins import Hooks
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -25,7 +29,8 @@ class Library:
     """Every loaded guidance document, by id and version."""
 
     documents: tuple[Guidance, ...]
-    digest: str = ""  # SHA-256 over the source files; cited by Provenance
+    digest: str = ""  # SHA-256 over the source files and site amendments; cited by Provenance
+    amendments: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))  # by id|version
     _index: Mapping[str, tuple[Guidance, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -68,21 +73,29 @@ class Library:
         return current[-1]
 
 
-def load_library(*paths: str | Path, packaged: bool = True) -> Library:
+def load_library(*paths: str | Path, packaged: bool = True, hooks: Hooks | None = None) -> Library:
     """Load and validate guidance: the packaged documents (unless ``packaged=False``) plus ``paths``.
+
+    With ``hooks``, plugins contribute folders (the packaged one is the built-in plugin's)
+    and amend documents for the site.
 
     :raises ContentError: with every problem found, if any document is invalid.
     :raises UsageError: if a given path does not exist.
+    :raises PluginError: if a plugin fails or an amendment would loosen the guidance.
     """
-    folders = [guidance_dir()] if packaged else []
+    if hooks is None:
+        folders = [guidance_dir()] if packaged else []
+    else:
+        folders = [f for f in hooks.guidance_dirs() if packaged or f.resolve() != guidance_dir().resolve()]
     for path in map(Path, paths):
         if not path.exists():
             raise UsageError(f"{path}: no such file or folder")
         folders.append(path)
-    return library_from(folders)
+    unique = list({folder.resolve(): folder for folder in folders}.values())
+    return library_from(unique, hooks)
 
 
-def library_from(folders: Iterable[Path]) -> Library:
+def library_from(folders: Iterable[Path], hooks: Hooks | None = None) -> Library:
     """Build a library from files and folders, raising :class:`ContentError` on any problem."""
     checked = check_paths(folders)
     problems = [p for c in checked for p in c.problems]
@@ -91,5 +104,30 @@ def library_from(folders: Iterable[Path]) -> Library:
     digest = hashlib.sha256()
     for entry in sorted(checked, key=lambda c: c.sha256):
         digest.update(entry.sha256.encode())
-    documents = tuple(guidance_from_data(c.data, c.display) for c in checked if c.data is not None)
-    return Library(documents, digest.hexdigest())
+    documents, amendments = [], {}
+    for entry in checked:
+        assert entry.data is not None  # no problems means every file parsed to a mapping
+        data, changes = _amend(entry, hooks) if hooks else (entry.data, [])
+        documents.append(guidance_from_data(data, entry.display))
+        if changes:
+            amendments[f"{data['id']}|{data['version']}"] = tuple(changes)
+            digest.update("\n".join(changes).encode())
+    return Library(tuple(documents), digest.hexdigest(), MappingProxyType(amendments))
+
+
+def _amend(entry: Checked, hooks: Hooks) -> tuple[dict[str, Any], list[str]]:
+    """Apply every plugin's amendment in turn, validating the result after each."""
+    from . import rules
+    from .amend import HOOK, apply_amendment
+
+    data = entry.data or {}
+    changes: list[str] = []
+    for plugin, amendment in hooks.amendments(data["id"], data["version"], data):
+        data, made = apply_amendment(data, amendment, plugin)
+        at = Locator(f"{entry.display} as amended by {plugin}", Positions())
+        found = list(schema_problems(data, at)) + rules.document_problems(data, at)
+        if found:
+            details = "; ".join(f"{p.code} {p.path}: {p.message}" for p in found)
+            raise PluginError(plugin, HOOK, f"the amended {data['id']}|{data['version']} is invalid: {details}")
+        changes += [f"{hooks.version_of(plugin)}: {text}" for text in made]
+    return data, changes

@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import ClinicguideError, ContentError
-from . import content, decide
+from . import audit, content, decide, plugins
 
 #: Modules that each add their subcommands with ``register(subparsers)``.
-COMMAND_MODULES = (content, decide)
+COMMAND_MODULES = (content, decide, audit, plugins)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..criteria import Context, evaluate
@@ -15,6 +16,23 @@ from .common import Canonicals, FhirVersion, resource_id, subject_reference, urn
 from .issues import build_issue
 from .provenance import build_provenance
 from .questionnaire import build_questionnaire
+
+
+def _no_processing(kind: str, resource: dict[str, Any]) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class BundleContext:
+    """Everything a Bundle writer needs besides the decision and the patient."""
+
+    canon: Canonicals
+    version: FhirVersion
+    digest: str
+    agents: Sequence[str]
+    amendments: Sequence[str] = ()
+    #: runs the post-processing hooks: ``process("careplan", resource)``
+    process: Callable[[str, dict[str, Any]], None] = field(default=_no_processing, compare=False)
 
 
 def _monitoring(screening: Screening, record: PatientRecord) -> tuple[MonitoringItem, ...]:
@@ -36,22 +54,24 @@ def seed_of(screening: Screening, record: PatientRecord, version: FhirVersion, d
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def plan_bundle(screening: Screening, record: PatientRecord, canon: Canonicals, version: FhirVersion, *,
-                digest: str, agents: Sequence[str], amendments: Sequence[str] = ()) -> dict[str, Any]:
+def plan_bundle(screening: Screening, record: PatientRecord, context: BundleContext) -> dict[str, Any]:
     """CarePlan, consent checklist, DetectedIssues and Provenance in a collection Bundle."""
-    seed = seed_of(screening, record, version, digest)
+    canon, version = context.canon, context.version
+    seed = seed_of(screening, record, version, context.digest)
     subject = subject_reference(record.id)
     issues = [f for f in screening.findings if f.outcome != "eligible"]
     issue_ids = [resource_id(seed, "DetectedIssue", n) for n in range(len(issues))]
     careplan_id = resource_id(seed, "CarePlan")
     questionnaire = build_questionnaire(screening.guidance, canon, version)
-    resources = [build_careplan(screening, careplan_id, subject, canon, version, _monitoring(screening, record),
-                                _addresses(screening, record), [urn(i) for i in issue_ids]),
-                 questionnaire]
+    careplan = build_careplan(screening, careplan_id, subject, canon, version, _monitoring(screening, record),
+                              _addresses(screening, record), [urn(i) for i in issue_ids])
+    context.process("careplan", careplan)
+    context.process("questionnaire", questionnaire)
+    resources = [careplan, questionnaire]
     resources += [build_issue(f, i, subject, screening.date, canon, version) for f, i in zip(issues, issue_ids)]
     provenance_id = resource_id(seed, "Provenance")
     targets = [urn(r["id"]) for r in resources]
-    resources.append(build_provenance(provenance_id, targets, screening.date, canon, digest, agents, amendments))
+    resources.append(build_provenance(provenance_id, targets, screening.date, canon, context.digest, context.agents, context.amendments))
     return collection(seed, resources)
 
 
