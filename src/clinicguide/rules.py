@@ -102,22 +102,33 @@ def _where(at: Locator, path: JsonPath) -> str:
     return f"line {at.positions.of(path)[0]}"
 
 
+def _ids(data: Any, key: str) -> set[str]:
+    """The text ids of the entries of a top-level list (a wrong type is the schema's to report)."""
+    return {e["id"] for _, e in _entries(data, key) if isinstance(e.get("id"), str)}
+
+
+def _refs(entry: dict[str, Any], key: str) -> Iterator[tuple[int, str]]:
+    """``(index, id)`` of the text references in ``entry[key]``."""
+    values = entry.get(key)
+    for index, ref in enumerate(values if isinstance(values, list) else ()):
+        if isinstance(ref, str):
+            yield index, ref
+
+
 def _references(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
-    source_ids = [s.get("id") for _, s in _entries(data, "sources")]
-    risk_ids = {r.get("id") for _, r in _entries(data, "risks")}
-    indication_ids = {i.get("id") for _, i in _entries(data, "indications")}
+    source_ids, risk_ids, indication_ids = _ids(data, "sources"), _ids(data, "risks"), _ids(data, "indications")
     cited: set[str] = set()
     for path, entry in items(data):
-        for index, ref in enumerate(entry.get("sources") or () if isinstance(entry.get("sources"), list) else ()):
+        for index, ref in _refs(entry, "sources"):
             cited.add(ref)
             if ref not in source_ids:
                 yield at(path + ("sources", index), "CG303", f"source {ref!r} is not in this document's sources list")
     for path, entry in _entries(data, "consent"):
-        for index, ref in enumerate(entry.get("discloses") or () if isinstance(entry.get("discloses"), list) else ()):
+        for index, ref in _refs(entry, "discloses"):
             if ref not in risk_ids:
                 yield at(path + ("discloses", index), "CG304", f"risk {ref!r} is not in this document's risks")
     for path, entry in _entries(data, "regimens"):
-        for index, ref in enumerate(entry.get("indications") or () if isinstance(entry.get("indications"), list) else ()):
+        for index, ref in _refs(entry, "indications"):
             if ref not in indication_ids:
                 yield at(path + ("indications", index), "CG305", f"indication {ref!r} is not in this document's indications")
     for path, source in _entries(data, "sources"):
@@ -144,9 +155,9 @@ def _number(value: Any) -> bool:
 
 
 def _disclosure(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
-    disclosed = {ref for _, item in _entries(data, "consent") for ref in (item.get("discloses") or ()) if isinstance(ref, str)}
+    disclosed = {ref for _, item in _entries(data, "consent") for _, ref in _refs(item, "discloses")}
     for path, risk in _entries(data, "risks"):
-        if risk.get("severity") in DISCLOSURE_REQUIRED and risk.get("id") not in disclosed:
+        if risk.get("severity") in DISCLOSURE_REQUIRED and isinstance(risk.get("id"), str) and risk["id"] not in disclosed:
             yield at(path + ("id",), "CG307", f"{risk.get('severity')} risk {risk.get('id')!r} is not disclosed by any consent item's discloses list")
 
 

@@ -66,7 +66,7 @@ def check_file(path: Path, display: str | None = None, schema_root: Path | None 
     sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
-        found = Problem(display, 1, 1, "CG110", f"the document is {kind}; a guidance document is a mapping of fields")
+        found = Problem(display, *positions.of(()), "CG110", f"the document is {kind}; a guidance document is a mapping of fields")
         return Checked(path, display, None, positions, (found,), sha)
     located = Locator(display, positions)
     found_problems = list(schema_problems(data, located, schema_root))
@@ -138,6 +138,8 @@ def _explain(error: ValidationError, at: Locator) -> Iterator[Problem]:
         yield at(path, "CG209", f"{_title(schema)}: {_plain(error)}")
     elif kind == "oneOf" and isinstance(value, dict) and error.context:
         yield from _explain_criterion(error, at)
+    elif kind == "oneOf":  # the one oneOf in the schema is the criterion
+        yield at(path, "CG207", f"a criterion is a mapping with exactly one of {', '.join(_CRITERION_KEYS)}; found {_describe(value)}")
     else:
         yield at(path, "CG204", f"{_title(schema)}: {error.message}")
 

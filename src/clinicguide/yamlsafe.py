@@ -41,11 +41,12 @@ class Positions:
     def of(self, path: JsonPath, *, key: bool = False) -> tuple[int, int]:
         """Position of ``path``, falling back to the nearest ancestor that has one."""
         table = self.keys if key else self.values
+        other = self.values if key else self.keys
         while path:
             if path in table:
                 return table[path]
-            if not key and path in self.keys:
-                return self.keys[path]
+            if path in other:  # a list item has no key: use where the item starts
+                return other[path]
             path = path[:-1]
         return self.values.get((), (1, 1))
 
@@ -64,14 +65,20 @@ def _pos(mark: Any) -> tuple[int, int]:
 
 def _scalar(event: ev.ScalarEvent) -> Any:
     tag = event.tag
-    if tag is None or tag == "!":
+    implicit = tag is None or tag == "!"
+    if implicit:
         tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag not in _SCALAR_TAGS:  # a plain '=' or '<<' (YAML 1.1 value/merge tags) is text
+            return event.value
     if tag not in _SCALAR_TAGS:
         raise YamlProblem("CG107", f"tag {tag!r} is not allowed; write a plain value", *_pos(event.start_mark))
     if tag == f"{_CORE}str" or tag == f"{_CORE}timestamp":
         return event.value
     node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
-    value = _constructor.construct_object(node)
+    try:
+        value = _constructor.construct_object(node)
+    except (ValueError, KeyError, IndexError, yaml.YAMLError):  # e.g. !!int abc, !!bool maybe
+        raise YamlProblem("CG204", f"{event.value!r} is not a valid {tag.removeprefix(_CORE)}", *_pos(event.start_mark)) from None
     if isinstance(value, float) and not math.isfinite(value):
         raise YamlProblem("CG204", f"{event.value!r} is not a finite number", *_pos(event.start_mark))
     return value
@@ -124,7 +131,9 @@ class _Builder:
         result: dict[str, Any] = {}
         while not isinstance(key_event := self.next(), ev.MappingEndEvent):
             where = _pos(key_event.start_mark)
-            if not isinstance(key_event, ev.ScalarEvent) or getattr(key_event, "anchor", None):
+            if isinstance(key_event, ev.AliasEvent) or getattr(key_event, "anchor", None):
+                raise YamlProblem("CG106", "anchors (&) and aliases (*) are not allowed; write the value out", *where)
+            if not isinstance(key_event, ev.ScalarEvent):
                 raise YamlProblem("CG111", "mapping keys must be plain text", *where)
             key = _scalar(key_event)
             if not isinstance(key, str):
@@ -169,8 +178,15 @@ def parse(text: str) -> tuple[Any, Positions]:
         line, column = _pos(mark)
         if _char_at(text, line, column) == "\t":
             reason += " (a tab: indent with spaces, not tabs)"
+        if exc.problem and exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
+            reason += f" ({exc.context} started at line {exc.context_mark.line + 1})"
         raise YamlProblem("CG104", reason, line, column) from None
-    except yaml.YAMLError as exc:  # reader errors: control characters and the like
+    except yaml.reader.ReaderError as exc:  # control characters and the like
+        # libyaml counts bytes and the pure-Python reader characters, so find the character itself.
+        at = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
+        line, column = (text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)) if at >= 0 else (1, 1)
+        raise YamlProblem("CG104", str(exc).splitlines()[0], line, column) from None
+    except yaml.YAMLError as exc:
         raise YamlProblem("CG104", str(exc).splitlines()[0]) from None
     return value, builder.positions
 
