@@ -16,6 +16,7 @@ from jsonschema import ValidationError
 
 from . import rules, schemas
 from .errors import Problem
+from .release import guidance_history
 from .yamlsafe import JsonPath, Positions, YamlProblem, problem, read
 
 GUIDANCE_SUFFIXES = (".yaml", ".yml")
@@ -189,7 +190,7 @@ def _plain(error: ValidationError) -> str:
 def check_paths(paths: Iterable[Path], schema_root: Path | None = None) -> list[Checked]:
     """Check files and folders, then the rules that span documents (duplicate id|version)."""
     checked = [check_file(p, schema_root=schema_root) for p in guidance_files(paths)]
-    cross = rules.library_problems(checked)
+    cross = rules.library_problems(checked) + guidance_history.unbumped_changes(checked, schema_root)
     if not cross:
         return checked
     by_file: dict[str, list[Problem]] = {}

@@ -1,0 +1,83 @@
+"""The bundle manifest: what a release holds, and the shape a manifest must have to be trusted.
+
+The manifest lists every other file of the bundle (path, size, SHA-256), the schema
+versions, each guidance document's id, version, status and review dates, the FHIR
+export, and the package version. It holds no timestamp, so rebuilding gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from . import jsonfile
+from .findings import Finding, ReleaseRecordError, finding
+
+NAME = "manifest.json"
+FORMAT = 1
+
+_SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+_PATH = {"type": "string", "minLength": 1, "maxLength": 512}
+_DATE = {"type": ["string", "null"]}
+_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["format", "package", "schemas", "guidance", "fhir", "files"],
+    "properties": {
+        "format": {"const": FORMAT},
+        "package": {"type": "object", "required": ["name", "version"],
+                    "properties": {"name": {"type": "string"}, "version": {"type": "string"}}},
+        "schemas": {"type": "object", "required": ["versions", "released"],
+                    "properties": {"versions": {"type": "array", "items": {"type": "string"}},
+                                   "released": {"type": "array", "items": {"type": "string"}}}},
+        "guidance": {"type": "array", "items": {
+            "type": "object",
+            "required": ["id", "version", "status", "schema", "file", "content_sha256", "review", "fhir"],
+            "properties": {
+                "id": {"type": "string"}, "version": {"type": "string"}, "status": {"type": "string"},
+                "title": {"type": "string"}, "schema": {"type": "string"}, "file": _PATH,
+                "content_sha256": _SHA256,
+                "review": {"type": "object", "required": ["approved", "next_review", "reviewers"],
+                           "properties": {"approved": _DATE, "next_review": _DATE, "reviewers": {"type": "array"}}},
+                "fhir": {"type": "array", "items": _PATH},
+            }}},
+        "fhir": {"type": "object", "required": ["version", "resources"],
+                 "properties": {"version": {"type": "string"}, "resources": {"type": "integer", "minimum": 0},
+                                "canonical_base": {"type": "string"}}},
+        "files": {"type": "array", "items": {
+            "type": "object", "required": ["path", "size", "sha256"],
+            "properties": {"path": _PATH, "size": {"type": "integer", "minimum": 0}, "sha256": _SHA256}}},
+    },
+}
+_VALIDATOR = Draft202012Validator(_SCHEMA)
+
+
+def parse(data: bytes) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """The manifest if it can be trusted as a description of the bundle, else every reason not."""
+    try:
+        manifest = jsonfile.loads(data, NAME)
+    except ReleaseRecordError as exc:
+        return None, [finding("CG404", NAME, exc.reason)]
+    found = [finding("CG404", NAME, f"at {_where(e.absolute_path)}: {e.message[:200]}") for e in _VALIDATOR.iter_errors(manifest)]
+    if found:
+        return None, found
+    seen: set[str] = set()
+    for entry in manifest["files"]:
+        path = entry["path"]
+        if not safe_path(path):
+            found.append(finding("CG404", NAME, f"lists {path!r}, which is not a plain relative path"))
+        elif path == NAME or path in seen:
+            found.append(finding("CG404", NAME, f"lists {path!r} twice, or lists itself"))
+        seen.add(path)
+    return (None, found) if found else (manifest, [])
+
+
+def _where(path: Any) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+
+
+def safe_path(path: str) -> bool:
+    """A plain relative POSIX path: no leading slash, no '..', '.', empty parts or backslashes."""
+    if not path or path.startswith("/") or "\\" in path or any(ord(c) < 32 for c in path):
+        return False
+    return all(part not in ("", ".", "..") for part in path.split("/"))

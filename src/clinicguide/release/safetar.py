@@ -1,0 +1,177 @@
+"""Reading a release bundle without trusting it: in memory, bounded, every member checked.
+
+Nothing is extracted. The gzip stream is expanded up to a fixed limit (so a small
+"zip bomb" cannot fill memory), then each tar member is checked before its bytes are
+read: only regular files and folders under the single top folder, with plain relative
+names, no duplicates, and bounded sizes. Every unsafe member is reported, not just the
+first, and the whole bundle is then refused.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import tarfile
+import zlib
+from pathlib import Path, PurePosixPath
+
+from ..errors import UsageError
+from .findings import BundleRefused, Finding, finding
+
+#: The one top-level folder every member of a bundle sits in (so extracting is tidy).
+TOP = "clinicguide-release"
+#: Limits far above a real bundle (well under 1 MB) and far below harm.
+MAX_BUNDLE_BYTES = 32 * 2**20
+MAX_EXPANDED_BYTES = 64 * 2**20
+MAX_MEMBER_BYTES = 8 * 2**20
+MAX_MEMBERS = 10_000
+MAX_NAME_CHARS = 512
+
+_TYPE_NAMES = {
+    tarfile.SYMTYPE: "a symbolic link",
+    tarfile.LNKTYPE: "a hard link",
+    tarfile.CHRTYPE: "a character device",
+    tarfile.BLKTYPE: "a block device",
+    tarfile.FIFOTYPE: "a named pipe",
+    tarfile.CONTTYPE: "a contiguous file",
+    tarfile.GNUTYPE_SPARSE: "a sparse file",
+}
+
+
+def read_bundle(path: Path) -> dict[str, bytes]:
+    """The files of the bundle at ``path``, by name relative to the top folder.
+
+    :raises UsageError: if ``path`` is not a readable file.
+    :raises BundleRefused: with every finding, if the bundle is malformed or unsafe.
+    """
+    label = str(path)
+    if path.is_dir():
+        raise UsageError(f"{label}: is a folder; give a release bundle (.tar.gz)")
+    try:
+        size = path.stat().st_size
+        if size > MAX_BUNDLE_BYTES:
+            raise BundleRefused(label, [finding("CG404", label, f"bundle is {size} bytes; the limit is {MAX_BUNDLE_BYTES}")])
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{label}: no such file") from None
+    except OSError as exc:
+        raise UsageError(f"{label}: cannot read: {exc.strerror or exc}") from None
+    return read_bundle_bytes(raw, label)
+
+
+def read_bundle_bytes(raw: bytes, label: str = "bundle") -> dict[str, bytes]:
+    """Like :func:`read_bundle`, for bundle bytes already in memory."""
+    if len(raw) > MAX_BUNDLE_BYTES:
+        raise BundleRefused(label, [finding("CG404", label, f"bundle is {len(raw)} bytes; the limit is {MAX_BUNDLE_BYTES}")])
+    return _members(_gunzip(raw, label), label)
+
+
+def _gunzip(raw: bytes, label: str) -> bytes:
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw), mode="rb") as stream:
+            # GzipFile.read(n) decompresses at most n bytes, so the bound holds in memory too.
+            expanded = stream.read(MAX_EXPANDED_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise BundleRefused(label, [finding("CG404", label, f"not a gzip-compressed tar archive ({exc})")]) from None
+    if len(expanded) > MAX_EXPANDED_BYTES:
+        raise BundleRefused(label, [finding("CG404", label, f"bundle expands to more than {MAX_EXPANDED_BYTES} bytes")])
+    return expanded
+
+
+def _members(tar_bytes: bytes, label: str) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    seen: set[str] = set()
+    refused: list[Finding] = []
+    total = 0
+    try:
+        with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as tar:
+            for count, info in enumerate(tar, start=1):
+                if count > MAX_MEMBERS:
+                    refused.append(finding("CG404", label, f"more than {MAX_MEMBERS} members"))
+                    break
+                shown = _printable(info.name)
+                # Case-folded, so that two names cannot land on one file on a case-insensitive disk.
+                if info.name.casefold() in seen:
+                    refused.append(finding("CG404", shown, "appears twice in the bundle (perhaps differing only in case); which copy counts would be ambiguous"))
+                    continue
+                seen.add(info.name.casefold())
+                reason = _unsafe(info)
+                if reason:
+                    refused.append(finding("CG404", shown, reason))
+                    continue
+                if info.isdir():
+                    continue  # folders carry no content; re-packed bundles may hold them
+                total += info.size
+                if total > MAX_EXPANDED_BYTES:
+                    refused.append(finding("CG404", label, f"members add up to more than {MAX_EXPANDED_BYTES} bytes"))
+                    break
+                handle = tar.extractfile(info)
+                data = handle.read() if handle is not None else b""
+                if len(data) != info.size:
+                    refused.append(finding("CG404", shown, "member is truncated"))
+                    continue
+                files[_relative(info.name)] = data
+            trailing = tar_bytes[tar.offset:]
+    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
+        raise BundleRefused(label, [*refused, finding("CG404", label, f"not a readable tar archive ({exc})")]) from None
+    if trailing.strip(b"\0"):
+        refused.append(finding("CG404", label, "holds data after the end of the archive"))
+    if not files and not refused:
+        refused.append(finding("CG404", label, f"holds no files under {TOP}/"))
+    if refused:
+        raise BundleRefused(label, refused)
+    return files
+
+
+def _unsafe(info: tarfile.TarInfo) -> str:
+    """Why ``info`` may not be in a bundle, or the empty string if it may."""
+    name = info.name
+    if len(name) > MAX_NAME_CHARS:
+        return f"name longer than {MAX_NAME_CHARS} characters"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name) or "\\" in name:
+        return "name holds control characters or backslashes"
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return "absolute path; members must be relative"
+    parts = name.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return "path with '..', '.' or an empty part; members must be plain relative paths"
+    if parts[0] != TOP:
+        return f"outside the bundle's top folder {TOP}/"
+    if info.type in _TYPE_NAMES:
+        target = f" to {_printable(info.linkname)!r}" if info.issym() or info.islnk() else ""
+        return f"is {_TYPE_NAMES[info.type]}{target}; a bundle holds regular files only"
+    if info.isdir():
+        return ""
+    if not info.isreg():
+        return f"has tar type {info.type!r}; a bundle holds regular files only"
+    if len(parts) < 2:
+        return f"a file in place of the top folder {TOP}/"
+    if info.size > MAX_MEMBER_BYTES:
+        return f"is {info.size} bytes; the limit per file is {MAX_MEMBER_BYTES}"
+    return ""
+
+
+def _relative(name: str) -> str:
+    return str(PurePosixPath(*name.split("/")[1:]))
+
+
+def _printable(name: str) -> str:
+    """A member name safe to print (tar names may hold anything)."""
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in name)[:MAX_NAME_CHARS]
+
+
+def materialise(files: dict[str, bytes], into: Path, prefixes: tuple[str, ...] = ("guidance/", "schemas/")) -> None:
+    """Write the files whose names start with ``prefixes`` below ``into`` (a temporary folder).
+
+    Names were checked by :func:`read_bundle`; the containment test repeats it so that a
+    caller passing names from elsewhere cannot write outside ``into``.
+    """
+    base = into.resolve()
+    for name, data in sorted(files.items()):
+        if not name.startswith(prefixes):
+            continue
+        target = (base / name).resolve()
+        if base not in target.parents:
+            raise ValueError(f"refusing to write {name!r} outside {base}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)

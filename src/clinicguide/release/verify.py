@@ -1,0 +1,226 @@
+"""Verifying a release bundle from nothing but the bundle.
+
+Every check uses the bundle's own files: its manifest for the hashes, its schemas for
+validation (never the installed package's), its schema release record for the frozen
+schema files, and its guidance release history for CG315. The bundle is read in memory;
+only the guidance and schemas are written, to a temporary folder, for the validator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from ..schemas import SCHEMA_FILE, available
+from ..validate import Checked, check_paths
+from . import guidance_history, manifest, schema_history
+from .findings import BundleRefused, Finding, ReleaseRecordError, finding
+from .safetar import materialise, read_bundle
+
+
+@dataclass
+class Report:
+    """The outcome of verifying one bundle."""
+
+    bundle: str
+    sha256: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    manifest: dict[str, Any] | None = None
+    files: int = 0
+    unrecorded: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def as_json(self) -> dict[str, Any]:
+        record = self.manifest or {}
+        return {
+            "bundle": self.bundle, "sha256": self.sha256, "ok": self.ok, "files": self.files,
+            "problems": [f.as_json() for f in sorted(set(self.findings))],
+            "package": record.get("package"), "schemas": record.get("schemas"),
+            "guidance": [{k: g[k] for k in ("id", "version", "status", "schema", "review")} for g in record.get("guidance", [])],
+            "not_in_release_history": self.unrecorded,
+        }
+
+
+def verify(path: Path) -> Report:
+    """Verify the bundle at ``path``; every problem found is in the report's findings.
+
+    :raises UsageError: if ``path`` is not a readable file.
+    """
+    report = Report(str(path))
+    try:
+        files = read_bundle(path)
+    except BundleRefused as exc:
+        report.findings.extend(exc.findings)
+        return report
+    report.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    raw = files.pop(manifest.NAME, None)
+    if raw is None:
+        report.findings.append(finding("CG401", manifest.NAME, "the bundle has no manifest; nothing can be verified"))
+        return report
+    record, refused = manifest.parse(raw)
+    if record is None:
+        report.findings.extend(refused)
+        return report
+    report.manifest, report.files = record, len(record["files"])
+    report.findings.extend(_hashes(record, files))
+    with tempfile.TemporaryDirectory(prefix="clinicguide-verify-") as temp:
+        root = Path(temp)
+        materialise(files, root)
+        schema_root = root / "schemas"
+        schema_root.mkdir(exist_ok=True)
+        (root / "guidance").mkdir(exist_ok=True)
+        report.findings.extend(_rename(schema_history.frozen_problems(schema_root), root))
+        report.findings.extend(_unusable_schemas(schema_root, root))
+        checked, found = _validate(root)
+        report.findings.extend(found)
+        report.findings.extend(_cross_references(record, checked, files, root))
+        try:
+            history = guidance_history.load(schema_root)
+        except ReleaseRecordError:
+            history = {}  # already reported by _validate
+        report.unrecorded = sorted(f"{g['id']}|{g['version']}" for g in record["guidance"] if f"{g['id']}|{g['version']}" not in history)
+    report.findings = sorted(set(report.findings))
+    return report
+
+
+def _hashes(record: dict[str, Any], files: dict[str, bytes]) -> list[Finding]:
+    found: list[Finding] = []
+    listed = {entry["path"]: entry for entry in record["files"]}
+    for path, entry in sorted(listed.items()):
+        data = files.get(path)
+        if data is None:
+            found.append(finding("CG401", path, "listed in the manifest but missing from the bundle"))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if len(data) != entry["size"] or digest != entry["sha256"]:
+            found.append(finding("CG403", path, f"altered: {len(data)} bytes, sha256 {digest}; the manifest says {entry['size']} bytes, sha256 {entry['sha256']}"))
+    for path in sorted(set(files) - set(listed)):
+        found.append(finding("CG402", path, "in the bundle but not in the manifest"))
+    return found
+
+
+def _rename(problems: Any, root: Path) -> list[Finding]:
+    """Findings named by bundle path rather than by the temporary folder."""
+    out = []
+    for problem in problems:
+        try:
+            name = Path(problem.file).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            name = problem.file
+        out.append(Finding.from_problem(problem, name))
+    return out
+
+
+def _unusable_schemas(schema_root: Path, root: Path) -> list[Finding]:
+    """Schema files that are not JSON or not valid JSON Schema, removed so nothing trips on them."""
+    found: list[Finding] = []
+    for path in sorted(schema_root.glob(f"guidance/*/{SCHEMA_FILE}")):
+        name = path.relative_to(root).as_posix()
+        try:
+            _check_schema(path.read_bytes())
+        except (ValueError, RecursionError) as exc:
+            found.append(finding("CG404", name, f"is not valid JSON ({exc})"))
+        except SchemaError as exc:
+            found.append(finding("CG404", name, f"is not a valid JSON Schema ({exc.message[:200]})"))
+        else:
+            continue
+        path.unlink()  # documents declaring this version then report it as unknown (CG208)
+    return found
+
+
+@lru_cache(maxsize=16)
+def _check_schema(data: bytes) -> None:
+    # Cached by content: checking a schema against the metaschema costs more than validating
+    # every document, and a bundle's schemas are nearly always the same frozen files.
+    Draft202012Validator.check_schema(json.loads(data))
+
+
+def _validate(root: Path) -> tuple[list[Checked], list[Finding]]:
+    history = guidance_history.history_path(root / "schemas")
+    found: list[Finding] = []
+    try:
+        try:
+            checked = check_paths([root / "guidance"], schema_root=root / "schemas")
+        except ReleaseRecordError as exc:
+            # Report the malformed history, then validate everything else without it.
+            found.append(finding("CG404", history.relative_to(root).as_posix(), exc.reason))
+            history.unlink()
+            checked = check_paths([root / "guidance"], schema_root=root / "schemas")
+    except Exception as exc:  # a hostile schema (remote $ref, odd keywords) must not end in a traceback
+        return [], [*found, finding("CG404", "schemas", f"a schema in the bundle cannot be used to validate ({type(exc).__name__}: {str(exc)[:200]})")]
+    return checked, found + _rename([p for c in checked for p in c.problems], root)
+
+
+def _cross_references(record: dict[str, Any], checked: list[Checked], files: dict[str, bytes], root: Path) -> list[Finding]:
+    """The manifest's account of the release against the documents, schemas and FHIR files themselves."""
+    found: list[Finding] = []
+    versions = list(available(root / "schemas"))
+    if sorted(record["schemas"]["versions"]) != sorted(versions):
+        found.append(finding("CG404", manifest.NAME, f"lists schema versions {record['schemas']['versions']}, but the bundle holds {versions}"))
+    documents = {c.path.relative_to(root).as_posix(): c for c in checked}
+    listed: set[str] = set()
+    for entry in record["guidance"]:
+        listed.add(entry["file"])
+        document = documents.get(entry["file"])
+        if document is None:
+            if entry["file"] in files:
+                continue
+            found.append(finding("CG401", entry["file"], f"the manifest lists {entry['id']}|{entry['version']} in this file, which the bundle lacks"))
+            continue
+        found.extend(_guidance_entry(entry, document))
+        found.extend(_fhir(entry, files))
+    for name in sorted(set(documents) - listed):
+        found.append(finding("CG404", name, "a guidance document the manifest does not describe"))
+    return found
+
+
+def _guidance_entry(entry: dict[str, Any], document: Checked) -> list[Finding]:
+    data = document.data
+    if data is None:
+        return []  # unreadable; the validator reported it
+    review = data.get("review") if isinstance(data.get("review"), dict) else {}
+    actual = {
+        "id": data.get("id"), "version": data.get("version"), "status": data.get("status"), "schema": data.get("schema"),
+        "content_sha256": guidance_history.content_sha256(data),
+        "approved": review.get("approved"), "next_review": review.get("next_review"),
+    }
+    claimed = {**{k: entry.get(k) for k in ("id", "version", "status", "schema", "content_sha256")},
+               "approved": entry["review"].get("approved"), "next_review": entry["review"].get("next_review")}
+    return [finding("CG404", entry["file"], f"the manifest says {key} {claimed[key]!r}, the document says {actual[key]!r}")
+            for key in actual if actual[key] != claimed[key]]
+
+
+def _fhir(entry: dict[str, Any], files: dict[str, bytes]) -> list[Finding]:
+    found: list[Finding] = []
+    kinds: set[str] = set()
+    for path in entry["fhir"]:
+        data = files.get(path)
+        if data is None:
+            found.append(finding("CG401", path, f"the FHIR export of {entry['id']}|{entry['version']} is missing"))
+            continue
+        try:
+            resource = json.loads(data)
+        except (ValueError, RecursionError):
+            found.append(finding("CG404", path, "is not valid JSON"))
+            continue
+        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+            found.append(finding("CG404", path, "is not a FHIR resource (no resourceType)"))
+            continue
+        kinds.add(resource["resourceType"])
+        if resource.get("version") != entry["version"]:
+            found.append(finding("CG404", path, f"has version {resource.get('version')!r}, but the guidance is {entry['version']}"))
+    for kind in ("PlanDefinition", "Questionnaire"):
+        if kind not in kinds:
+            found.append(finding("CG404", entry["file"], f"the bundle holds no FHIR {kind} for {entry['id']}|{entry['version']}"))
+    return found
