@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from clinicguide.cli import main
 from clinicguide.model import guidance_from_data
 from clinicguide.release import bundle, diff
 from clinicguide.resources import data_root
@@ -161,11 +162,18 @@ def test_diff_of_bundles_lists_each_change_with_loosenings_marked(releases: tupl
     assert len(others) == len([l for l in lines if " -> " in l and ":" in l and not l.startswith(" ")]) - 1
 
 
-def test_diff_as_json(releases: tuple[Path, Path, dict[str, Any]]) -> None:
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """The CLI in-process (subprocess runs are kept for a few end-to-end checks: they are slow)."""
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_diff_as_json(releases: tuple[Path, Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> None:
     old, new, expected = releases
-    result = cli("diff", str(old), str(new), "--format", "json", "--fail-on-loosening")
-    assert result.returncode == 1  # loosenings found and asked to fail on them
-    report = json.loads(result.stdout)
+    code, out, _ = run(capsys, "diff", str(old), str(new), "--format", "json", "--fail-on-loosening")
+    assert code == 1  # loosenings found and asked to fail on them
+    report = json.loads(out)
     assert report["summary"]["loosenings"] == 3 and report["summary"]["needs_signoff"] == 3
     changed = next(g for g in report["guidance"] if g["id"] == expected["id"])
     assert (changed["old_version"], changed["new_version"]) == ("1.0.0", "9.0.0")
@@ -177,25 +185,39 @@ def test_diff_as_json(releases: tuple[Path, Path, dict[str, Any]]) -> None:
     assert all(g["changes"] == [] for g in report["guidance"] if g["id"] != expected["id"])
 
 
-def test_identical_releases_exit_0_even_with_fail_on_loosening(releases: tuple[Path, Path, dict[str, Any]]) -> None:
+def test_identical_releases_exit_0_even_with_fail_on_loosening(releases: tuple[Path, Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> None:
     old, _, _ = releases
-    result = cli("diff", str(old), str(old), "--fail-on-loosening")
-    assert result.returncode == 0 and "0 change(s), 0 loosening(s)" in result.stdout
+    code, out, _ = run(capsys, "diff", str(old), str(old), "--fail-on-loosening")
+    assert code == 0 and "0 change(s), 0 loosening(s)" in out
 
 
-def test_diff_of_a_bundle_against_a_folder(releases: tuple[Path, Path, dict[str, Any]]) -> None:
+def test_diff_of_a_bundle_against_a_folder(releases: tuple[Path, Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> None:
     old, _, expected = releases
     for target in (expected["tree"], expected["tree"] / "guidance"):
-        result = cli("diff", str(old), str(target), "--format", "json")
-        assert result.returncode == 0, result.stderr
-        assert json.loads(result.stdout)["summary"]["loosenings"] == 3
+        code, out, err = run(capsys, "diff", str(old), str(target), "--format", "json")
+        assert code == 0, err
+        assert json.loads(out)["summary"]["loosenings"] == 3
 
 
-def test_diff_reports_invalid_documents_as_located_problems(tmp_path: Path) -> None:
+def test_a_content_change_without_a_bump_is_shown_not_refused(releases: tuple[Path, Path, dict[str, Any]], tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    old, _, expected = releases
+    folder = tmp_path / "guidance"
+    shutil.copytree(expected["tree"] / "guidance", folder)  # the tree the old bundle was built from
+    doc = next(p for p in sorted(folder.glob("*.yaml")) if read(p)[0]["id"] != expected["id"])
+    data, _ = read(doc)
+    data["risks"][0]["text"] = "Reworded without a version bump."
+    _dump(doc, data)
+    code, out, err = run(capsys, "diff", str(old), str(folder))
+    assert code == 0, err
+    assert f"{data['id']} {data['version']} -> {data['version']} (version not bumped): 1 change(s)" in out
+
+
+def test_diff_reports_invalid_documents_as_located_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "broken"
     folder.mkdir()
     (folder / "x.yaml").write_text("schema: '1.0'\nid: x\n", encoding="utf-8")
-    result = cli("diff", str(folder), str(folder))
-    assert result.returncode == 1 and "x.yaml:1:1: CG202" in result.stderr
-    result = cli("diff", str(tmp_path / "missing"), str(folder))
-    assert result.returncode == 2 and "no such file or folder" in result.stderr
+    code, _, err = run(capsys, "diff", str(folder), str(folder))
+    assert code == 1 and "x.yaml:1:1: CG202" in err
+    code, _, err = run(capsys, "diff", str(tmp_path / "missing"), str(folder))
+    assert code == 2 and "no such file or folder" in err

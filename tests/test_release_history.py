@@ -157,9 +157,10 @@ def test_record_adds_new_versions_only_and_never_rewrites(tree: Path) -> None:
     assert f"{data['id']}|9.0.0" in history and f"{data['id']}|{data['version']}" in history
 
 
-def test_record_refuses_a_changed_release(tree: Path) -> None:
+def test_record_refuses_a_changed_release(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    history = (tree / "schemas" / guidance_history.HISTORY_FILE).read_bytes()
     doc = a_document(tree)
     doc.write_text(doc.read_text(encoding="utf-8").replace("title:", "title: Changed", 1), encoding="utf-8")
-    result = cli("release", "record", "--root", str(tree))
-    assert result.returncode == 1
-    assert "CG315" in result.stderr
+    assert main(["release", "record", "--root", str(tree)]) == 1
+    assert f"{doc.name}:{version_line(doc)}:10: CG315" in capsys.readouterr().err
+    assert (tree / "schemas" / guidance_history.HISTORY_FILE).read_bytes() == history

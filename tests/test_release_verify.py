@@ -93,8 +93,20 @@ def test_cli_verify_prints_a_summary_and_leaves_nothing_behind(good: Path, tmp_p
     for entry in json.loads(read_members(good)[manifest.NAME])["guidance"]:
         assert f"{entry['id']} {entry['version']} [{entry['status']}]" in result.stdout
     assert list(tmp_path.iterdir()) == []
-    as_json = json.loads(cli("release", "verify", str(good), "--format", "json").stdout)
+
+
+
+def test_verify_as_json(good: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["release", "verify", str(good), "--format", "json"]) == 0
+    as_json = json.loads(capsys.readouterr().out)
     assert as_json["ok"] is True and as_json["problems"] == []
+    assert as_json["sha256"] == hashlib.sha256(good.read_bytes()).hexdigest()
+    target = next(n for n in read_members(good) if n.startswith("fhir/"))
+    tampered = rewrite(good, tmp_path / "t.tar.gz", lambda n, d: None if n == target else d)
+    assert main(["release", "verify", str(tampered), "--format", "json"]) == 1
+    as_json = json.loads(capsys.readouterr().out)
+    assert as_json["ok"] is False and {"file": target, "line": 0, "column": 0, "code": "CG401",
+                                       "message": "listed in the manifest but missing from the bundle"} in as_json["problems"]
 
 
 # -- tampering ------------------------------------------------------------------------
@@ -143,12 +155,14 @@ def test_a_manifest_that_lies_about_a_document_or_the_schemas_is_caught(good: Pa
     def lie(record: dict) -> None:  # type: ignore[type-arg]
         record["guidance"][0]["status"] = "active"
         record["guidance"][0]["review"]["approved"] = "2026-01-01"
+        record["guidance"][0]["review"]["reviewers"] = [{"name": "Dr Nobody", "role": "dermatologist"}]
         record["schemas"]["versions"].append("9.9")
     report = verify.verify(rewrite(good, tmp_path / "t.tar.gz", _edit_manifest(lie)))
     first = json.loads(read_members(good)[manifest.NAME])["guidance"][0]["file"]
     messages = [str(f) for f in report.findings]
     assert any(first in m and "CG404" in m and "status" in m for m in messages), messages
     assert any(first in m and "approved" in m for m in messages), messages
+    assert any(first in m and "reviewers" in m and "Dr Nobody" in m for m in messages), messages
     assert any("manifest.json: CG404" in m and "9.9" in m for m in messages), messages
 
 
@@ -248,6 +262,8 @@ HOSTILE: dict[str, bytes] = {
     "fifo": gzip.compress(raw_tar([OK_MEMBER, entry(f"{TOP}/pipe", kind=tarfile.FIFOTYPE)])),
     "duplicate": gzip.compress(raw_tar([OK_MEMBER, entry(f"{TOP}/manifest.json", b"[]")])),
     "case duplicate": gzip.compress(raw_tar([OK_MEMBER, entry(f"{TOP}/MANIFEST.json", b"[]")])),
+    "file and folder": gzip.compress(raw_tar([OK_MEMBER, entry(f"{TOP}/guidance/a.yaml"), entry(f"{TOP}/guidance/a.yaml/b.yaml")])),
+    "long name part": gzip.compress(raw_tar([OK_MEMBER, entry(f"{TOP}/guidance/{'a' * 300}.yaml")])),
     "not gzip": b"PK\x03\x04 this is a zip, not a tar.gz",
     "truncated gzip": gzip.compress(raw_tar([OK_MEMBER]))[:40],
     "not tar": gzip.compress(b"plain text, not a tar archive " * 40),
@@ -296,6 +312,9 @@ def test_a_manifest_that_is_not_json_or_has_the_wrong_shape(good: Path, tmp_path
     assert [(f.name, f.code) for f in report.findings] == [(manifest.NAME, "CG404")]
 
 
-def test_missing_bundle_is_a_usage_error(tmp_path: Path) -> None:
-    result = cli("release", "verify", str(tmp_path / "nope.tar.gz"))
-    assert result.returncode == 2 and "clinicguide: error:" in result.stderr and "no such file" in result.stderr
+def test_missing_bundle_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["release", "verify", str(tmp_path / "nope.tar.gz")]) == 2
+    err = capsys.readouterr().err
+    assert "clinicguide: error:" in err and "no such file" in err
+    assert main(["release", "verify", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err

@@ -53,10 +53,21 @@ class Built:
 
 
 def export_fhir(library: Library, canonical_base: str) -> list[dict[str, Any]]:
-    """The library as FHIR resources (a PlanDefinition and a Questionnaire per guidance)."""
-    from ..fhir.export import export_library  # imported here: only builds need it
+    """The library as FHIR resources (a PlanDefinition and a Questionnaire per guidance).
 
-    return export_library(library, fhir_version=FHIR_VERSION, base=canonical_base)
+    Each resource is checked against the FHIR models before it is released: a bundle is
+    what FHIR-native engines will load, so an invalid resource stops the build.
+    """
+    from ..fhir.export import export_library  # imported here: only builds need it
+    from ..fhir.models import FhirModelError, validate_resource
+
+    resources = export_library(library, fhir_version=FHIR_VERSION, base=canonical_base)
+    for resource in resources:
+        try:
+            validate_resource(resource, FHIR_VERSION)
+        except FhirModelError as exc:
+            raise UsageError(f"the FHIR export cannot be released: {exc}") from None
+    return resources
 
 
 def build(root: Path | None = None, exporter: Exporter | None = None, canonical_base: str = CANONICAL_BASE) -> Built:

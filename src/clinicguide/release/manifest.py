@@ -32,7 +32,7 @@ _SCHEMA: dict[str, Any] = {
                                    "released": {"type": "array", "items": {"type": "string"}}}},
         "guidance": {"type": "array", "items": {
             "type": "object",
-            "required": ["id", "version", "status", "schema", "file", "content_sha256", "review", "fhir"],
+            "required": ["id", "version", "status", "title", "schema", "file", "content_sha256", "review", "fhir"],
             "properties": {
                 "id": {"type": "string"}, "version": {"type": "string"}, "status": {"type": "string"},
                 "title": {"type": "string"}, "schema": {"type": "string"}, "file": _PATH,
@@ -61,6 +61,10 @@ def parse(data: bytes) -> tuple[dict[str, Any] | None, list[Finding]]:
     found = [finding("CG404", NAME, f"at {_where(e.absolute_path)}: {e.message[:200]}") for e in _VALIDATOR.iter_errors(manifest)]
     if found:
         return None, found
+    for entry in manifest["guidance"]:
+        for path in (entry["file"], *entry["fhir"]):
+            if not safe_path(path):
+                found.append(finding("CG404", NAME, f"names {path!r} for {entry['id']!r}, which is not a plain relative path"))
     seen: set[str] = set()
     for entry in manifest["files"]:
         path = entry["path"]
@@ -77,7 +81,8 @@ def _where(path: Any) -> str:
 
 
 def safe_path(path: str) -> bool:
-    """A plain relative POSIX path: no leading slash, no '..', '.', empty parts or backslashes."""
-    if not path or path.startswith("/") or "\\" in path or any(ord(c) < 32 for c in path):
+    """A plain relative POSIX path: no leading slash, no '..', '.', empty parts, backslashes or
+    unprintable characters (names end up in terminal output)."""
+    if not path or path.startswith("/") or "\\" in path or not path.isprintable():
         return False
     return all(part not in ("", ".", "..") for part in path.split("/"))

@@ -26,6 +26,7 @@ MAX_EXPANDED_BYTES = 64 * 2**20
 MAX_MEMBER_BYTES = 8 * 2**20
 MAX_MEMBERS = 10_000
 MAX_NAME_CHARS = 512
+MAX_PART_BYTES = 255  # the common file-system limit for one name
 
 _TYPE_NAMES = {
     tarfile.SYMTYPE: "a symbolic link",
@@ -44,6 +45,11 @@ def read_bundle(path: Path) -> dict[str, bytes]:
     :raises UsageError: if ``path`` is not a readable file.
     :raises BundleRefused: with every finding, if the bundle is malformed or unsafe.
     """
+    return read_bundle_bytes(read_raw(path), str(path))
+
+
+def read_raw(path: Path) -> bytes:
+    """The bytes of the bundle file at ``path``, refusing one too large to be a bundle."""
     label = str(path)
     if path.is_dir():
         raise UsageError(f"{label}: is a folder; give a release bundle (.tar.gz)")
@@ -51,12 +57,11 @@ def read_bundle(path: Path) -> dict[str, bytes]:
         size = path.stat().st_size
         if size > MAX_BUNDLE_BYTES:
             raise BundleRefused(label, [finding("CG404", label, f"bundle is {size} bytes; the limit is {MAX_BUNDLE_BYTES}")])
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise UsageError(f"{label}: no such file") from None
     except OSError as exc:
         raise UsageError(f"{label}: cannot read: {exc.strerror or exc}") from None
-    return read_bundle_bytes(raw, label)
 
 
 def read_bundle_bytes(raw: bytes, label: str = "bundle") -> dict[str, bytes]:
@@ -114,6 +119,11 @@ def _members(tar_bytes: bytes, label: str) -> dict[str, bytes]:
             trailing = tar_bytes[tar.offset:]
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
         raise BundleRefused(label, [*refused, finding("CG404", label, f"not a readable tar archive ({exc})")]) from None
+    for name in files:  # a path used both as a file and as a folder cannot be written out
+        parts = name.split("/")
+        for depth in range(1, len(parts)):
+            if "/".join(parts[:depth]) in files:
+                refused.append(finding("CG404", f"{TOP}/{name}", f"lies inside {TOP}/{'/'.join(parts[:depth])}, which is a file"))
     if trailing.strip(b"\0"):
         refused.append(finding("CG404", label, "holds data after the end of the archive"))
     if not files and not refused:
@@ -135,6 +145,8 @@ def _unsafe(info: tarfile.TarInfo) -> str:
     parts = name.split("/")
     if any(part in ("", ".", "..") for part in parts):
         return "path with '..', '.' or an empty part; members must be plain relative paths"
+    if any(len(part.encode("utf-8", "surrogateescape")) > MAX_PART_BYTES for part in parts):
+        return f"a path part longer than {MAX_PART_BYTES} bytes"
     if parts[0] != TOP:
         return f"outside the bundle's top folder {TOP}/"
     if info.type in _TYPE_NAMES:
@@ -173,5 +185,8 @@ def materialise(files: dict[str, bytes], into: Path, prefixes: tuple[str, ...] =
         target = (base / name).resolve()
         if base not in target.parents:
             raise ValueError(f"refusing to write {name!r} outside {base}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except OSError as exc:  # the disk, not the bundle: an environment problem
+            raise UsageError(f"cannot write temporary file {target}: {exc.strerror or exc}") from None

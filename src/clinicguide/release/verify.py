@@ -23,7 +23,7 @@ from ..schemas import SCHEMA_FILE, available
 from ..validate import Checked, check_paths
 from . import guidance_history, manifest, schema_history
 from .findings import BundleRefused, Finding, ReleaseRecordError, finding
-from .safetar import materialise, read_bundle
+from .safetar import materialise, read_bundle_bytes, read_raw
 
 
 @dataclass
@@ -58,12 +58,13 @@ def verify(path: Path) -> Report:
     :raises UsageError: if ``path`` is not a readable file.
     """
     report = Report(str(path))
+    raw_bundle = read_raw(path)  # read once: the digest and the checks see the same bytes
+    report.sha256 = hashlib.sha256(raw_bundle).hexdigest()
     try:
-        files = read_bundle(path)
+        files = read_bundle_bytes(raw_bundle, str(path))
     except BundleRefused as exc:
         report.findings.extend(exc.findings)
         return report
-    report.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     raw = files.pop(manifest.NAME, None)
     if raw is None:
         report.findings.append(finding("CG401", manifest.NAME, "the bundle has no manifest; nothing can be verified"))
@@ -80,7 +81,7 @@ def verify(path: Path) -> Report:
         schema_root = root / "schemas"
         schema_root.mkdir(exist_ok=True)
         (root / "guidance").mkdir(exist_ok=True)
-        report.findings.extend(_rename(schema_history.frozen_problems(schema_root), root))
+        report.findings.extend(_rename(schema_history.frozen_problems(schema_root), root, whole_file=True))
         report.findings.extend(_unusable_schemas(schema_root, root))
         checked, found = _validate(root)
         report.findings.extend(found)
@@ -110,7 +111,7 @@ def _hashes(record: dict[str, Any], files: dict[str, bytes]) -> list[Finding]:
     return found
 
 
-def _rename(problems: Any, root: Path) -> list[Finding]:
+def _rename(problems: Any, root: Path, whole_file: bool = False) -> list[Finding]:
     """Findings named by bundle path rather than by the temporary folder."""
     out = []
     for problem in problems:
@@ -118,7 +119,8 @@ def _rename(problems: Any, root: Path) -> list[Finding]:
             name = Path(problem.file).resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             name = problem.file
-        out.append(Finding.from_problem(problem, name))
+        found = Finding.from_problem(problem, name)
+        out.append(Finding(name, 0, 0, found.code, found.message) if whole_file else found)
     return out
 
 
@@ -168,6 +170,12 @@ def _cross_references(record: dict[str, Any], checked: list[Checked], files: dic
     versions = list(available(root / "schemas"))
     if sorted(record["schemas"]["versions"]) != sorted(versions):
         found.append(finding("CG404", manifest.NAME, f"lists schema versions {record['schemas']['versions']}, but the bundle holds {versions}"))
+    try:
+        released = [r.version for r in schema_history.load(root / "schemas")]
+    except ReleaseRecordError:
+        released = record["schemas"]["released"]  # the malformed record is reported on its own
+    if record["schemas"]["released"] != released:
+        found.append(finding("CG404", manifest.NAME, f"lists released schema versions {record['schemas']['released']}, but the bundle's releases.json has {released}"))
     documents = {c.path.relative_to(root).as_posix(): c for c in checked}
     listed: set[str] = set()
     for entry in record["guidance"]:
@@ -190,13 +198,16 @@ def _guidance_entry(entry: dict[str, Any], document: Checked) -> list[Finding]:
     if data is None:
         return []  # unreadable; the validator reported it
     review = data.get("review") if isinstance(data.get("review"), dict) else {}
+    reviewers = review.get("reviewers") if isinstance(review.get("reviewers"), list) else []
+    # Everything the verified summary prints must come from the documents, not the manifest's word.
     actual = {
         "id": data.get("id"), "version": data.get("version"), "status": data.get("status"), "schema": data.get("schema"),
-        "content_sha256": guidance_history.content_sha256(data),
+        "title": data.get("title"), "content_sha256": guidance_history.content_sha256(data),
         "approved": review.get("approved"), "next_review": review.get("next_review"),
+        "reviewers": [{"name": p.get("name"), "role": p.get("role")} for p in reviewers if isinstance(p, dict)],
     }
-    claimed = {**{k: entry.get(k) for k in ("id", "version", "status", "schema", "content_sha256")},
-               "approved": entry["review"].get("approved"), "next_review": entry["review"].get("next_review")}
+    claimed = {**{k: entry.get(k) for k in ("id", "version", "status", "schema", "title", "content_sha256")},
+               **{k: entry["review"].get(k) for k in ("approved", "next_review", "reviewers")}}
     return [finding("CG404", entry["file"], f"the manifest says {key} {claimed[key]!r}, the document says {actual[key]!r}")
             for key in actual if actual[key] != claimed[key]]
 
