@@ -8,6 +8,7 @@ so an added item must meet the same schema and rules as shipped content.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,28 +44,37 @@ def _limits(data: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
 
 
 def _number(plugin: str, item: str, field: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _refuse(plugin, f"narrowing {item}: {field} must be a number")
+    # NaN compares false with everything, so it would pass every "only narrower" test below.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _refuse(plugin, f"narrowing {item}: {field} must be a finite number")
     return float(value)
+
+
+def _cited(plugin: str, item: str, target: dict[str, Any], change: Mapping[str, Any]) -> None:
+    """Add the sources a narrowing cites (the site's own policy) to the item; existing ones stay."""
+    added = change.get("sources", [])
+    if not isinstance(added, (list, tuple)) or not all(isinstance(s, str) for s in added):
+        raise _refuse(plugin, f"narrowing {item}: sources must be a list of source ids")
+    target["sources"] = list(dict.fromkeys([*target.get("sources", []), *added]))
 
 
 def _narrow(plugin: str, item_id: str, kind: str, target: dict[str, Any], change: Any) -> str:
     if not isinstance(change, Mapping):
         raise _refuse(plugin, f"narrowing {item_id}: give the new values as a mapping")
-    allowed = {"range": {"low", "high", "text"}, "maximum": {"value", "text"}, "interval": {"value", "unit", "text"}}[kind]
+    allowed = {"range": {"low", "high"}, "maximum": {"value"}, "interval": {"value", "unit"}}[kind] | {"text", "sources"}
     if unknown := sorted(set(change) - allowed):
         raise _refuse(plugin, f"narrowing {item_id}: cannot change {', '.join(unknown)} of a {kind}")
     if kind == "range":
         low = _number(plugin, item_id, "low", change.get("low", target["low"]))
         high = _number(plugin, item_id, "high", change.get("high", target["high"]))
         if low < target["low"] or high > target["high"]:
-            raise _refuse(plugin, f"{item_id}: {low:g}-{high:g} {target['unit']} would widen the range {target['low']:g}-{target['high']:g}; only narrowing is allowed")
+            raise _refuse(plugin, f"{item_id}: {low:g}-{high:g} {target['unit']} would widen the range {target['low']:g}-{target['high']:g} {target['unit']}; only narrowing is allowed")
         target["low"], target["high"] = low, high
         result = f"narrowed {item_id} to {low:g}-{high:g} {target['unit']}"
     elif kind == "maximum":
         value = _number(plugin, item_id, "value", change.get("value", target["value"]))
         if value > target["value"]:
-            raise _refuse(plugin, f"{item_id}: {value:g} {target['unit']} would raise the maximum {target['value']:g}; only lowering is allowed")
+            raise _refuse(plugin, f"{item_id}: {value:g} {target['unit']} would raise the maximum {target['value']:g} {target['unit']}; only lowering is allowed")
         target["value"] = value
         result = f"lowered {item_id} to {value:g} {target['unit']}"
     else:
@@ -73,15 +83,33 @@ def _narrow(plugin: str, item_id: str, kind: str, target: dict[str, Any], change
         try:
             new, old = Duration(value, unit), Duration(target["value"], target["unit"])
             shorter = new.timedelta() < old.timedelta()
-        except KeyError:
+        except (KeyError, TypeError):
             raise _refuse(plugin, f"narrowing {item_id}: unknown time unit {unit!r}") from None
+        except OverflowError:
+            raise _refuse(plugin, f"narrowing {item_id}: {value:g} {unit} is out of range") from None
         if shorter:
             raise _refuse(plugin, f"{item_id}: {new} would shorten the minimum interval {old}; only lengthening is allowed")
         target["value"], target["unit"] = value, unit
         result = f"lengthened {item_id} to {new}"
     if "text" in change:
         target["text"] = change["text"]
+    if "sources" in change:
+        _cited(plugin, item_id, target, change)
+        result += f", citing {', '.join(change['sources'])}"
     return result
+
+
+def _named_items(values: Any) -> list[str]:
+    """Every item id named in a refused removal, however it was written (ids, items, or lists of them)."""
+    if isinstance(values, str):
+        return [values]
+    if isinstance(values, Mapping):
+        if isinstance(values.get("id"), str):
+            return [values["id"]]
+        return [n for key, value in values.items() for n in (_named_items(value) or [str(key)])]
+    if isinstance(values, (list, tuple, set)):
+        return [n for value in values for n in _named_items(value)]
+    return []
 
 
 def apply_amendment(data: Mapping[str, Any], amendment: Any, plugin: str) -> tuple[dict[str, Any], list[str]]:
@@ -89,8 +117,12 @@ def apply_amendment(data: Mapping[str, Any], amendment: Any, plugin: str) -> tup
     if not isinstance(amendment, Mapping):
         raise _refuse(plugin, f"must return a mapping with 'add' and/or 'narrow', not {type(amendment).__name__}")
     if unknown := sorted(set(amendment) - {"add", "narrow"}):
-        hint = " (removing guidance is not allowed)" if {"remove", "delete", "replace"} & set(unknown) else ""
-        raise _refuse(plugin, f"unknown amendment key(s) {', '.join(unknown)}{hint}; allowed: add, narrow")
+        if removing := sorted(set(unknown) & {"remove", "delete", "replace"}):
+            named = _named_items([amendment[key] for key in removing])
+            what = f" {', '.join(named)}" if named else ""
+            raise _refuse(plugin, f"refused to {removing[0]}{what} in {data.get('id')}: a site may add items and narrow limits, "
+                                  "never remove, replace or loosen guidance")
+        raise _refuse(plugin, f"unknown amendment key(s) {', '.join(unknown)}; allowed: add, narrow")
     amended = copy.deepcopy(dict(data))
     changes: list[str] = []
     taken = _all_ids(amended)

@@ -73,16 +73,22 @@ class Library:
         return current[-1]
 
 
-def load_library(*paths: str | Path, packaged: bool = True, hooks: Hooks | None = None) -> Library:
+def load_library(*paths: str | Path, packaged: bool = True, hooks: Hooks | None = None, plugins: bool = True) -> Library:
     """Load and validate guidance: the packaged documents (unless ``packaged=False``) plus ``paths``.
 
-    With ``hooks``, plugins contribute folders (the packaged one is the built-in plugin's)
-    and amend documents for the site.
+    Plugins contribute folders (the packaged one is the built-in plugin's) and amend
+    documents for the site: those of ``hooks``, or by default the built-in and installed
+    (entry-point) plugins, so a site's narrowing cannot be skipped by loading the library
+    directly. ``plugins=False`` loads the files as they are, with no plugin.
 
     :raises ContentError: with every problem found, if any document is invalid.
     :raises UsageError: if a given path does not exist.
     :raises PluginError: if a plugin fails or an amendment would loosen the guidance.
     """
+    if hooks is None and plugins:
+        from .plugins import Hooks
+
+        hooks = Hooks()
     if hooks is None:
         folders = [guidance_dir()] if packaged else []
     else:

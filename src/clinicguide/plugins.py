@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pluggy
@@ -51,6 +53,16 @@ def _clinicguide_version() -> str:
     return __version__
 
 
+def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> str | None:
+    """Register one plugin; a hookimpl that does not match its hookspec is reported by plugin and hook."""
+    try:
+        return pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        found = re.search(r"for hook '([^']+)'", str(exc))
+        reason = " ".join(str(exc).split("\n")[1:]) or str(exc)
+        raise PluginError(name, found.group(1) if found else "registration", reason) from None
+
+
 def plugin_manager(extra: Iterable[object] = (), *, entry_point_plugins: bool = True,
                    blocked: Iterable[str] | None = None) -> tuple[pluggy.PluginManager, dict[str, tuple[str, str]]]:
     """The manager with every plugin registered, and each plugin's (distribution, version)."""
@@ -61,7 +73,7 @@ def plugin_manager(extra: Iterable[object] = (), *, entry_point_plugins: bool = 
         pm.set_blocked(name)
     origins: dict[str, tuple[str, str]] = {}
     for name, module in BUILTIN_PLUGINS:
-        if pm.register(module, name=name):
+        if _register(pm, module, name):
             origins[name] = ("clinicguide", _clinicguide_version())
     if entry_point_plugins:
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
@@ -71,18 +83,27 @@ def plugin_manager(extra: Iterable[object] = (), *, entry_point_plugins: bool = 
                 plugin = ep.load()
             except Exception as exc:  # any import-time failure of third-party code
                 raise PluginError(ep.name, "load", f"cannot be imported: {type(exc).__name__}: {exc}") from None
-            pm.register(plugin, name=ep.name)
+            _register(pm, plugin, ep.name)
             dist = ep.dist
             origins[ep.name] = (dist.name, dist.version) if dist else (ep.value, "unknown")
     for plugin in extra:
         name = getattr(plugin, "__name__", None) or type(plugin).__name__
-        if pm.register(plugin, name=name):
+        if _register(pm, plugin, name):
             origins[name] = (getattr(plugin, "__module__", None) or name, str(getattr(plugin, "__version__", "unknown")))
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginError(pm.get_name(exc.plugin) or "?", "registration", str(exc)) from None
     return pm, origins
+
+
+def _frozen(value: Any) -> Any:
+    """A deep read-only copy: mappings become MappingProxyType, lists tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value
 
 
 class Hooks:
@@ -154,15 +175,14 @@ class Hooks:
         return folders
 
     def amendments(self, guidance_id: str, version: str, document: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
-        from types import MappingProxyType
-
-        view = MappingProxyType(dict(document))
+        # A deep read-only view: a plugin must not change the loaded data behind the amendment rules.
+        view = _frozen(document)
         return [(plugin, result) for plugin, result in
                 self._each("clinicguide_amend_guidance", {"guidance_id": guidance_id, "version": version, "document": view})
                 if result is not None]
 
     def screen(self, guidance: Any, record: Any, date: dt.date, answers: Mapping[str, bool], proposal: Any) -> list[Any]:
-        from .decision import Finding
+        from .decision import FINDING_CODES, Finding
 
         findings: list[Any] = []
         kwargs = {"guidance": guidance, "record": record, "date": date, "answers": answers, "proposal": proposal}
@@ -171,6 +191,9 @@ class Hooks:
                 continue
             if not isinstance(result, (list, tuple)) or not all(isinstance(f, Finding) for f in result):
                 raise PluginError(plugin, "clinicguide_screen", "must return a list of clinicguide.decision.Finding")
+            # The FHIR DetectedIssue names the code's meaning; an unknown code failed there, unnamed.
+            if unknown := sorted({f.code for f in result} - set(FINDING_CODES)):
+                raise PluginError(plugin, "clinicguide_screen", f"finding code {', '.join(map(repr, unknown))} is not one of: {', '.join(FINDING_CODES)}")
             findings.extend(result)
         return findings
 
