@@ -250,11 +250,12 @@ def test_pairs_without_name_and_value_are_usage_errors(option: str, value: str) 
 
 @pytest.mark.parametrize("date", ["2026-13-01", "01/12/2026", "tomorrow"])
 def test_bad_date(date: str) -> None:
-    assert "is not YYYY-MM-DD" in fails(1, "plan", "microneedling", "--patient", MARIA, "--date", date)
+    # A malformed option value is a usage error (exit 2), like any other bad option.
+    assert "--date takes a date as YYYY-MM-DD" in fails(2, "plan", "microneedling", "--patient", MARIA, "--date", date)
 
 
 def test_bad_last_treatment() -> None:
-    assert "is not a date" in fails(1, "plan", "botulinum-toxin-glabellar", "--patient", MARIA, "--dose", "20 [USP'U]",
+    assert "--last-treatment takes a date" in fails(2, "plan", "botulinum-toxin-glabellar", "--patient", MARIA, "--dose", "20 [USP'U]",
                                     "--last-treatment", "recently", "--date", "2026-12-01")
 
 

@@ -51,57 +51,60 @@ def _evaluate(criterion: Criterion, ctx: Context) -> Truth:
     raise TypeError(f"no evaluation for {type(criterion).__name__}")
 
 
-def _from_facts(present: list[str], possible: list[str], absent: list[str]) -> Truth:
+def _from_facts(present: list[str], possible: list[str], negative: list[str]) -> Truth:
+    """True on a present record, unknown on an unconfirmed one, False only on an explicit negative."""
     if present:
         return Truth(True, tuple(present))
     if possible:
         return Truth(None, tuple(f"{ref} (unconfirmed)" for ref in possible))
-    if absent:
-        return Truth(False, tuple(absent))
+    if negative:
+        return Truth(False, tuple(negative))
     return UNKNOWN
 
 
 @_evaluate.register
 def _(test: ConditionTest, ctx: Context) -> Truth:
+    # Only presence counts. A resolved record says an earlier episode ended, not that there is
+    # no episode now; a refuted or erroneous record is ignored. Neither rules a condition out:
+    # that takes a clinician's answer.
     wanted = frozenset(c.key for c in test.codes)
     counts_as_present = ("present", "past") if test.status == "ever" else ("present",)
-    present, possible, absent = [], [], []
-    for fact in ctx.record.conditions:
-        if fact.codes & wanted:
-            bucket = present if fact.state in counts_as_present else possible if fact.state == "possible" else absent
-            bucket.append(fact.ref)
-    return _from_facts(present, possible, absent)
+    present = [f.ref for f in ctx.record.conditions if f.codes & wanted and f.state in counts_as_present]
+    possible = [f.ref for f in ctx.record.conditions if f.codes & wanted and f.state == "possible"]
+    return _from_facts(present, possible, [])
 
 
 @_evaluate.register
 def _(test: AllergyTest, ctx: Context) -> Truth:
     wanted = frozenset(c.key for c in test.codes)
-    present, possible, absent = [], [], []
-    for fact in ctx.record.allergies:
-        if fact.codes & wanted:
-            bucket = present if fact.state == "present" else possible if fact.state == "possible" else absent
-            bucket.append(fact.ref)
-    return _from_facts(present, possible, absent)
+    present = [f.ref for f in ctx.record.allergies if f.codes & wanted and f.state == "present"]
+    possible = [f.ref for f in ctx.record.allergies if f.codes & wanted and f.state == "possible"]
+    return _from_facts(present, possible, [])
 
 
 @_evaluate.register
 def _(test: MedicationTest, ctx: Context) -> Truth:
+    # A medication that ended before the window says nothing about a later, unrecorded
+    # course; only a statement that the patient does not take it ("not-taken") is a negative.
     wanted = frozenset(c.key for c in test.codes)
     window_start = test.within.before(ctx.date) if test.within else ctx.date
-    present, possible, absent = [], [], []
+    present, possible, negative = [], [], []
     for med in ctx.record.medications:
         if not med.codes & wanted:
             continue
         started = med.start is None or med.start <= ctx.date
-        if med.status == "not-taken" or not started:
-            absent.append(med.ref)
+        if med.status == "not-taken":
+            negative.append(med.ref)
+        elif not started:
+            continue
         elif med.status == "active" and (med.end is None or med.end >= window_start):
             present.append(med.ref)
         elif med.end is not None:
-            (present if med.end >= window_start else absent).append(med.ref)
+            if med.end >= window_start:
+                present.append(med.ref)
         else:  # stopped or of unknown status, with no end date: cannot tell when it ended
             possible.append(med.ref)
-    return _from_facts(present, possible, absent)
+    return _from_facts(present, possible, negative)
 
 
 @_evaluate.register
@@ -109,27 +112,37 @@ def _(test: ObservationTest, ctx: Context) -> Truth:
     observations = ctx.record.latest(test.code.key, ctx.date)
     if not observations:
         return UNKNOWN
-    latest = observations[0]
+    newest = observations[0].date
     # Only current data decides: by default an observation must be from the procedure date.
     oldest = test.max_age.before(ctx.date) if test.max_age else ctx.date
-    if latest.date is None or latest.date < oldest:
-        return Truth(None, (f"{latest.ref} (too old to decide)",))
+    if newest is None or newest < oldest:
+        return Truth(None, (f"{observations[0].ref} (too old to decide)",))
+    # Every observation of the newest date counts, so their order in the record cannot decide.
+    current = [o for o in observations if o.date == newest]
+    refs = tuple(o.ref for o in current)
     if test.value_code is not None:
-        if not latest.value_codes:
+        # Only the tested code is a known answer: any other value (possible, unknown, a local
+        # code) is not a negative, since no verified code says "not pregnant".
+        if any(test.value_code.key in o.value_codes for o in current):
+            return Truth(True, refs)
+        return Truth(None, refs)
+    results = set()
+    for obs in current:
+        if obs.value is None:
             return UNKNOWN
-        return Truth(test.value_code.key in latest.value_codes, (latest.ref,))
-    if latest.value is None:
-        return UNKNOWN
-    try:
-        value = convert(latest.value, test.unit or latest.value.unit)
-    except InputError:
-        raise InputError(f"{latest.ref}: its unit cannot be compared with {test.unit}") from None
-    checks = []
-    if test.at_least is not None:
-        checks.append(value >= test.at_least)
-    if test.below is not None:
-        checks.append(value < test.below)
-    return Truth(all(checks), (latest.ref,)) if checks else UNKNOWN
+        try:
+            value = convert(obs.value, test.unit or obs.value.unit)
+        except InputError:
+            raise InputError(f"{obs.ref}: its unit cannot be compared with {test.unit}") from None
+        checks = []
+        if test.at_least is not None:
+            checks.append(value >= test.at_least)
+        if test.below is not None:
+            checks.append(value < test.below)
+        if not checks:
+            return UNKNOWN
+        results.add(all(checks))
+    return Truth(results.pop(), refs) if len(results) == 1 else Truth(None, refs)
 
 
 @_evaluate.register

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from .criteria import Context, Truth, criterion_ids, evaluate
 from .errors import InputError
-from .model import Guidance, Maximum, Range, Regimen
+from .model import Duration, Guidance, Maximum, Range, Regimen
 from .patient import PatientRecord
 from .units import Quantity, convert, needs_weight, parse_quantity
 
@@ -39,6 +39,19 @@ FINDING_CODES: dict[str, str] = {
 }
 
 
+#: The procedure and last-treatment dates accepted. Anything outside is a typing error, and
+#: date arithmetic near the calendar's ends (year 1, year 9999) overflowed inside the screening
+#: and FHIR plugins, which then reported an OverflowError as a plugin failure.
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def plausible_date(value: dt.date, what: str) -> dt.date:
+    """``value`` if it lies between :data:`EARLIEST_DATE` and :data:`LATEST_DATE`."""
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise InputError(f"{what} must lie between {EARLIEST_DATE} and {LATEST_DATE}")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One reason in a decision: what, why, from which guidance item, on which data, per which sources."""
@@ -51,6 +64,12 @@ class Finding:
     sources: tuple[str, ...]
     evidence: tuple[str, ...] = ()
     question: str | None = None
+
+    def __post_init__(self) -> None:
+        # A plugin's finding with another outcome made worst() raise a bare ValueError in the
+        # host; refusing it here names the plugin that built it.
+        if self.outcome not in DECISION_ORDER:
+            raise ValueError(f"finding outcome {self.outcome!r} is not one of {', '.join(DECISION_ORDER)}")
 
     @property
     def severity(self) -> str:
@@ -68,6 +87,10 @@ class Proposal:
     params: Mapping[str, Quantity] = field(default_factory=dict)
     last_treatment: dt.date | Literal["never"] | None = None
     regimen: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.last_treatment, dt.date):
+            plausible_date(self.last_treatment, "last_treatment")
 
     @classmethod
     def coerce(cls, value: Proposal | Mapping[str, Any] | None) -> Proposal | None:
@@ -176,24 +199,22 @@ def _contraindications(guidance: Guidance, ctx: Context) -> Iterable[Finding]:
 def _proposal(guidance: Guidance, record: PatientRecord, proposal: Proposal, date: dt.date) -> list[Finding]:
     regimens = _regimens(guidance, proposal)
     weight = record.weight_kg(date)
+    kg, weight_ref = (weight[0], weight[1].ref) if weight else (None, "")
     findings: list[Finding] = []
+    matched: list[Regimen] = []  # regimens whose range holds a proposed value
     for parameter, value in proposal.values():
         ranges = [(reg, rng) for reg in regimens for rng in reg.ranges if rng.parameter == parameter]
         maximums = {m.id: m for reg in guidance.regimens for m in reg.maximums if m.parameter == parameter}
         if not ranges and not maximums:
             known = sorted({r.parameter for reg in guidance.regimens for r in reg.ranges})
             raise InputError(f"{guidance.ref} has no range for {parameter!r}; known parameters: {', '.join(known) or 'none'}")
-        if any(needs_weight(value.unit, rng.unit) for _, rng in ranges) and weight is None:
-            first = next(rng for _, rng in ranges if needs_weight(value.unit, rng.unit))
-            findings.append(Finding("weight-needed", "needs-information", first.id, guidance.ref,
-                                    f"{parameter} {value} cannot be checked against {first.low:g}-{first.high:g} {first.unit} without the patient's body weight",
-                                    first.sources, (), "What is the patient's body weight (kg)?"))
-            continue
-        kg = weight[0] if weight else None
-        weight_ref = weight[1].ref if weight else ""
-        findings += _range_findings(guidance, parameter, value, ranges, kg, weight_ref)
+        range_findings, inside = _range_findings(guidance, parameter, value, ranges, kg, weight_ref)
+        findings += range_findings
+        matched += inside
         findings += _maximum_findings(guidance, parameter, value, list(maximums.values()), kg, weight_ref)
-    findings += _interval_findings(guidance, regimens, proposal, date)
+    # Intervals of the regimens the proposal falls in; of every candidate when it falls in none.
+    applicable = regimens if proposal.regimen else (tuple(dict.fromkeys(matched)) or regimens)
+    findings += _interval_findings(guidance, applicable, proposal, date)
     return findings
 
 
@@ -212,11 +233,23 @@ def _weight_evidence(value: Quantity, unit: str, weight_ref: str) -> tuple[str, 
     return (weight_ref,) if weight_ref and needs_weight(value.unit, unit) else ()
 
 
+def _weight_needed(guidance: Guidance, parameter: str, value: Quantity, item_id: str, limit: str,
+                   sources: tuple[str, ...]) -> Finding:
+    return Finding("weight-needed", "needs-information", item_id, guidance.ref,
+                   f"{parameter} {value} cannot be checked against {limit} without the patient's body weight",
+                   sources, (), "What is the patient's body weight (kg)?")
+
+
 def _range_findings(guidance: Guidance, parameter: str, value: Quantity, ranges: list[tuple[Regimen, Range]],
-                    kg: float | None, weight_ref: str) -> list[Finding]:
+                    kg: float | None, weight_ref: str) -> tuple[list[Finding], list[Regimen]]:
+    """The range finding for one proposed value, and the regimens whose range holds it."""
     if not ranges:
-        return []
-    converted = [(reg, rng, convert(value, rng.unit, kg)) for reg, rng in ranges]
+        return [], []
+    # Without a weight, only ranges in the value's own kind of unit can be checked; the others
+    # are undecided, which matters only if no checkable on-label range holds the value.
+    checkable = [(reg, rng) for reg, rng in ranges if kg is not None or not needs_weight(value.unit, rng.unit)]
+    undecided = [(reg, rng) for reg, rng in ranges if (reg, rng) not in checkable]
+    converted = [(reg, rng, convert(value, rng.unit, kg)) for reg, rng in checkable]
     shown = lambda rng, v: f"{parameter} {value}" + (f" (= {v:.3g} {rng.unit})" if rng.unit != value.unit else "")
     inside = [(reg, rng, v) for reg, rng, v in converted if rng.low <= v <= rng.high]
     on_label = [c for c in inside if c[0].label == "on-label"]
@@ -224,21 +257,23 @@ def _range_findings(guidance: Guidance, parameter: str, value: Quantity, ranges:
         reg, rng, v = on_label[0]
         return [Finding("dose-within-range", "eligible", rng.id, guidance.ref,
                         f"{shown(rng, v)} is within {rng.low:g}-{rng.high:g} {rng.unit} ({reg.title})", rng.sources,
-                        _weight_evidence(value, rng.unit, weight_ref))]
+                        _weight_evidence(value, rng.unit, weight_ref))], [reg]
+    if undecided:
+        reg, rng = next((c for c in undecided if c[0].label == "on-label"), undecided[0])
+        return [_weight_needed(guidance, parameter, value, rng.id, f"{rng.low:g}-{rng.high:g} {rng.unit}", rng.sources)], []
     if inside:
         reg, rng, v = inside[0]
         return [Finding("off-label-regimen", "caution", reg.id, guidance.ref,
                         f"{shown(rng, v)} lies in the OFF-LABEL regimen '{reg.title}' ({rng.low:g}-{rng.high:g} {rng.unit})",
-                        tuple(dict.fromkeys(rng.sources + reg.sources)), _weight_evidence(value, rng.unit, weight_ref))]
-    # Outside every range: compare with the on-label ranges where there are any.
+                        tuple(dict.fromkeys(rng.sources + reg.sources)), _weight_evidence(value, rng.unit, weight_ref))], [reg]
+    # Outside every range: name the nearest bound among the on-label ranges where there are any.
     reference = [c for c in converted if c[0].label == "on-label"] or converted
-    reg, rng, v = reference[0]
     below = all(v < r.low for _, r, v in reference)
-    code = "dose-below-range" if below else "dose-above-range"
+    reg, rng, v = min(reference, key=lambda c: c[1].low) if below else max(reference, key=lambda c: c[1].high)
     side = "below" if below else "above"
-    return [Finding(code, "caution", rng.id, guidance.ref,
+    return [Finding("dose-below-range" if below else "dose-above-range", "caution", rng.id, guidance.ref,
                     f"{shown(rng, v)} is {side} the range {rng.low:g}-{rng.high:g} {rng.unit} ({reg.title})", rng.sources,
-                    _weight_evidence(value, rng.unit, weight_ref))]
+                    _weight_evidence(value, rng.unit, weight_ref))], []
 
 
 def _maximum_findings(guidance: Guidance, parameter: str, value: Quantity, maximums: list[Maximum],
@@ -246,9 +281,7 @@ def _maximum_findings(guidance: Guidance, parameter: str, value: Quantity, maxim
     findings = []
     for maximum in maximums:
         if needs_weight(value.unit, maximum.unit) and kg is None:
-            findings.append(Finding("weight-needed", "needs-information", maximum.id, guidance.ref,
-                                    f"{parameter} {value} cannot be checked against the maximum {maximum.value:g} {maximum.unit} without the patient's body weight",
-                                    maximum.sources, (), "What is the patient's body weight (kg)?"))
+            findings.append(_weight_needed(guidance, parameter, value, maximum.id, f"the maximum {maximum.value:g} {maximum.unit}", maximum.sources))
             continue
         v = convert(value, maximum.unit, kg)
         if v > maximum.value:
@@ -260,11 +293,14 @@ def _maximum_findings(guidance: Guidance, parameter: str, value: Quantity, maxim
 
 
 def _interval_findings(guidance: Guidance, regimens: tuple[Regimen, ...], proposal: Proposal, date: dt.date) -> list[Finding]:
+    """Minimum-interval findings for the regimens that apply, each distinct interval once."""
     findings = []
+    seen: set[Duration] = set()
     for regimen in regimens:
         interval = regimen.min_interval
-        if interval is None or proposal.last_treatment == "never":
+        if interval is None or proposal.last_treatment == "never" or interval.duration in seen:
             continue
+        seen.add(interval.duration)
         if proposal.last_treatment is None:
             findings.append(Finding("last-treatment-unknown", "needs-information", interval.id, guidance.ref,
                                     f"{regimen.title}: at least {interval.duration} must pass between treatments; the last treatment date is not known",
@@ -272,7 +308,8 @@ def _interval_findings(guidance: Guidance, regimens: tuple[Regimen, ...], propos
             continue
         earliest = interval.duration.after(proposal.last_treatment)
         if date < earliest:
-            findings.append(Finding("interval-too-short", "contraindicated", interval.id, guidance.ref,
+            # A caution, not a bar: guidance intervals range from label minimums to trial schedules.
+            findings.append(Finding("interval-too-short", "caution", interval.id, guidance.ref,
                                     f"{regimen.title}: last treatment {proposal.last_treatment}, minimum interval {interval.duration}; not before {earliest}",
                                     interval.sources, (f"last treatment {proposal.last_treatment}",)))
     return findings

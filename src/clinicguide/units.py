@@ -18,7 +18,8 @@ _UNITS: dict[str, tuple[str, float]] = {
     "mg/d": ("mass/time", 1.0), "g/d": ("mass/time", 1e3),
     "mg/kg": ("mass/weight", 1.0),
     "mg/kg/d": ("mass/weight/time", 1.0),
-    "kg": ("weight", 1.0), "[lb_av]": ("weight", 0.45359237),
+    # Body weight is a mass: kg and [lb_av] convert to and from mg and g.
+    "kg": ("mass", 1e6), "[lb_av]": ("mass", 453592.37),
     "um": ("length", 1e-3), "mm": ("length", 1.0), "cm": ("length", 10.0),
     "mL": ("volume", 1.0),
     "%": ("fraction", 1.0),
@@ -34,7 +35,9 @@ _ALIASES = {"mg/day": "mg/d", "mg/kg/day": "mg/kg/d", "lb": "[lb_av]", "U": None
 # A weight-based dimension and the absolute dimension it becomes once multiplied by weight.
 _PER_WEIGHT = {"mass/weight/time": "mass/time", "mass/weight": "mass"}
 
-_QUANTITY = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(\S+)\s*$")
+# The unit may not start with a digit, a dot or an exponent: backtracking otherwise read "20"
+# as 2 in the unit "0" and "1e5" as 1 in the unit "e5", and the error named the wrong unit.
+_QUANTITY = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?![\d.]|[eE][+-]?\d)(\S+)\s*$")
 
 
 @dataclass(frozen=True, slots=True)

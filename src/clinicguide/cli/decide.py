@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ def read_json(path: str, what: str) -> Any:
         raise InputError(f"{path}:{exc.lineno}:{exc.colno}: {what} file is not valid JSON ({exc.msg})") from None
     except RecursionError:
         raise InputError(f"{path}: {what} file is nested too deeply") from None
+    except ValueError:  # not a JSONDecodeError: a number past Python's digit limit (was a traceback)
+        raise InputError(f"{path}: {what} file holds a number with too many digits") from None
 
 
 def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
@@ -100,7 +103,19 @@ def register(commands: Any) -> None:
     export.set_defaults(run=run_export)
 
 
+def _usage_checked(args: argparse.Namespace) -> None:
+    """Dates on the command line are options: a malformed one is a usage error (exit 2)."""
+    for option, value in (("--date", args.date), ("--last-treatment", args.last_treatment)):
+        if value is None or (option == "--last-treatment" and value == "never"):
+            continue
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise UsageError(f"{option} takes a date as YYYY-MM-DD{' or never' if option == '--last-treatment' else ''}, got {value!r}") from None
+
+
 def _plan(args: argparse.Namespace) -> PlanResult:
+    _usage_checked(args)
     answers: dict[str, Any] = {}
     if args.answers:
         loaded = read_json(args.answers, "answers")

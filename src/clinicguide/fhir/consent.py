@@ -16,12 +16,18 @@ from ..patient import fhir_date
 from .common import Canonicals, FhirVersion, codeable, resource_id
 from .questionnaire import all_link_ids, required_items
 
+#: Deeper item nesting than this cannot answer a checklist (it has two levels); it is refused
+#: before the recursion below runs out of stack (a RecursionError reached the host).
+MAX_ITEM_DEPTH = 32
+
 _SCOPE = {"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "treatment", "display": "Treatment"}
 
 
-def _answers(items: Any, where: str, found: dict[str, list[Any]]) -> None:
+def _answers(items: Any, where: str, found: dict[str, list[Any]], depth: int = 1) -> None:
     if not isinstance(items, list):
         raise InputError(f"{where} must be a list")
+    if items and depth > MAX_ITEM_DEPTH:
+        raise InputError(f"{where} is nested more than {MAX_ITEM_DEPTH} levels deep")
     for index, item in enumerate(items):
         here = f"{where}[{index}]"
         if not isinstance(item, Mapping) or not isinstance(item.get("linkId"), str):
@@ -30,7 +36,7 @@ def _answers(items: Any, where: str, found: dict[str, list[Any]]) -> None:
         if not isinstance(answers, list) or not all(isinstance(a, Mapping) for a in answers):
             raise InputError(f"{here}.answer must be a list of answers")
         found.setdefault(item["linkId"], []).extend(answers)
-        _answers(item.get("item", []), f"{here}.item", found)
+        _answers(item.get("item", []), f"{here}.item", found, depth + 1)
 
 
 def build_consent(guidance: Guidance, canon: Canonicals, checklist: dict[str, Any], response: Any,
@@ -48,8 +54,9 @@ def build_consent(guidance: Guidance, canon: Canonicals, checklist: dict[str, An
     unknown = sorted(set(found) - all_link_ids(checklist))
     if unknown:
         raise InputError(f"the response has items the checklist does not: {', '.join(unknown)}")
+    # ``is True``: comparing with == took a JSON 1 (1 == True in Python) for an acknowledgement.
     missing = [f"{item['linkId']} ({item['text']})" for item in required_items(checklist)
-               if [a.get("valueBoolean") for a in found.get(item["linkId"], [])] != [True]]
+               if [a.get("valueBoolean") is True for a in found.get(item["linkId"], [])] != [True]]
     if missing:
         raise ConsentIncomplete(missing)
     authored = response.get("authored")
@@ -62,7 +69,8 @@ def build_consent(guidance: Guidance, canon: Canonicals, checklist: dict[str, An
     category = [codeable(f"Informed consent to treatment: {guidance.title}")]
     consent: dict[str, Any] = {"resourceType": "Consent", "id": seed, "status": "active", "category": category}
     if version == "R4":
-        consent.update({"scope": {"coding": [_SCOPE]}, "patient": dict(subject), "policy": [{"uri": expected}],
+        consent.update({"scope": {"coding": [_SCOPE]}, "patient": dict(subject),
+                        "policyRule": {"text": f"Informed consent per the checklist {expected}"}, "policy": [{"uri": expected}],
                         "sourceReference": source, "provision": {"type": "permit"}})
         if authored:
             consent["dateTime"] = authored
