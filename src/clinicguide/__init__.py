@@ -1,18 +1,70 @@
 """clinicguide: sourced guidance and decision support for aesthetic-dermatology clinics."""
 
-from importlib.metadata import PackageNotFoundError, version as _version
+from __future__ import annotations
 
-from .engine import ClinicGuide, PlanResult, checklist, consent, plan
-from .errors import ClinicguideError, ConsentIncomplete, ContentError, InputError, PluginError, Problem, UsageError
-from .decision import Finding, Proposal
-from .hookspecs import hookimpl
-from .library import Library, load_library
-from .model import Guidance
+from importlib import import_module
 
-try:
-    __version__ = _version("clinicguide")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs ~10 ms; type checkers treat the name as true
+
+# The public names are loaded on first use (PEP 562), not at import: hosts and the CLI
+# import clinicguide at start-up, and the decision engine pulls in jsonschema, PyYAML,
+# pluggy and importlib.metadata (about 120 ms). `from clinicguide import X` and
+# `clinicguide.X` work as before; each name is imported once and then cached here.
+_LAZY: dict[str, str] = {
+    "ClinicGuide": "engine",
+    "PlanResult": "engine",
+    "checklist": "engine",
+    "consent": "engine",
+    "plan": "engine",
+    "ClinicguideError": "errors",
+    "ConsentIncomplete": "errors",
+    "ContentError": "errors",
+    "InputError": "errors",
+    "PluginError": "errors",
+    "Problem": "errors",
+    "UsageError": "errors",
+    "Finding": "decision",
+    "Proposal": "decision",
+    "hookimpl": "hookspecs",
+    "Library": "library",
+    "load_library": "library",
+    "Guidance": "model",
+}
+
+if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported eagerly
+    from .decision import Finding, Proposal
+    from .engine import ClinicGuide, PlanResult, checklist, consent, plan
+    from .errors import ClinicguideError, ConsentIncomplete, ContentError, InputError, PluginError, Problem, UsageError
+    from .hookspecs import hookimpl
+    from .library import Library, load_library
+    from .model import Guidance
+
+    __version__: str
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("clinicguide")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
+def __getattr__(name: str) -> object:
+    if name == "__version__":
+        value: object = _package_version()  # importlib.metadata alone costs ~30 ms to import
+    elif name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "ClinicGuide",

@@ -8,6 +8,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema.exceptions
+import jsonschema.validators
+import referencing.exceptions
 from jsonschema import Draft202012Validator, FormatChecker
 
 from .resources import schemas_dir
@@ -32,7 +35,41 @@ def available(root: Path | None = None) -> tuple[str, ...]:
 @cache
 def _validator(schema_path: Path) -> Draft202012Validator:
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    return Draft202012Validator(schema, format_checker=FormatChecker())
+    return _with_cached_refs(schema)(schema, format_checker=FormatChecker())
+
+
+def _with_cached_refs(schema: Any) -> Any:
+    """Draft 2020-12, with each ``$ref`` looked up once per compiled schema, not per use.
+
+    Why: jsonschema resolves every ``$ref`` afresh (URI join, registry get, JSON-pointer
+    walk) each time it is applied; the guidance schema applies ~130 refs per document and
+    the lookups were ~20% of validation time. A lookup's result depends only on the base
+    URI and the ref within one schema's registry, so the cache lives in this class, made
+    for one schema file. The resolved resolver is reused as is, which drops the dynamic
+    scope that only ``$dynamicRef`` reads, so a schema using that keeps the stock class.
+    Errors are unchanged: the cached path makes the same ``descend`` call as jsonschema.
+    """
+    text = json.dumps(schema)
+    if "$dynamicRef" in text or "$recursiveRef" in text:
+        return Draft202012Validator
+    resolved_refs: dict[tuple[str, str], Any] = {}
+
+    def cached_ref(validator: Any, ref: str, instance: Any, subschema: Any) -> Any:
+        resolver = getattr(validator, "_resolver", None)
+        base = getattr(resolver, "_base_uri", None)
+        if getattr(validator, "_ref_resolver", None) is not None or base is None:  # not the referencing path: as stock
+            yield from validator._validate_reference(ref=ref, instance=instance)
+            return
+        found = resolved_refs.get((base, ref))
+        if found is None:
+            try:
+                found = resolver.lookup(ref)
+            except referencing.exceptions.Unresolvable as err:  # as jsonschema reports it
+                raise jsonschema.exceptions._WrappedReferencingError(err) from err
+            resolved_refs[(base, ref)] = found
+        yield from validator.descend(instance, found.contents, resolver=found.resolver)
+
+    return jsonschema.validators.extend(Draft202012Validator, {"$ref": cached_ref})
 
 
 def validator(version: str, root: Path | None = None) -> Draft202012Validator | None:
