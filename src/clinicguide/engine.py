@@ -13,7 +13,7 @@ from typing import Any
 
 from collections.abc import Iterable
 
-from .decision import Decision, Finding, Proposal, Screening, answer_keys, worst
+from .decision import Decision, Finding, Proposal, Screening, answer_keys, plausible_date, worst
 from .errors import InputError
 from .fhir.bundle import BundleContext
 from .fhir.common import Canonicals, FhirVersion, canonical_base, fhir_version
@@ -55,6 +55,8 @@ class PlanResult:
 def parse_answers(answers: Mapping[str, Any] | None) -> dict[str, bool]:
     """Answers keyed by criterion id; values true/false or yes/no."""
     parsed: dict[str, bool] = {}
+    if answers is not None and not isinstance(answers, Mapping):  # was an AttributeError on a list
+        raise InputError("answers must map criterion ids to yes or no")
     for key, value in (answers or {}).items():
         if isinstance(value, bool):
             parsed[str(key)] = value
@@ -69,13 +71,14 @@ def parse_date(value: dt.date | str | None) -> dt.date:
     if value is None:
         return dt.date.today()
     if isinstance(value, dt.datetime):
-        return value.date()
+        return plausible_date(value.date(), "the procedure date")
     if isinstance(value, dt.date):
-        return value
+        return plausible_date(value, "the procedure date")
     try:
-        return dt.date.fromisoformat(value)
+        parsed = dt.date.fromisoformat(value)
     except (TypeError, ValueError):
         raise InputError(f"date {value!r} is not YYYY-MM-DD") from None
+    return plausible_date(parsed, "the procedure date")
 
 
 class ClinicGuide:
@@ -115,6 +118,9 @@ class ClinicGuide:
         if unknown:
             raise InputError(f"answers name unknown criteria for {guidance.ref}: {', '.join(unknown)}")
         when, proposal = parse_date(date), Proposal.coerce(proposed)
+        if record.birth_date is not None and record.birth_date[0] > when:
+            # Otherwise the age came out negative and age criteria quietly held ("younger than 22").
+            raise InputError("Patient.birthDate is after the procedure date")
         findings = tuple(self.hooks.screen(guidance, record, when, parsed, proposal))
         return Screening(guidance, worst(f.outcome for f in findings), findings, when, parsed, proposal), record
 

@@ -7,6 +7,7 @@ where a problem is but never echo a patient's values.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
@@ -20,7 +21,9 @@ from .units import Quantity, convert, quantity
 CodeKey = tuple[str, str]
 State = Literal["present", "possible", "past", "ruled-out"]
 
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+# A FHIR date or dateTime, matched whole: a prefix match read "1991-3-14" as the year 1991
+# and took "1991-03-14T25:99" for a date, silently dropping what did not fit.
+_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:\.\d{1,9})?)?(?:Z|[+-](?:0\d|1[0-4]):[0-5]\d)?)?)?)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +74,12 @@ class PatientRecord:
         for obs in self.latest(BODY_WEIGHT, on):
             if obs.value is not None:
                 try:
-                    return convert(obs.value, "kg"), obs
+                    kg = convert(obs.value, "kg")
                 except InputError:
                     raise InputError(f"{obs.ref}: body weight must be in kg, g or [lb_av]") from None
+                if kg <= 0:  # a zero weight reached the dose check as "no weight" and failed with a wrong message
+                    raise InputError(f"{obs.ref}: body weight must be more than zero")
+                return kg, obs
         return None
 
     def latest(self, code: CodeKey, on: dt.date) -> list[ObservationFact]:
@@ -88,7 +94,7 @@ def fhir_date(value: Any, where: str, *, end: bool = False) -> dt.date | None:
     """A FHIR date or dateTime as a date; partial dates give their first (or last) day."""
     if value is None:
         return None
-    match = _DATE.match(value) if isinstance(value, str) else None
+    match = _DATE.fullmatch(value) if isinstance(value, str) else None
     try:
         if not match:
             raise ValueError
@@ -96,8 +102,10 @@ def fhir_date(value: Any, where: str, *, end: bool = False) -> dt.date | None:
         if day:
             return dt.date(year, int(month), int(day))
         if month:
-            first = dt.date(year, int(month), 1)
-            return (dt.date(year + int(month) // 12, int(month) % 12 + 1, 1) - dt.timedelta(days=1)) if end else first
+            # The month's last day from the calendar: going to the next month's first day
+            # overflowed for December 9999 and refused a valid date.
+            last = calendar.monthrange(year, int(month))[1] if 1 <= int(month) <= 12 else 0
+            return dt.date(year, int(month), last if end else 1)
         return dt.date(year, 12, 31) if end else dt.date(year, 1, 1)
     except ValueError:
         raise InputError(f"{where} is not a valid FHIR date") from None
@@ -118,6 +126,15 @@ def _codes(concept: Any, where: str) -> tuple[frozenset[CodeKey], str]:
     return keys, str(label)
 
 
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    """An optional FHIR element that must be an object (a Period, a dispense request)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):  # was an AttributeError (a traceback) on e.g. a list
+        raise InputError(f"{where} must be a JSON object")
+    return value
+
+
 def _status(resource: Mapping[str, Any], key: str, where: str) -> str | None:
     concept = resource.get(key)
     if concept is None:
@@ -126,17 +143,26 @@ def _status(resource: Mapping[str, Any], key: str, where: str) -> str | None:
     return next((code for _, code in sorted(codes)), None)
 
 
-def _fact_state(clinical: str | None, verification: str | None) -> State | None:
+CLINICAL_PRESENT = ("active", "recurrence", "relapse")
+CLINICAL_PAST = ("inactive", "remission", "resolved")
+VERIFICATION = ("confirmed", "unconfirmed", "provisional", "differential", "presumed", "refuted", "entered-in-error")
+
+
+def _fact_state(clinical: Any, verification: Any) -> State | None:
     """A condition/allergy record's state; None for records to ignore (entered in error)."""
     if verification == "entered-in-error":
         return None
     if verification == "refuted":
         return "ruled-out"
-    if verification in ("unconfirmed", "provisional", "differential") or clinical is None:
+    if verification in ("unconfirmed", "provisional", "differential", "presumed") or clinical is None:
         return "possible"
-    if clinical in ("active", "recurrence", "relapse"):
+    if clinical in CLINICAL_PRESENT:
         return "present"
-    return "past"  # inactive, remission, resolved
+    if clinical in CLINICAL_PAST:
+        return "past"
+    # Any other status (R5's "unknown", a local code, a typo) says nothing: it used to count
+    # as past, which ruled an active contraindication out.
+    return "possible"
 
 
 def _medication(resource: Mapping[str, Any], ref: str, where: str) -> MedicationFact | None:
@@ -145,13 +171,14 @@ def _medication(resource: Mapping[str, Any], ref: str, where: str) -> Medication
         return None
     codes, label = _codes(resource.get("medicationCodeableConcept"), f"{where}.medicationCodeableConcept")
     if resource.get("resourceType") == "MedicationStatement":
-        period = resource.get("effectivePeriod") or {}
+        period = _mapping(resource.get("effectivePeriod"), f"{where}.effectivePeriod")
         start = fhir_date(period.get("start") or resource.get("effectiveDateTime"), f"{where}.effective")
         stop = fhir_date(period.get("end"), f"{where}.effectivePeriod.end", end=True)
         if resource.get("effectiveDateTime") and not period:
             stop = start if status in ("completed", "stopped") else None
     else:
-        bounds = (resource.get("dispenseRequest") or {}).get("validityPeriod") or {}
+        request = _mapping(resource.get("dispenseRequest"), f"{where}.dispenseRequest")
+        bounds = _mapping(request.get("validityPeriod"), f"{where}.dispenseRequest.validityPeriod")
         start = fhir_date(bounds.get("start") or resource.get("authoredOn"), f"{where}.authoredOn")
         stop = fhir_date(bounds.get("end"), f"{where}.dispenseRequest.validityPeriod.end", end=True)
     kind = status if status in ("active", "completed", "stopped", "not-taken") else "unknown"
@@ -168,7 +195,8 @@ def _observation(resource: Mapping[str, Any], ref: str, where: str) -> Observati
         if not isinstance(raw, Mapping):
             raise InputError(f"{where}.valueQuantity must be a Quantity")
         value = _quantity(raw.get("value"), raw.get("code") or raw.get("unit"), f"{where}.valueQuantity")
-    when = resource.get("effectiveDateTime") or (resource.get("effectivePeriod") or {}).get("start") or resource.get("issued")
+    period = _mapping(resource.get("effectivePeriod"), f"{where}.effectivePeriod")
+    when = resource.get("effectiveDateTime") or period.get("start") or resource.get("issued")
     return ObservationFact(codes, value_codes, value, fhir_date(when, f"{where}.effective"), ref, label)
 
 
@@ -254,7 +282,7 @@ def _list(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
 
 
 def _only(item: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(item) - allowed)
+    unknown = sorted(str(key) for key in set(item) - allowed)  # str: a host's int key made join() raise TypeError
     if unknown:
         raise InputError(f"{where}: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
 
@@ -267,7 +295,13 @@ def from_mapping(data: Mapping[str, Any]) -> PatientRecord:
         for index, item in enumerate(_list(data, key)):
             where = f"patient.{key}[{index}]"
             _only(item, {"code", "status", "verification", "id"}, where)
-            state = _fact_state(item.get("status", "active"), item.get("verification", "confirmed"))
+            status, verification = item.get("status", "active"), item.get("verification", "confirmed")
+            # Refuse values the documented form does not have rather than guess what they mean.
+            if status not in CLINICAL_PRESENT + CLINICAL_PAST:
+                raise InputError(f"{where}.status must be one of {', '.join(CLINICAL_PRESENT + CLINICAL_PAST)}")
+            if verification not in VERIFICATION:
+                raise InputError(f"{where}.verification must be one of {', '.join(VERIFICATION)}")
+            state = _fact_state(status, verification)
             if state is not None:
                 codes = frozenset({_code(item.get("code"), f"{where}.code")})
                 ref = str(item.get("id") or where)

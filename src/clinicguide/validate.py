@@ -7,6 +7,7 @@ at the first one, so an editor can fix a file in one pass.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,14 +40,27 @@ class Checked:
 
 
 def guidance_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand folders to the guidance files they hold, sorted; files are kept as given."""
+    """Expand folders to the guidance files they hold, sorted; files are kept as given.
+
+    A folder that cannot be listed (unreadable, or gone while loading) and a guidance file
+    that is not a regular one (a dangling link) are kept, so reading them reports CG101:
+    ``rglob`` and ``is_file`` skipped them, and their documents went missing without a word.
+    """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in GUIDANCE_SUFFIXES and p.is_file()))
+            found.extend(_walk(path))
         else:
             found.append(path)
     return found
+
+
+def _walk(folder: Path) -> list[Path]:
+    found: list[Path] = []
+    for root, folders, files in os.walk(folder, onerror=lambda exc: found.append(Path(exc.filename))):
+        folders.sort()
+        found.extend(Path(root, name) for name in files if Path(name).suffix in GUIDANCE_SUFFIXES)
+    return sorted(found)
 
 
 def json_path(path: Iterable[str | int]) -> str:

@@ -8,6 +8,9 @@ every value, and every mapping key, keeps its line and column for error messages
 from __future__ import annotations
 
 import math
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,9 @@ _CORE = "tag:yaml.org,2002:"
 # Plain scalar types kept as Python values; dates stay text (the schema checks them as strings).
 _SCALAR_TAGS = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _COLLECTION_TAGS = {f"{_CORE}map", f"{_CORE}seq"}
+# Numbers as people write them. YAML 1.1 also reads 010 as 8 (octal), 1:30 as 90 (base 60),
+# 0x1F, 0b11 and 1_000; those silently changed a value, so a plain one must be written instead.
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:0|[1-9][0-9]*|[0-9]+\.[0-9]*(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?)")
 
 JsonPath = tuple[str | int, ...]
 
@@ -81,6 +87,8 @@ def _scalar(event: ev.ScalarEvent) -> Any:
         raise YamlProblem("CG204", f"{event.value!r} is not a valid {tag.removeprefix(_CORE)}", *_pos(event.start_mark)) from None
     if isinstance(value, float) and not math.isfinite(value):
         raise YamlProblem("CG204", f"{event.value!r} is not a finite number", *_pos(event.start_mark))
+    if implicit and tag in (f"{_CORE}int", f"{_CORE}float") and not _PLAIN_NUMBER.fullmatch(event.value):
+        raise YamlProblem("CG204", f"{event.value!r} reads as the number {value:g}; write {value:g}, or quote it if it is text", *_pos(event.start_mark))
     return value
 
 
@@ -195,17 +203,30 @@ def read(path: Path, display: str | None = None, max_bytes: int = MAX_FILE_BYTES
     """Read and parse ``path``; every failure is a :class:`YamlProblem`."""
     display = display or str(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise YamlProblem("CG102", f"file is {size} bytes; the limit is {max_bytes}")
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise YamlProblem("CG101", "is a folder, not a file") from None
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            _folder(path)
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            raise YamlProblem("CG101", "is not a regular file")
+        if info.st_size > max_bytes:
+            raise YamlProblem("CG102", f"file is {info.st_size} bytes; the limit is {max_bytes}")
+        with path.open("rb") as stream:  # at most one byte past the limit, even if the file grows
+            data = stream.read(max_bytes + 1)
     except OSError as exc:
         raise YamlProblem("CG101", f"cannot read file: {exc.strerror or exc}") from None
     if len(data) > max_bytes:  # the file grew after stat
         raise YamlProblem("CG102", f"file is larger than the limit of {max_bytes} bytes")
     return parse(decode(data, display))
+
+
+def _folder(path: Path) -> None:
+    """Report a folder given where a file was expected, or one that cannot be listed."""
+    try:
+        with os.scandir(path):
+            pass
+    except OSError as exc:
+        raise YamlProblem("CG101", f"cannot read folder: {exc.strerror or exc}") from None
+    raise YamlProblem("CG101", "is a folder, not a file")
 
 
 def problem(exc: YamlProblem, file: str) -> Problem:

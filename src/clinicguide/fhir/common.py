@@ -34,6 +34,10 @@ def canonical_base(base: str | None = None) -> str:
     chosen = base or os.environ.get(CANONICAL_BASE_ENV) or DEFAULT_CANONICAL_BASE
     if not chosen.startswith(("http://", "https://")):
         raise UsageError(f"canonical base {chosen!r} must be an http(s) URL")
+    if not chosen.isprintable():
+        # Bytes that are not UTF-8 on the command line (surrogate escapes) failed later, in the
+        # resource ids, with a UnicodeEncodeError traceback; control characters are no URL either.
+        raise UsageError(f"canonical base {chosen!r} must be a URL of printable text")
     return chosen.rstrip("/")
 
 
