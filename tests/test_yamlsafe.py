@@ -189,6 +189,7 @@ def test_alias_bomb_is_rejected_at_the_first_anchor() -> None:
     "text",
     [
         "a: !!python/object/apply:os.system ['true']\n",
+        "a: !!python/object:collections.OrderedDict {x: 1}\n",
         "a: !!python/name:os.system\n",
         "a: !custom value\n",
         "a: !!binary aGVsbG8=\n",
