@@ -73,11 +73,15 @@ def test_duration_before(end: dt.date, value: float, unit: str, expected: dt.dat
     assert Duration(value, unit).before(end) == expected
 
 
-@pytest.mark.xfail(strict=True, reason="Duration.after rounds months to a whole number: 0.5 mo moves the date by 0 days, 2.5 mo by 2 months")
 @pytest.mark.parametrize("months", [0.5, 0.25])
 def test_a_positive_fraction_of_a_month_moves_the_date(months: float) -> None:
     start = D(2026, 5, 10)
     assert Duration(months, "mo").after(start) > start
+
+
+def test_fractional_months_add_whole_months_then_days() -> None:
+    assert Duration(2.5, "mo").after(D(2026, 5, 10)) == D(2026, 7, 25)  # 2 months, then 15 days
+    assert Duration(-0.5, "mo").after(D(2026, 5, 10)) == D(2026, 4, 25)
 
 
 def test_duration_timedelta_and_text() -> None:

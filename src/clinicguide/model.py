@@ -40,11 +40,14 @@ class Duration:
     def after(self, start: dt.date) -> dt.date:
         """The date this long after ``start``; months and years move by the calendar."""
         if self.unit in ("mo", "a"):
-            months = round(self.value * (12 if self.unit == "a" else 1))
+            # Whole months move by the calendar; a fraction of a month adds its mean length in
+            # days (rounding it away made 0.5 mo no time at all).
+            total = self.value * (12 if self.unit == "a" else 1)
+            months = int(total)
             year, month = divmod(start.month - 1 + months, 12)
             year += start.year
             day = min(start.day, _month_days(year, month + 1))
-            return dt.date(year, month + 1, day)
+            return dt.date(year, month + 1, day) + dt.timedelta(days=round((total - months) * 30.4375))
         return start + self.timedelta()
 
     def before(self, end: dt.date) -> dt.date:
