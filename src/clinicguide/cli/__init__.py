@@ -23,11 +23,30 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"clinicguide: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
+class _Version(argparse.Action):
+    """``--version``, as argparse's own action prints it, but looked up only when asked for.
 
+    The version comes from importlib.metadata, whose import (~30 ms) every command would
+    otherwise pay when the parser is built.
+    """
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, default: str = argparse.SUPPRESS,
+                 help: str = "show program's version number and exit") -> None:
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        from .. import __version__
+
+        formatter = parser._get_formatter()
+        formatter.add_text(f"clinicguide {__version__}")
+        parser._print_message(formatter.format_help(), sys.stdout)
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="clinicguide", description="Sourced guidance and decision support for aesthetic-dermatology clinics.")
-    parser.add_argument("--version", action="version", version=f"clinicguide {__version__}")
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     for module in COMMAND_MODULES:

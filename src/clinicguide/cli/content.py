@@ -7,15 +7,19 @@ import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..codes import PROBLEM_CODES
 from ..errors import Problem, UsageError
-from ..library import load_library
-from ..model import Guidance
 from ..resources import guidance_dir
 from ..validate import check_paths
 from .output import dumps, emit
+
+if TYPE_CHECKING:
+    from ..model import Guidance
+
+# list and show import the library (and with it the plugin machinery) when they run, so
+# that validate, which content repositories run on every commit, starts without it.
 
 
 def register(commands: Any) -> None:
@@ -73,6 +77,8 @@ def _report(fmt: str, files: int, problems: list[Problem]) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from ..library import load_library
+
     library = load_library()
     rows = [{"id": g.id, "version": g.version, "status": g.status, "kind": g.kind, "title": g.title} for g in library]
     if args.format == "json":
@@ -85,6 +91,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from ..library import load_library
+
     doc = load_library().get(args.id, args.doc_version)
     if args.format == "json":
         emit(dumps(_as_json(doc)))

@@ -6,12 +6,13 @@ import argparse
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..engine import ClinicGuide, PlanResult
 from ..errors import InputError, UsageError
-from ..library import load_library
 from .output import dumps, emit
+
+if TYPE_CHECKING:  # imported where used: every command builds this parser, and the engine costs ~50 ms to import
+    from ..engine import ClinicGuide, PlanResult
 
 MAX_INPUT_BYTES = 20_000_000
 
@@ -52,6 +53,9 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
 
 
 def _engine(args: argparse.Namespace) -> ClinicGuide:
+    from ..engine import ClinicGuide
+    from ..library import load_library
+
     return ClinicGuide(load_library(*args.guidance), canonical_base_url=args.canonical_base, validate_fhir=args.validate_fhir)
 
 

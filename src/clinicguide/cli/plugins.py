@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..plugins import Hooks
 from .output import dumps, emit
 
 
@@ -16,6 +15,8 @@ def register(commands: Any) -> None:
 
 
 def run_plugins(args: argparse.Namespace) -> int:
+    from ..plugins import Hooks  # here, not at the top: pluggy and importlib.metadata slow every other command's start
+
     found = Hooks().plugins()
     if args.format == "json":
         emit(dumps([{"name": p.name, "distribution": p.distribution, "version": p.version, "builtin": p.builtin,
