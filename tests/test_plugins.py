@@ -481,7 +481,7 @@ def test_loosening_plugin_is_refused_naming_plugin_and_item(monkeypatch: pytest.
 
 def test_loosening_plugin_through_its_entry_point_stops_the_cli(clinicguide_installed: Any, patient_file: Path) -> None:
     env = clinicguide_installed("clinicguide-loosening-example", "0.1.0", {"loosening-example": "clinicguide_loosening_example"}, LOOSENING / "src")
-    env.pop("CLINICGUIDE_DISABLE_PLUGINS", None)
+    env["CLINICGUIDE_DISABLE_PLUGINS"] = "example-site"  # an installed site plugin would narrow the range first
     done = cli("plan", "microneedling", "--patient", str(patient_file), "--param", "needle-depth=1.8mm", env=env)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == ("clinicguide: error: plugin 'loosening-example' in hook 'clinicguide_amend_guidance': "

@@ -20,10 +20,15 @@ REFUSAL = ("plugin 'loosening-example' in hook 'clinicguide_amend_guidance': "
 
 
 @pytest.fixture
-def installed(clinicguide_installed: Any) -> dict[str, str]:
-    """The plugin discoverable through its entry point, for this process and its subprocesses."""
+def installed(clinicguide_installed: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The plugin discoverable through its entry point, for this process and its subprocesses.
+
+    The example site plugin, if installed too, is blocked: it narrows the same range first,
+    which would change the numbers in the refusal.
+    """
+    monkeypatch.setenv("CLINICGUIDE_DISABLE_PLUGINS", "example-site")
     env = clinicguide_installed("clinicguide-loosening-example", "0.1.0", {"loosening-example": "clinicguide_loosening_example"}, SOURCE)
-    env.pop("CLINICGUIDE_DISABLE_PLUGINS", None)
+    env["CLINICGUIDE_DISABLE_PLUGINS"] = "example-site"
     return env
 
 
@@ -53,7 +58,7 @@ def test_every_command_that_loads_guidance_refuses(installed: dict[str, str], tm
     listing = cli(installed, "plugins", tmp=tmp_path)  # listing plugins loads no guidance: it shows the culprit
     assert listing.returncode == 0
     assert "loosening-example      clinicguide-loosening-example 0.1.0" in listing.stdout
-    blocked = cli({**installed, "CLINICGUIDE_DISABLE_PLUGINS": "loosening-example"}, "list", tmp=tmp_path)
+    blocked = cli({**installed, "CLINICGUIDE_DISABLE_PLUGINS": "example-site,loosening-example"}, "list", tmp=tmp_path)
     assert blocked.returncode == 0 and "microneedling" in blocked.stdout
 
 
