@@ -106,6 +106,26 @@ def _frozen(value: Any) -> Any:
     return value
 
 
+def _redacted(text: str, kwargs: Mapping[str, Any]) -> str:
+    """A plugin's error text without the identifiers of the patient the hook was given.
+
+    Plugin errors reach the host's error output, and a lookup that fails typically says
+    ``KeyError: 'Patient/123'``; the patient's reference, id and birth date are replaced.
+    """
+    private: set[str] = set()
+    reference = kwargs.get("reference")
+    if isinstance(reference, str):
+        private.update((reference, reference.rsplit("/", 1)[-1]))
+    record = kwargs.get("record")
+    if isinstance(getattr(record, "id", None), str):
+        private.add(record.id)  # type: ignore[union-attr]
+    for born in getattr(record, "birth_date", None) or ():
+        private.add(born.isoformat())
+    for value in sorted(filter(None, private), key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(value)}(?![\w-])", "<patient>", text)
+    return text
+
+
 class Hooks:
     """Typed access to every hook; the only place that calls plugin code."""
 
@@ -154,9 +174,9 @@ class Hooks:
                 # Built-in plugins raise the user's own input errors (bad answers, units) as they are.
                 if isinstance(exc, PluginError) or impl.plugin_name in _BUILTIN_NAMES:
                     raise
-                raise PluginError(impl.plugin_name, name, str(exc)) from exc
+                raise PluginError(impl.plugin_name, name, _redacted(str(exc), kwargs)) from exc
             except Exception as exc:  # third-party code: report it by name, never as a bare traceback
-                raise PluginError(impl.plugin_name, name, f"raised {type(exc).__name__}: {exc}") from exc
+                raise PluginError(impl.plugin_name, name, f"raised {type(exc).__name__}: {_redacted(str(exc), kwargs)}") from exc
             if self.trace:
                 print(f"clinicguide trace: {name} -> {impl.plugin_name} ({(time.perf_counter() - started) * 1000:.2f} ms)", file=sys.stderr)
             yield impl.plugin_name, result

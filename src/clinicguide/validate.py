@@ -18,7 +18,7 @@ from jsonschema import ValidationError
 from . import rules, schemas
 from .errors import Problem
 from .release import guidance_history
-from .yamlsafe import JsonPath, Positions, YamlProblem, problem, read
+from .yamlsafe import JsonPath, Positions, YamlProblem, decode, parse, problem, read_bytes
 
 GUIDANCE_SUFFIXES = (".yaml", ".yml")
 
@@ -75,10 +75,13 @@ def check_file(path: Path, display: str | None = None, schema_root: Path | None 
     """Read one file and check it against its declared schema and the per-document rules."""
     display = display or str(path)
     try:
-        data, positions = read(path, display)
+        raw = read_bytes(path)
+        data, positions = parse(decode(raw, display))
     except YamlProblem as exc:
         return Checked(path, display, None, None, (problem(exc, display),))
-    sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    # The digest of the bytes that were parsed: reading the file a second time could hash
+    # other content, or fail with a traceback if the folder vanished in between.
+    sha = hashlib.sha256(raw).hexdigest()
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
         found = Problem(display, *positions.of(()), "CG110", f"the document is {kind}; a guidance document is a mapping of fields")

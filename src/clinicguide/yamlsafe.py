@@ -201,7 +201,11 @@ def parse(text: str) -> tuple[Any, Positions]:
 
 def read(path: Path, display: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> tuple[Any, Positions]:
     """Read and parse ``path``; every failure is a :class:`YamlProblem`."""
-    display = display or str(path)
+    return parse(decode(read_bytes(path, max_bytes), display or str(path)))
+
+
+def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of the regular file ``path``, at most ``max_bytes``; every failure is a :class:`YamlProblem`."""
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
@@ -216,7 +220,7 @@ def read(path: Path, display: str | None = None, max_bytes: int = MAX_FILE_BYTES
         raise YamlProblem("CG101", f"cannot read file: {exc.strerror or exc}") from None
     if len(data) > max_bytes:  # the file grew after stat
         raise YamlProblem("CG102", f"file is larger than the limit of {max_bytes} bytes")
-    return parse(decode(data, display))
+    return data
 
 
 def _folder(path: Path) -> None:
