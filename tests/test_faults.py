@@ -101,6 +101,10 @@ WRONG_RESULTS: dict[str, list[Any]] = {
 FAULTS = ([(hook, "raises", _raise) for hook in HOOKS] + [(hook, "raises-input-error", _raise_input_error) for hook in HOOKS]
           + [(hook, "recursion", _raise_deep) for hook in ("clinicguide_screen", "clinicguide_process_bundle")]
           + [("clinicguide_screen", "bad-finding-outcome", _bad_finding)]
+          + [(f"clinicguide_process_{kind}", "leaves-non-json", (lambda kind: lambda kwargs: kwargs[kind].__setitem__("x", {1}))(kind))
+             for kind in ("careplan", "questionnaire", "consent", "bundle")]
+          + [("clinicguide_process_bundle", "leaves-nan", lambda kwargs: kwargs["bundle"].__setitem__("x", float("nan")))]
+          + [("clinicguide_fhir_bundle", "returns-non-json", lambda kwargs: {"resourceType": "Bundle", "entry": [{"x": object()}]})]
           + [(hook, f"returns-{i}", (lambda value: lambda kwargs: value)(value)) for hook, values in WRONG_RESULTS.items()
              for i, value in enumerate(values)])
 
@@ -339,3 +343,48 @@ def test_file_that_grows_past_the_limit_after_stat(tmp_path: Path, monkeypatch: 
     with pytest.raises(YamlProblem) as raised:
         read(path, max_bytes=100)
     assert (raised.value.code, raised.value.line) == ("CG102", 1) and "larger than the limit" in raised.value.message
+
+
+# -- an installed plugin that leaves output the command cannot write ------------------------------------------------
+
+PLUGIN_SOURCE = '''
+from clinicguide import hookimpl
+
+@hookimpl
+def clinicguide_process_bundle(bundle, guidance, fhir_version):
+    if guidance.id == "microneedling":
+        bundle["meta"] = {"tag": {"a set", "is not JSON"}}
+
+@hookimpl
+def clinicguide_process_questionnaire(questionnaire, guidance, fhir_version):
+    if guidance.id == "microneedling":
+        questionnaire["extension"] = [{"url": "https://example.org/score", "valueDecimal": float("nan")}]
+'''
+
+
+def test_installed_plugin_leaving_non_json_output_is_named(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from clinicguide.testing import fake_install
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "unserialisable_plugin.py").write_text(PLUGIN_SOURCE, encoding="utf-8")
+    fake_install(site, "unserialisable-plugin", "1.0", {"unserialisable": "unserialisable_plugin"})
+    patient = tmp_path / "patient.json"
+    patient.write_text(json.dumps(PATIENT), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(site)}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "clinicguide", *args], cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
+
+    for args, hook in [(["checklist", TARGET], "clinicguide_process_questionnaire"),
+                       (["plan", TARGET, "--patient", str(patient), "--date", DATE], "clinicguide_process_questionnaire"),
+                       (["plan", TARGET, "--patient", str(patient), "--date", DATE, "--fhir", "R5"], "clinicguide_process_questionnaire")]:
+        done = run(*args)
+        assert "Traceback" not in done.stderr, done.stderr[-800:]
+        assert (done.returncode, done.stdout) == (2, ""), done.stderr
+        assert done.stderr.startswith(f"clinicguide: error: plugin 'unserialisable' in hook '{hook}': ") and "JSON" in done.stderr
+    done = run("checklist", OTHER)  # what the plugin leaves alone still works
+    assert done.returncode == 0 and json.loads(done.stdout)["resourceType"] == "Questionnaire"

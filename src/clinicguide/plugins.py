@@ -9,6 +9,7 @@ failure names its plugin and hook, and checks what each returns.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import sys
@@ -104,6 +105,19 @@ def _frozen(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return tuple(_frozen(v) for v in value)
     return value
+
+
+def _not_json(resource: Any) -> str | None:
+    """Why ``resource`` cannot be written as JSON, or None.
+
+    A plugin's set, object or NaN inside a resource made the command line fail with a
+    traceback (or print invalid JSON: NaN); checked only after third-party plugins.
+    """
+    try:
+        json.dumps(resource, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        return str(exc)
+    return None
 
 
 def _redacted(text: str, kwargs: Mapping[str, Any]) -> str:
@@ -232,6 +246,8 @@ class Hooks:
                 continue
             if not isinstance(result, dict) or result.get("resourceType") != "Bundle":
                 raise PluginError(plugin, "clinicguide_fhir_bundle", "must return a FHIR Bundle as a dict")
+            if plugin not in _BUILTIN_NAMES and (problem := _not_json(result)):
+                raise PluginError(plugin, "clinicguide_fhir_bundle", f"returned a Bundle that cannot be written as JSON: {problem}")
             return result
         raise PluginError("clinicguide", "clinicguide_fhir_bundle", "no plugin wrote the Bundle (is the built-in writer blocked?)")
 
@@ -242,6 +258,8 @@ class Hooks:
         for plugin, result in self._each(name, {key: resource, "guidance": guidance, "fhir_version": fhir_version}):
             if result is not None:
                 raise PluginError(plugin, name, "must change the resource in place and return None")
+            if plugin not in _BUILTIN_NAMES and (problem := _not_json(resource)):
+                raise PluginError(plugin, name, f"left the {kind} unable to be written as JSON: {problem}")
 
     def processor(self, guidance: Any, fhir_version: str) -> Callable[[str, dict[str, Any]], None]:
         return lambda kind, resource: self.process(kind, resource, guidance, fhir_version)
