@@ -11,14 +11,15 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from jsonschema import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from . import rules, schemas
 from .errors import Problem
 from .release import guidance_history
 from .yamlsafe import JsonPath, Positions, YamlProblem, decode, parse, problem, read_bytes
+
+if TYPE_CHECKING:  # annotations only: jsonschema is imported when a document first needs it (schemas.py)
+    from jsonschema import ValidationError
 
 GUIDANCE_SUFFIXES = (".yaml", ".yml")
 
