@@ -1,0 +1,693 @@
+"""clinicguide benchmarks: start-up, validation and plan() speed, memory and scaling.
+
+Run from the repository root (after ``pip install -e '.[bench]'``)::
+
+    python benchmarks/run.py            # the full run, a few minutes on 2 cores
+    python benchmarks/run.py --quick    # a smoke run: few iterations, 10 documents
+
+It prints a table and writes the figures as JSON to ``benchmarks/results/`` (or ``--out``).
+Speed is reported here, never asserted: the figures depend on the machine and its load.
+
+What each section does
+----------------------
+cold_start
+    Fresh interpreters (subprocesses) timing, inside the process, ``import clinicguide``,
+    then ``clinicguide.load_library()`` (everything it imports on first use included),
+    then ``clinicguide.ClinicGuide()`` and a first ``plan()``. Median of repeated runs.
+    Bytecode is cached (``PYTHONPYCACHEPREFIX`` in a temp dir, after warm-up runs), as it
+    is for an installed package; ``PYTHONDONTWRITEBYTECODE`` would otherwise make every
+    run recompile clinicguide's sources.
+validate
+    ``python -m clinicguide validate FILES`` and ``python -m check_jsonschema --schemafile
+    SCHEMA FILES`` as fresh CLI processes on the same files, alternating, median wall
+    time of each. clinicguide reads each file with its located, safe loader (libyaml
+    events), validates it against the declared schema with jsonschema (formats checked),
+    runs the semantic rules per document and across documents; check-jsonschema parses
+    with ruamel.yaml (C parser only if ruamel.yaml.clib is installed) and validates against
+    the same schema file with jsonschema (its own format checks). Both exit 0 on these files.
+    Also: clinicguide's in-process throughput (``check_paths``) and a per-stage breakdown.
+plan
+    ``ClinicGuide.plan()`` in this process, one call at a time, per shipped guidance, R4 and
+    R5, without and with fhir.resources model validation; p50 and p99 per call, and plans
+    per second on one core (the process pinned to one CPU where the OS allows).
+memory
+    Peak RSS (VmHWM; ``ru_maxrss`` elsewhere) of fresh processes: bare Python, after ``import clinicguide``,
+    holding the loaded library, and after planning with and without model validation;
+    plus the bytes the loaded library itself holds (tracemalloc).
+scaling
+    Generated libraries of 10, 100 and 1,000 documents (copies of the shipped ones with
+    the id varied, see ``generate.py``), loaded in fresh processes: load time, per-document
+    cost, a least-squares line through the points, peak RSS, and ``plan()`` p50 on the
+    same document in each library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from generate import make_library  # noqa: E402
+
+PATIENT_FILE = ROOT / "examples" / "patients" / "maria-lopez.json"
+PLAN_DATE = "2026-12-01"
+SCALING_DOC = "microneedling-0005"  # present in every generated library of 5 or more documents
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def median(values: Sequence[float]) -> float:
+    return round(statistics.median(values), 3)
+
+
+def _children_cpu() -> float:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class Env:
+    """Subprocess settings shared by every probe, and the temp folder for generated files."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.env = dict(os.environ)
+        for name in ("PYTHONDONTWRITEBYTECODE", "CLINICGUIDE_TRACE", "CLINICGUIDE_DISABLE_PLUGINS", "PYTHONPROFILEIMPORTTIME"):
+            self.env.pop(name, None)
+        self.env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+
+    def python(self, code: str, *args: str) -> dict[str, Any]:
+        """Run ``code`` in a fresh interpreter; it prints one JSON object on its last line."""
+        done = subprocess.run([sys.executable, "-c", code, *args], env=self.env, capture_output=True, text=True, cwd=ROOT)
+        if done.returncode != 0:
+            raise RuntimeError(f"probe failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def wall(self, argv: Sequence[str]) -> tuple[float, float, int, str]:
+        """Wall and CPU (user + system) seconds of one command, its exit code and the end of its output.
+
+        CPU time is what the command itself used, so it moves less than wall time when
+        other work shares the machine.
+        """
+        before = _children_cpu()
+        started = time.perf_counter()
+        done = subprocess.run(list(argv), env=self.env, capture_output=True, text=True, cwd=ROOT)
+        elapsed = time.perf_counter() - started
+        return elapsed, _children_cpu() - before, done.returncode, (done.stdout + done.stderr)[-500:]
+
+
+# -- machine ---------------------------------------------------------------------------------------
+
+def _dist_version(name: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory_total_gib() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def _load() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def _entry_points() -> list[Any]:
+    from importlib.metadata import entry_points
+
+    return list(entry_points(group="clinicguide"))
+
+
+def machine() -> dict[str, Any]:
+    import yaml
+
+    packages = ["clinicguide", "jsonschema", "referencing", "PyYAML", "pluggy", "fhir.resources", "pydantic",
+                "check-jsonschema", "ruamel.yaml", "ruamel.yaml.clib"]
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_gib": _memory_total_gib(),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "libyaml": bool(getattr(yaml, "__with_libyaml__", False)),
+        "packages": {name: _dist_version(name) for name in packages},
+        "load_average_at_start": _load(),
+        "entry_point_plugins": sorted(ep.name for ep in _entry_points()),
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+# -- cold start --------------------------------------------------------------------------------
+
+_COLD = r"""
+import json, sys, time
+t0, c0 = time.perf_counter(), time.process_time()
+import clinicguide
+t1, c1 = time.perf_counter(), time.process_time()
+out = {"import_ms": (t1 - t0) * 1000, "import_cpu_ms": (c1 - c0) * 1000, "modules_after_import": len(sys.modules)}
+stage = sys.argv[1]
+if stage == "work":  # the modules load_library() imports on first use, imported before the clock starts
+    import clinicguide.library, clinicguide.plugins
+    t1, c1 = time.perf_counter(), time.process_time()
+if stage in ("load", "work"):
+    library = clinicguide.load_library()
+    t2, c2 = time.perf_counter(), time.process_time()
+    out["load_ms"] = (t2 - t1) * 1000
+    out["load_cpu_ms"] = (c2 - c1) * 1000
+    out["documents"] = len(library)
+if stage == "host":  # what a host does at start-up: one ClinicGuide (plugins, library), then plans
+    t2 = time.perf_counter()
+    guide = clinicguide.ClinicGuide()
+    t3 = time.perf_counter()
+    patient = json.load(open(sys.argv[2]))
+    t4 = time.perf_counter()
+    guide.plan("microneedling", patient, date="2026-12-01")
+    t5 = time.perf_counter()
+    out["host_ms"] = (t3 - t2) * 1000
+    out["first_plan_ms"] = (t5 - t4) * 1000
+out["heavy_modules_loaded"] = sorted(m for m in ("jsonschema", "yaml", "pluggy", "fhir.resources", "pydantic", "importlib.metadata") if m in sys.modules)
+print(json.dumps(out))
+"""
+
+
+def cold_start(env: Env, runs: int) -> dict[str, Any]:
+    for _ in range(2 if runs > 2 else 1):  # warm-up: fills the bytecode cache, not counted
+        env.python(_COLD, "host", str(PATIENT_FILE))
+    env.wall([sys.executable, "-c", "pass"])
+    bare = [env.wall([sys.executable, "-c", "pass"])[0] * 1000 for _ in range(runs)]
+    results: dict[str, list[dict[str, Any]]] = {"import": [], "load": [], "work": [], "host": []}
+    walls: dict[str, list[float]] = {k: [] for k in results}
+    for _ in range(runs):
+        for stage in results:
+            started = time.perf_counter()
+            results[stage].append(env.python(_COLD, stage, str(PATIENT_FILE)))
+            walls[stage].append((time.perf_counter() - started) * 1000)
+
+    def med(stage: str, key: str) -> float:
+        return median([r[key] for r in results[stage]])
+
+    return {
+        "runs": runs,
+        "python_startup_ms": median(bare),
+        "import_clinicguide_ms": med("import", "import_ms"),
+        "import_clinicguide_cpu_ms": med("import", "import_cpu_ms"),
+        "import_clinicguide_ms_all": [round(r["import_ms"], 2) for r in results["import"]],
+        "modules_loaded_by_import": results["import"][0]["modules_after_import"],
+        "heavy_modules_after_import": results["import"][0]["heavy_modules_loaded"],
+        "load_library_after_import_ms": med("load", "load_ms"),
+        "load_library_after_import_cpu_ms": med("load", "load_cpu_ms"),
+        "load_library_after_import_ms_all": [round(r["load_ms"], 2) for r in results["load"]],
+        "import_and_load_ms": median([r["import_ms"] + r["load_ms"] for r in results["load"]]),
+        "load_library_modules_preimported_ms": med("work", "load_ms"),
+        "load_library_modules_preimported_cpu_ms": med("work", "load_cpu_ms"),
+        "clinicguide_after_import_ms": med("host", "host_ms"),
+        "first_plan_ms": med("host", "first_plan_ms"),
+        "process_wall_ms": {stage: median(values) for stage, values in walls.items()},
+        "documents": results["load"][0]["documents"],
+    }
+
+
+# -- validate ------------------------------------------------------------------------------------
+
+def _check_jsonschema_cmd(given: str | None) -> list[str] | None:
+    if given:
+        return given.split()
+    try:
+        import check_jsonschema  # noqa: F401
+    except ImportError:
+        return None
+    return [sys.executable, "-m", "check_jsonschema"]
+
+
+def _stages(files: list[Path]) -> dict[str, float]:
+    """Per-stage time in this process (warm): read+parse, schema, rules, typed model."""
+    from clinicguide import model, rules, validate, yamlsafe
+
+    from clinicguide import schemas
+
+    totals = {"parse_ms": 0.0, "schema_ms": 0.0, "rules_ms": 0.0, "model_ms": 0.0, "schema_jsonschema_only_ms": 0.0}
+    for path in files:
+        a = time.perf_counter()
+        data, positions = yamlsafe.read(path)
+        b = time.perf_counter()
+        at = validate.Locator(str(path), positions)
+        list(validate.schema_problems(data, at))
+        c = time.perf_counter()
+        rules.document_problems(data, at)
+        d = time.perf_counter()
+        model.guidance_from_data(data, str(path))
+        e = time.perf_counter()
+        list(schemas.validator(data["schema"]).full.iter_errors(data))  # what the schema check cost before the fast path
+        f = time.perf_counter()
+        for key, took in zip(totals, (b - a, c - b, d - c, e - d, f - e)):
+            totals[key] += took * 1000
+    return {k: round(v / len(files), 3) for k, v in totals.items()}
+
+
+def validate_section(env: Env, libraries: dict[str, list[Path]], schema: Path, cj_cmd: list[str] | None,
+                     runs: dict[str, int]) -> dict[str, Any]:
+    from clinicguide.validate import check_paths
+
+    cg_cmd = [sys.executable, "-m", "clinicguide", "validate"]
+    rows = []
+    # Warm-up: fill both tools' bytecode caches.
+    first = [str(p) for p in next(iter(libraries.values()))]
+    env.wall(cg_cmd + first)
+    if cj_cmd:
+        env.wall(cj_cmd + ["--schemafile", str(schema)] + first)
+    for name, files in libraries.items():
+        args = [str(p) for p in files]
+        cg_times, cj_times, cg_cpu, cj_cpu = [], [], [], []
+        for _ in range(runs.get(name, 1)):
+            took, cpu, code, tail = env.wall(cg_cmd + args)
+            if code != 0:
+                raise RuntimeError(f"clinicguide validate failed on {name}: {tail}")
+            cg_times.append(took * 1000)
+            cg_cpu.append(cpu * 1000)
+            if cj_cmd:
+                took, cpu, code, tail = env.wall(cj_cmd + ["--schemafile", str(schema)] + args)
+                if code != 0:
+                    raise RuntimeError(f"check-jsonschema failed on {name}: {tail}")
+                cj_times.append(took * 1000)
+                cj_cpu.append(cpu * 1000)
+        check_paths(files)  # warm
+        started = time.perf_counter()
+        check_paths(files)
+        in_process = time.perf_counter() - started
+        row: dict[str, Any] = {
+            "library": name,
+            "files": len(files),
+            "runs": len(cg_times),
+            "clinicguide_cli_ms": median(cg_times),
+            "clinicguide_in_process_ms": ms(in_process),
+            "clinicguide_in_process_docs_per_s": round(len(files) / in_process, 1),
+            "check_jsonschema_cli_ms": median(cj_times) if cj_times else None,
+            "ratio": round(median(cj_times) / median(cg_times), 2) if cj_times else None,
+            "clinicguide_cli_cpu_ms": median(cg_cpu),
+            "check_jsonschema_cli_cpu_ms": median(cj_cpu) if cj_cpu else None,
+            "ratio_cpu": round(median(cj_cpu) / median(cg_cpu), 2) if cj_cpu and median(cg_cpu) > 0 else None,
+        }
+        rows.append(row)
+    cj_parser = None
+    if cj_cmd and cj_cmd[:1] == [sys.executable]:  # the same environment: ask ruamel.yaml which parser it has
+        import ruamel.yaml.main
+
+        cj_parser = "C (ruamel.yaml.clib)" if getattr(ruamel.yaml.main, "CParser", None) else "pure-Python ruamel.yaml"
+    return {
+        "check_jsonschema": " ".join(cj_cmd) if cj_cmd else None,
+        "check_jsonschema_yaml_parser": cj_parser,
+        "skipped": None if cj_cmd else "check-jsonschema is not installed (pip install -e '.[bench]')",
+        "rows": rows,
+        "stages_per_document_ms": _stages(libraries["shipped"]),
+    }
+
+
+# -- plan ------------------------------------------------------------------------------------------
+
+def proposal_for(doc: Any) -> dict[str, Any]:
+    """A proposal in the middle of the document's first range, first treatment."""
+    for regimen in doc.regimens:
+        for rng in regimen.ranges:
+            value = f"{(rng.low + rng.high) / 2:g} {rng.unit}"
+            if rng.parameter == "dose":
+                return {"dose": value, "last_treatment": "never"}
+            return {"params": {rng.parameter: value}, "last_treatment": "never"}
+    return {"last_treatment": "never"}
+
+
+def _latencies(call: Callable[[], Any], calls: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        call()
+    out = []
+    clock = time.perf_counter_ns
+    for _ in range(calls):
+        started = clock()
+        call()
+        out.append((clock() - started) / 1e6)
+    out.sort()
+    return out
+
+
+def _pin_one_cpu() -> Callable[[], None]:
+    if not hasattr(os, "sched_setaffinity"):
+        return lambda: None
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(before)})
+    return lambda: os.sched_setaffinity(0, before)
+
+
+def plan_section(calls: int, validated_calls: int, throughput_seconds: float) -> dict[str, Any]:
+    import clinicguide
+
+    patient = json.loads(PATIENT_FILE.read_text())
+    if True:
+        plain = clinicguide.ClinicGuide()
+        checked = clinicguide.ClinicGuide(library=plain.library, validate_fhir=True)
+        started = time.perf_counter()
+        checked.plan("microneedling", patient, date=PLAN_DATE)  # imports fhir.resources and its models
+        first_validated = time.perf_counter() - started
+        rows = []
+        for doc in plain.library:
+            proposed = proposal_for(doc)
+            for fhir in ("R4", "R5"):
+                for validate_fhir, guide, n in ((False, plain, calls), (True, checked, validated_calls)):
+                    lat = _latencies(lambda: guide.plan(doc.id, patient, proposed=proposed, date=PLAN_DATE, fhir_version=fhir),
+                                     n, max(3, n // 10))
+                    rows.append({"guidance": doc.id, "fhir": fhir, "validate_fhir": validate_fhir, "calls": n,
+                                 "p50_ms": round(percentile(lat, 50), 4), "p99_ms": round(percentile(lat, 99), 4),
+                                 "mean_ms": round(statistics.fmean(lat), 4)})
+        docs = [(d.id, proposal_for(d)) for d in plain.library]
+        unpin = _pin_one_cpu()  # a single-threaded loop; pinned so it stays on one core
+        try:
+            count, deadline = 0, time.perf_counter() + throughput_seconds
+            started, cpu_started = time.perf_counter(), time.process_time()
+            while time.perf_counter() < deadline:
+                for ident, proposed in docs:
+                    for fhir in ("R4", "R5"):
+                        plain.plan(ident, patient, proposed=proposed, date=PLAN_DATE, fhir_version=fhir)
+                        count += 1
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        finally:
+            unpin()
+    unvalidated = [r for r in rows if not r["validate_fhir"]]
+    return {
+        "patient": str(PATIENT_FILE.relative_to(ROOT)),
+        "date": PLAN_DATE,
+        "rows": rows,
+        "p50_ms_max_without_validation": max(r["p50_ms"] for r in unvalidated),
+        "p99_ms_max_without_validation": max(r["p99_ms"] for r in unvalidated),
+        "plans_per_second_one_core": round(count / elapsed, 1),
+        "plans_per_cpu_second": round(count / cpu, 1) if cpu > 0 else None,
+        "first_validated_plan_ms": ms(first_validated),
+    }
+
+
+# Peak RSS of the probe itself. VmHWM, not ru_maxrss: on Linux a child's ru_maxrss starts
+# from its parent's high-water mark (it survives fork and exec), so it would report ours.
+_PEAK = r"""
+def peak_kib():
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+"""
+
+
+# -- memory ----------------------------------------------------------------------------------------
+
+_MEMORY = _PEAK + r"""
+import json, sys
+stage = sys.argv[1]
+if stage != "bare":
+    import clinicguide
+if stage in ("library", "plan", "validated"):
+    guide = clinicguide.ClinicGuide(validate_fhir=stage == "validated")
+if stage in ("plan", "validated"):
+    patient = json.load(open(sys.argv[2]))
+    for doc in guide.library:
+        for fhir in ("R4", "R5"):
+            guide.plan(doc.id, patient, date="2026-12-01", fhir_version=fhir)
+print(json.dumps({"maxrss_kib": peak_kib()}))
+"""
+
+_RETAINED = r"""
+import gc, json, tracemalloc
+import clinicguide
+from clinicguide.library import load_library
+load_library()  # imports and compiled validators are not the library's own memory
+gc.collect()
+tracemalloc.start()
+library = load_library()
+gc.collect()
+current, peak = tracemalloc.get_traced_memory()
+print(json.dumps({"retained_kib": current // 1024, "peak_during_load_kib": peak // 1024}))
+"""
+
+
+def memory_section(env: Env) -> dict[str, Any]:
+    if sys.platform == "win32":
+        return {"skipped": "ru_maxrss is not available on Windows"}
+    stages = {}
+    for stage in ("bare", "import", "library", "plan", "validated"):
+        stages[stage] = env.python(_MEMORY, stage, str(PATIENT_FILE))["maxrss_kib"]
+    retained = env.python(_RETAINED)
+    mib = lambda kib: round(kib / 1024, 1)  # noqa: E731
+    return {
+        "peak_rss_mib": {
+            "bare_python": mib(stages["bare"]),
+            "after_import": mib(stages["import"]),
+            "holding_library": mib(stages["library"]),
+            "after_plans": mib(stages["plan"]),
+            "after_validated_plans": mib(stages["validated"]),
+        },
+        "library_retained_kib": retained["retained_kib"],
+        "library_load_peak_kib": retained["peak_during_load_kib"],
+    }
+
+
+# -- scaling ----------------------------------------------------------------------------------------
+
+_SCALE = _PEAK + r"""
+import json, sys, time
+import clinicguide
+folder, doc, calls = sys.argv[1], sys.argv[2], int(sys.argv[3])
+clinicguide.load_library(folder, packaged=False)  # warm: imports, compiled validator
+t0 = time.perf_counter()
+library = clinicguide.load_library(folder, packaged=False)
+load = time.perf_counter() - t0
+guide = clinicguide.ClinicGuide(library=library)
+patient = json.load(open(sys.argv[4]))
+for _ in range(max(3, calls // 10)):
+    guide.plan(doc, patient, date="2026-12-01")
+lat = []
+for _ in range(calls):
+    s = time.perf_counter_ns(); guide.plan(doc, patient, date="2026-12-01"); lat.append((time.perf_counter_ns() - s) / 1e6)
+lat.sort()
+print(json.dumps({"documents": len(library), "load_ms": load * 1000, "plan_p50_ms": lat[len(lat) // 2],
+                  "maxrss_kib": peak_kib()}))
+"""
+
+
+def _fit(points: list[tuple[int, float]]) -> dict[str, float]:
+    """Least-squares line ``ms = intercept + slope * documents`` and its R²."""
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    slope = sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else 0.0
+    intercept = my - slope * mx
+    ss_tot = sum((y - my) ** 2 for y in ys)
+    ss_res = sum((y - intercept - slope * x) ** 2 for x, y in points)
+    return {"ms_per_document": round(slope, 3), "intercept_ms": round(intercept, 2),
+            "r_squared": round(1 - ss_res / ss_tot, 5) if ss_tot else 1.0}
+
+
+def scaling_section(env: Env, libraries: dict[int, Path], runs: dict[int, int], calls: int) -> dict[str, Any]:
+    rows = []
+    for size, folder in libraries.items():
+        results = [env.python(_SCALE, str(folder), SCALING_DOC, str(calls), str(PATIENT_FILE)) for _ in range(runs.get(size, 1))]
+        load = median([r["load_ms"] for r in results])
+        rows.append({"documents": size, "runs": len(results), "load_ms": load, "load_ms_per_document": round(load / size, 3),
+                     "plan_p50_ms": median([r["plan_p50_ms"] for r in results]),
+                     "peak_rss_mib": round(max(r["maxrss_kib"] for r in results) / 1024, 1)})
+    out: dict[str, Any] = {"plan_document": SCALING_DOC, "rows": rows}
+    if len(rows) >= 2:
+        out["load_fit"] = _fit([(r["documents"], r["load_ms"]) for r in rows])
+        out["plan_p50_ratio_largest_to_smallest"] = round(rows[-1]["plan_p50_ms"] / rows[0]["plan_p50_ms"], 2)
+    return out
+
+
+# -- targets and table ---------------------------------------------------------------------------
+
+def targets(results: dict[str, Any]) -> dict[str, Any]:
+    cold, plan = results["cold_start"], results["plan"]
+    out: dict[str, Any] = {
+        "import_under_150ms": cold["import_clinicguide_ms"] < 150,
+        "load_after_import_under_100ms": cold["load_library_after_import_ms"] < 100,
+        "load_work_under_100ms": cold["load_library_modules_preimported_ms"] < 100,
+        "import_and_load_under_250ms": cold["import_and_load_ms"] < 250,
+        "plan_p50_under_1ms": plan["p50_ms_max_without_validation"] < 1,
+    }
+    rows = [r for r in results["validate"]["rows"] if r["ratio"] is not None]
+    out["validate_2x_check_jsonschema"] = all(r["ratio"] >= 2 for r in rows) if rows else None
+    fit = results["scaling"].get("load_fit")
+    out["load_linear"] = fit["r_squared"] >= 0.99 if fit else None
+    ratio = results["scaling"].get("plan_p50_ratio_largest_to_smallest")
+    out["plan_flat"] = ratio <= 1.25 if ratio is not None else None
+    return out
+
+
+def table(results: dict[str, Any]) -> str:
+    lines: list[str] = []
+    add = lines.append
+    m = results["machine"]
+    add(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, {m['python']}, "
+        f"libyaml={m['libyaml']}, load average {m['load_average_at_start']}")
+    c = results["cold_start"]
+    add("")
+    add(f"cold start (median of {c['runs']} fresh interpreters, bytecode cached)")
+    add(f"  python -c pass (interpreter start-up)      {c['python_startup_ms']:9.1f} ms")
+    add(f"  import clinicguide                          {c['import_clinicguide_ms']:9.1f} ms   (CPU {c['import_clinicguide_cpu_ms']:.1f} ms)")
+    add(f"  load_library() after import (shipped)       {c['load_library_after_import_ms']:9.1f} ms   (CPU {c['load_library_after_import_cpu_ms']:.1f} ms)")
+    add(f"  import + load_library()                     {c['import_and_load_ms']:9.1f} ms")
+    add(f"  load_library(), its modules imported before {c['load_library_modules_preimported_ms']:9.1f} ms   (CPU {c['load_library_modules_preimported_cpu_ms']:.1f} ms)")
+    add(f"  ClinicGuide() after import (host start-up)  {c['clinicguide_after_import_ms']:9.1f} ms")
+    add(f"  first plan()                                {c['first_plan_ms']:9.1f} ms")
+    walls = c["process_wall_ms"]
+    add(f"  whole process: import {walls['import']:.0f} ms, import+load {walls['load']:.0f} ms, import+ClinicGuide+plan {walls['host']:.0f} ms "
+        f"(python alone {c['python_startup_ms']:.0f} ms)")
+    v = results["validate"]
+    add("")
+    add(f"validate: fresh CLI processes, median wall ms (check-jsonschema: {v['check_jsonschema'] or 'skipped'}"
+        f"{', YAML parser ' + v['check_jsonschema_yaml_parser'] if v['check_jsonschema_yaml_parser'] else ''})")
+    add(f"  {'library':<10} {'files':>6} {'clinicguide':>12} {'check-jsonschema':>17} {'ratio':>6} {'CPU ratio':>10} "
+        f"{'in-process':>11} {'docs/s':>8}")
+    for r in v["rows"]:
+        cj = f"{r['check_jsonschema_cli_ms']:.0f}" if r["check_jsonschema_cli_ms"] is not None else "-"
+        ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "-"
+        ratio_cpu = f"{r['ratio_cpu']:.2f}" if r["ratio_cpu"] is not None else "-"
+        add(f"  {r['library']:<10} {r['files']:>6} {r['clinicguide_cli_ms']:>12.0f} {cj:>17} {ratio:>6} {ratio_cpu:>10} "
+            f"{r['clinicguide_in_process_ms']:>11.0f} {r['clinicguide_in_process_docs_per_s']:>8.0f}")
+    s = v["stages_per_document_ms"]
+    add(f"  per shipped document in process: parse {s['parse_ms']:.2f} ms, schema {s['schema_ms']:.2f} ms "
+        f"(jsonschema alone {s['schema_jsonschema_only_ms']:.2f} ms), rules {s['rules_ms']:.2f} ms, model {s['model_ms']:.2f} ms")
+    p = results["plan"]
+    add("")
+    add("plan() latency in ms (one call at a time)")
+    add(f"  {'guidance':<28} {'FHIR':<4} {'p50':>8} {'p99':>8}   {'validated p50':>13} {'p99':>8}")
+    by_key = {(r["guidance"], r["fhir"], r["validate_fhir"]): r for r in p["rows"]}
+    for (guidance, fhir, validated), r in by_key.items():
+        if validated:
+            continue
+        w = by_key[(guidance, fhir, True)]
+        add(f"  {guidance:<28} {fhir:<4} {r['p50_ms']:>8.3f} {r['p99_ms']:>8.3f}   {w['p50_ms']:>13.2f} {w['p99_ms']:>8.2f}")
+    add(f"  plans per second on one core: {p['plans_per_second_one_core']:.0f}; "
+        f"first validated plan (imports fhir.resources): {p['first_validated_plan_ms']:.0f} ms")
+    mem = results["memory"]
+    if "peak_rss_mib" in mem:
+        r = mem["peak_rss_mib"]
+        add("")
+        add(f"peak RSS MiB: bare python {r['bare_python']}, import {r['after_import']}, holding library {r['holding_library']}, "
+            f"after plans {r['after_plans']}, after validated plans {r['after_validated_plans']}; "
+            f"library itself holds {mem['library_retained_kib']} KiB")
+    sc = results["scaling"]
+    add("")
+    add(f"scaling (fresh process per size; plan of {sc['plan_document']})")
+    add(f"  {'documents':>9} {'load ms':>9} {'ms/doc':>7} {'plan p50 ms':>12} {'peak RSS MiB':>13}")
+    for r in sc["rows"]:
+        add(f"  {r['documents']:>9} {r['load_ms']:>9.1f} {r['load_ms_per_document']:>7.2f} {r['plan_p50_ms']:>12.3f} {r['peak_rss_mib']:>13.1f}")
+    if "load_fit" in sc:
+        f = sc["load_fit"]
+        add(f"  load fit: {f['intercept_ms']:.1f} ms + {f['ms_per_document']:.2f} ms x documents (R² {f['r_squared']}); "
+            f"plan p50 largest/smallest library: {sc['plan_p50_ratio_largest_to_smallest']}")
+    add("")
+    add("targets: " + ", ".join(f"{k}={'yes' if v else 'no' if v is not None else 'n/a'}" for k, v in results["targets"].items()))
+    return "\n".join(lines)
+
+
+# -- main ------------------------------------------------------------------------------------------
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: few iterations, a 10-document library only")
+    parser.add_argument("--out", metavar="FILE", help="write the JSON here (default: benchmarks/results/<time>.json)")
+    parser.add_argument("--check-jsonschema", metavar="CMD", help="command to run check-jsonschema (default: this interpreter's)")
+    parser.add_argument("--no-check-jsonschema", action="store_true", help="skip the check-jsonschema comparison")
+    args = parser.parse_args(argv)
+
+    from clinicguide.resources import guidance_dir, schemas_dir
+
+    sizes = [10] if args.quick else [10, 100, 1000]
+    results: dict[str, Any] = {"quick": args.quick, "machine": machine()}
+    cj_cmd = None if args.no_check_jsonschema else _check_jsonschema_cmd(args.check_jsonschema)
+    with tempfile.TemporaryDirectory(prefix="clinicguide-bench-") as tmp_name:
+        env = Env(Path(tmp_name))
+        shipped = sorted(p for p in guidance_dir().iterdir() if p.suffix in (".yaml", ".yml"))
+        declared = {line.split(":", 1)[1].strip().strip("\"'") for p in shipped for line in p.read_text().splitlines() if line.startswith("schema:")}
+        if len(declared) != 1:
+            raise SystemExit(f"the shipped documents declare several schema versions: {sorted(declared)}")
+        schema = schemas_dir() / "guidance" / declared.pop() / "guidance.schema.json"
+        generated = {n: env.tmp / f"library-{n}" for n in sizes}
+        for n, folder in generated.items():
+            make_library(n, folder, guidance_dir(), schema)
+
+        def step(name: str, run: Callable[[], Any]) -> Any:
+            print(f"[{time.strftime('%H:%M:%S')}] {name} ...", file=sys.stderr, flush=True)
+            return run()
+
+        results["cold_start"] = step("cold start", lambda: cold_start(env, 2 if args.quick else 15))
+        libraries = {"shipped": shipped, **{f"gen-{n}": sorted(f.iterdir()) for n, f in generated.items()}}
+        runs = {"shipped": 1, "gen-10": 1} if args.quick else {"shipped": 7, "gen-10": 7, "gen-100": 5, "gen-1000": 3}
+        results["validate"] = step("validate", lambda: validate_section(env, libraries, schema, cj_cmd, runs))
+        results["plan"] = step("plan", lambda: plan_section(20 if args.quick else 3000, 3 if args.quick else 200, 0.2 if args.quick else 3.0))
+        results["memory"] = step("memory", lambda: memory_section(env))
+        scale_runs = {10: 1} if args.quick else {10: 5, 100: 5, 1000: 3}
+        results["scaling"] = step("scaling", lambda: scaling_section(env, generated, scale_runs, 20 if args.quick else 2000))
+    results["machine"]["load_average_at_end"] = _load()
+    results["targets"] = targets(results)
+
+    out = Path(args.out) if args.out else HERE / "results" / f"{time.strftime('%Y%m%d-%H%M%S')}{'-quick' if args.quick else ''}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(table(results))
+    print(f"\nresults: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
