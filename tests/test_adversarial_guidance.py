@@ -188,6 +188,42 @@ def test_size_limit_is_inclusive(tmp_path: Path) -> None:
     assert [p.code for p in check_file(tmp_path / "over-limit.yaml").problems] == ["CG102"]
 
 
+EXTREME_DURATIONS = [
+    (("regimens", 0, "min_interval", "value"), 1e12), (("regimens", 0, "min_interval", "unit"), "a"),
+    (("aftercare", 0, "start", "value"), 1e300), (("aftercare", 0, "for", "value"), 1e15),
+    (("monitoring", 0, "at", 0, "value"), 1e9),
+    (("contraindications", 0, "criterion"), {"medication": {
+        "codes": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "197843", "display": "isotretinoin 10 MG Oral Capsule"}],
+        "within": {"value": 1e12, "unit": "a"}}}),
+    (("contraindications", 1, "criterion"), {"observation": {
+        "code": {"system": "http://loinc.org", "code": "82810-3", "display": "Pregnancy status"},
+        "value_code": {"system": "http://snomed.info/sct", "code": "77386006", "display": "Pregnant (finding)"},
+        "max_age": {"value": 1e15, "unit": "d"}}}),
+]
+
+
+@pytest.mark.parametrize("fhir", ["R4", "R5"])
+def test_valid_document_with_extreme_durations_plans(tmp_path: Path, fhir: str) -> None:
+    """Durations have no upper bound in the schema; windows past the calendar's ends stop at them."""
+    from clinicguide import ClinicGuide
+
+    data = corpus.RICH
+    for path, value in EXTREME_DURATIONS:
+        data = corpus.replaced(data, path, value)
+    text, _, _ = corpus.emit(data)
+    (tmp_path / "extreme.yaml").write_text(text, encoding="utf-8")
+    guide = ClinicGuide(load_library(tmp_path / "extreme.yaml", packaged=False, hooks=_hooks()), entry_point_plugins=False)
+    patient = {"id": "p", "weight": "60 kg", "medications": [{"code": "http://www.nlm.nih.gov/research/umls/rxnorm|197843", "status": "completed",
+                                                                "start": "1950-01-01", "end": "1960-01-01"}]}
+    result = guide.plan("adversarial-rich", patient, proposed={"dose": "0.5 mg/kg/d", "last_treatment": "1950-01-01"}, date="2026-12-01",
+                        fhir_version=fhir)
+    codes = {f.item: f.code for f in result.findings}
+    assert codes["ci-pregnancy"] == "contraindicated"  # isotretinoin taken "within 1e12 years"
+    assert codes["int-one"] == "interval-too-short"  # a 1e12-year interval has not passed
+    json.dumps(result.bundle, allow_nan=False)
+    guide.export(fhir)
+
+
 # -- every field, one at a time: wrong type, unknown field, duplicate key -------------------------------
 
 RICH_TEXT, RICH_LINES, _ = corpus.emit(corpus.RICH)

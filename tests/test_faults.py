@@ -89,7 +89,8 @@ def _bad_finding(kwargs: dict[str, Any]) -> Any:
 
 WRONG_RESULTS: dict[str, list[Any]] = {
     "clinicguide_guidance_dirs": [42, "not-a-list", [42], ["/no/such/folder"]],
-    "clinicguide_amend_guidance": [42, ["add"], {"remove": {"contraindications": ["ci-pregnancy"]}}, {"narrow": {"rng-needle-depth": {"high": 99}}}],
+    "clinicguide_amend_guidance": [42, ["add"], {"remove": {"contraindications": ["ci-pregnancy"]}}, {"narrow": {"rng-needle-depth": {"high": 99}}},
+                                   {"narrow": {"rng-needle-depth": {"low": 10**400}}}, {"narrow": {"rng-needle-depth": {"high": float("nan")}}}],
     "clinicguide_screen": [42, {"findings": []}, [42], "finding"],
     "clinicguide_patient_context": [42, ["Patient"], "a patient"],
     "clinicguide_fhir_bundle": [42, {"resourceType": "Patient"}, [], "Bundle"],

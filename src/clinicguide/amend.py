@@ -45,9 +45,15 @@ def _limits(data: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
 
 def _number(plugin: str, item: str, field: str, value: Any) -> float:
     # NaN compares false with everything, so it would pass every "only narrower" test below.
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _refuse(plugin, f"narrowing {item}: {field} must be a finite number")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int past float's range (10**400) raised outside the plugin call: a traceback
+        number = math.inf
+    if not math.isfinite(number):
+        raise _refuse(plugin, f"narrowing {item}: {field} must be a finite number")
+    return number
 
 
 def _cited(plugin: str, item: str, target: dict[str, Any], change: Mapping[str, Any]) -> None:

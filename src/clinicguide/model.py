@@ -38,7 +38,18 @@ class Duration:
     unit: str
 
     def after(self, start: dt.date) -> dt.date:
-        """The date this long after ``start``; months and years move by the calendar."""
+        """The date this long after ``start``; months and years move by the calendar.
+
+        A length that reaches past the calendar's ends stops at them: a valid document may
+        say ``within: {value: 1e12, unit: a}``, and the arithmetic raised OverflowError in
+        the screening plugin, which failed every plan for that guidance.
+        """
+        try:
+            return self._after(start)
+        except (OverflowError, ValueError):  # ValueError: a year outside 1-9999
+            return dt.date.max if self.value >= 0 else dt.date.min
+
+    def _after(self, start: dt.date) -> dt.date:
         if self.unit in ("mo", "a"):
             # Whole months move by the calendar; a fraction of a month adds its mean length in
             # days (rounding it away made 0.5 mo no time at all).
@@ -56,7 +67,10 @@ class Duration:
 
     def timedelta(self) -> dt.timedelta:
         hours = {"min": 1 / 60, "h": 1, "d": 24, "wk": 168, "mo": 730.5, "a": 8766}[self.unit]
-        return dt.timedelta(hours=self.value * hours)
+        try:
+            return dt.timedelta(hours=self.value * hours)
+        except OverflowError:  # longer than a timedelta holds (see after()); the longest one stands in
+            return dt.timedelta.max if self.value >= 0 else -dt.timedelta.max
 
     def __str__(self) -> str:
         return f"{self.value:g} {self.unit}"

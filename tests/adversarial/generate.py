@@ -102,7 +102,7 @@ RICH: dict[str, Any] = {
     "regimens": [{
         "id": "reg-standard", "title": "Standard", "label": "on-label", "indications": ["ind-acne"], "route": "oral",
         "ranges": [{"id": "rng-dose", "parameter": "dose", "low": 0.5, "high": 1, "unit": "mg/kg/d", "sources": ["S1"]}],
-        "maximums": [{"id": "max-session", "parameter": "dose", "value": 40, "unit": "mg", "per": "session", "sources": ["S1"]}],
+        "maximums": [{"id": "max-session", "parameter": "dose", "value": 2, "unit": "mg/kg/d", "per": "session", "sources": ["S1"]}],
         "min_interval": {"id": "int-one", "value": 1, "unit": "d", "sources": ["S1"]},
         "sources": ["S1"],
     }],
@@ -247,6 +247,9 @@ def _scalar(value: Any) -> str:
         return "true" if value else "false"
     if value is None:
         return "null"
+    if isinstance(value, float) and "e" in repr(value) and "." not in repr(value):
+        mantissa, exponent = repr(value).split("e")
+        return f"{mantissa}.0e{exponent}"  # YAML 1.1 reads a float only with a dot: 1.0e+300, not 1e+300
     if isinstance(value, (int, float)):
         return repr(value)
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar

@@ -81,9 +81,11 @@ def urn(ident: str) -> str:
 
 
 def at(date: dt.date, offset: Duration) -> str:
-    """The calendar date ``offset`` after ``date`` (hours round down to whole days)."""
-    if offset.unit in ("min", "h"):
-        return (date + dt.timedelta(days=int(offset.timedelta().total_seconds() // 86400))).isoformat()
+    """The calendar date ``offset`` after ``date`` (hours round down to whole days).
+
+    Duration.after() does both (a date plus a timedelta counts its whole days) and stops at
+    the calendar's ends, where adding the days here raised OverflowError for a huge offset.
+    """
     return offset.after(date).isoformat()
 
 
