@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -15,10 +16,11 @@ import yaml
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from clinicguide import ClinicGuide, InputError
+from clinicguide import ClinicGuide, ContentError, InputError, load_library
 from clinicguide.codes import PROBLEM_CODES
 from clinicguide.decision import DECISION_ORDER
 from clinicguide.model import guidance_from_data
+from clinicguide.plugins import Hooks
 from clinicguide.units import Quantity, convert, needs_weight, parse_quantity, quantity
 from clinicguide.validate import check_file
 from clinicguide.yamlsafe import YamlProblem, decode, parse
@@ -31,9 +33,12 @@ if _spec.name not in sys.modules:
     sys.modules[_spec.name] = corpus
     _spec.loader.exec_module(corpus)
 
-LOADER = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-PLANS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-UNITS = settings(max_examples=200, deadline=None)
+# Modest example counts keep the suite fast; CLINICGUIDE_PROPERTY_SCALE=20 searches far deeper.
+SCALE = max(1, int(os.environ.get("CLINICGUIDE_PROPERTY_SCALE", "1")))
+LOADER = settings(max_examples=200 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+VALID = settings(max_examples=100 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PLANS = settings(max_examples=30 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+UNITS = settings(max_examples=200 * SCALE, deadline=None)
 
 # -- the loader ---------------------------------------------------------------------------------------
 
@@ -105,6 +110,55 @@ def test_validation_never_raises_on_a_document_with_fields_replaced(changes: lis
             continue
     with tempfile.TemporaryDirectory() as folder:
         _check(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), Path(folder))
+
+
+def _same_kind(value: Any) -> st.SearchStrategy[Any]:
+    """Values of the same JSON type as ``value``: often still valid, with odd sizes and words."""
+    if isinstance(value, bool):
+        return st.booleans()
+    if isinstance(value, (int, float)):
+        return st.one_of(st.sampled_from([0, 1, 2, 150, 10**6, 1e12, 1e300, 0.5]), st.floats(min_value=0, max_value=1e308),
+                         st.integers(min_value=0, max_value=10**20))
+    if isinstance(value, str):
+        return st.one_of(st.just(value), st.sampled_from(["S1", "S2", "ind-acne", "risk-dry", "mg", "mg/kg/d", "a", "mo", "d", "h",
+                                                          "absolute", "relative", "severe", "on-label", "off-label", "2026-03-01",
+                                                          "9999-12-31", "1.0.0", "x" * 500]), st.text(min_size=1, max_size=20))
+    if isinstance(value, list):
+        return st.sampled_from([value, value[:1], value + value[:1], list(reversed(value))])
+    return st.just(value)
+
+
+@VALID
+@given(st.data())
+def test_whatever_validates_also_loads_and_plans(data: st.DataObject) -> None:
+    """Type-preserving changes keep many documents valid; every valid one must load, plan and export."""
+    document = corpus.RICH
+    for path in data.draw(st.lists(st.sampled_from(FIELDS), min_size=1, max_size=4)):
+        try:
+            original = dict(corpus.paths(document))[path]
+        except KeyError:
+            continue
+        document = corpus.replaced(document, path, data.draw(_same_kind(original)))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "doc.yaml"
+        path.write_text(corpus.emit(document)[0], encoding="utf-8")
+        try:
+            library = load_library(path, packaged=False, hooks=Hooks(entry_point_plugins=False))
+        except ContentError as exc:
+            assert all(p.code in PROBLEM_CODES and p.line >= 1 for p in exc.problems)
+            return
+    guide = ClinicGuide(library, entry_point_plugins=False)
+    event("valid: planned")
+    for proposed in ({"dose": "0.5 mg/kg/d", "last_treatment": "2026-11-01"}, None):
+        for fhir in ("R4", "R5"):
+            try:
+                result = guide.plan(library.ids()[0], {"id": "p", "weight": "60 kg", "birthDate": "2010-01-01"}, proposed=proposed,
+                                    date="2026-12-01", fhir_version=fhir)
+            except InputError:  # e.g. a proposal the changed document has no range for
+                continue
+            json.dumps(result.bundle, allow_nan=False)
+        guide.export(fhir)
+        guide.checklist(library.ids()[0])
 
 
 # -- plan() is deterministic ------------------------------------------------------------------------------
