@@ -109,7 +109,8 @@ INPUT: list[tuple[list[str], str]] = [
 
 
 def _argv(template: list[str], files: dict[str, str]) -> list[str]:
-    return [part.format(**files) if "{" in part and "}" in part and len(part) < 20 else part for part in template]
+    """The arguments with each whole-argument placeholder (``{P}``) replaced by its file."""
+    return [files[part[1:-1]] if part[:1] == "{" and part[-1:] == "}" and part[1:-1] in files else part for part in template]
 
 
 @pytest.mark.parametrize(("template", "message"), USAGE, ids=lambda v: " ".join(v)[:60] if isinstance(v, list) else None)
