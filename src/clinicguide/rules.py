@@ -77,7 +77,7 @@ def _codings(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, dict[str, An
 def document_problems(data: dict[str, Any], at: Locator) -> list[Problem]:
     """Every semantic problem of one document."""
     found: list[Problem] = []
-    for rule in (_unique_ids, _references, _ranges, _disclosure, _governance, _codes):
+    for rule in (_unique_ids, _references, _ranges, _comparable_limits, _disclosure, _governance, _codes):
         found.extend(rule(data, at))
     return found
 
@@ -148,6 +148,24 @@ def _ranges(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
                 yield at(path + max_path + ("per",), "CG313", "a per-period maximum needs a period, e.g. period: {value: 3, unit: mo}")
             if per == "session" and period is not None:
                 yield at(path + max_path + ("period",), "CG313", "a per-session maximum takes no period; use per: period")
+
+
+def _comparable_limits(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    """A maximum must be comparable with its parameter's ranges, or no dose could be checked."""
+    from .units import comparable
+
+    range_units: dict[str, set[str]] = {}
+    for _, regimen in _entries(data, "regimens"):
+        for _, rng in _entries(regimen, "ranges"):
+            if isinstance(rng.get("parameter"), str) and isinstance(rng.get("unit"), str):
+                range_units.setdefault(rng["parameter"], set()).add(rng["unit"])
+    for path, regimen in _entries(data, "regimens"):
+        for max_path, maximum in _entries(regimen, "maximums"):
+            unit, parameter = maximum.get("unit"), maximum.get("parameter")
+            units = range_units.get(parameter, set()) if isinstance(parameter, str) else set()
+            if isinstance(unit, str) and (wrong := sorted(u for u in units if not comparable(unit, u))):
+                yield at(path + max_path + ("unit",), "CG316",
+                         f"maximum in {unit} cannot be compared with the {maximum.get('parameter')} range(s) in {', '.join(wrong)}")
 
 
 def _number(value: Any) -> bool:

@@ -98,6 +98,14 @@ def convert(q: Quantity, unit: str, weight_kg: float | None = None) -> float:
     return value / target_factor
 
 
+def comparable(a: str, b: str) -> bool:
+    """Whether values in units ``a`` and ``b`` can be compared (given a weight where needed)."""
+    if a not in _UNITS or b not in _UNITS:
+        return False
+    dim_a, dim_b = _UNITS[a][0], _UNITS[b][0]
+    return dim_a == dim_b or _PER_WEIGHT.get(dim_a) == dim_b or _PER_WEIGHT.get(dim_b) == dim_a
+
+
 def needs_weight(from_unit: str, to_unit: str) -> bool:
     """Whether converting between these units needs the patient's weight."""
     a, b = _UNITS[from_unit][0], _UNITS[to_unit][0]
