@@ -27,7 +27,7 @@ def read_json(path: str, what: str) -> Any:
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise UsageError(f"{path}: is a folder, not a {what} file") from None
+        raise UsageError(f"{path}: is a folder; give the {what} file") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: {what} file is not UTF-8 text") from None
     except OSError as exc:
