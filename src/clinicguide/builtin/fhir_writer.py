@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..decision import Screening
-from ..fhir.bundle import BundleContext, plan_bundle
 from ..hookspecs import hookimpl
-from ..patient import PatientRecord
+
+if TYPE_CHECKING:  # imported on the first plan, not when load_library() registers the built-ins (~15 ms)
+    from ..decision import Screening
+    from ..fhir.bundle import BundleContext
+    from ..patient import PatientRecord
 
 
 @hookimpl
 def clinicguide_fhir_bundle(screening: Screening, record: PatientRecord, context: BundleContext) -> dict[str, Any]:
+    from ..fhir.bundle import plan_bundle
+
     return plan_bundle(screening, record, context)

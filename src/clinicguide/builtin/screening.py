@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from ..decision import Finding, Proposal, screen
 from ..hookspecs import hookimpl
-from ..model import Guidance
-from ..patient import PatientRecord
+
+if TYPE_CHECKING:  # imported on the first screening, not when load_library() registers the built-ins
+    from ..decision import Finding, Proposal
+    from ..model import Guidance
+    from ..patient import PatientRecord
 
 
 @hookimpl
 def clinicguide_screen(guidance: Guidance, record: PatientRecord, date: dt.date, answers: Mapping[str, bool],
                        proposal: Proposal | None) -> list[Finding]:
+    from ..decision import screen
+
     return list(screen(guidance, record, date=date, answers=answers, proposal=proposal).findings)
