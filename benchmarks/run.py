@@ -341,10 +341,10 @@ def validate_section(env: Env, libraries: dict[str, list[Path]], schema: Path, c
         }
         rows.append(row)
     cj_parser = None
-    if cj_cmd and cj_cmd[:1] == [sys.executable]:  # the same environment: ask ruamel.yaml which parser it has
-        import ruamel.yaml.main
-
-        cj_parser = "C (ruamel.yaml.clib)" if getattr(ruamel.yaml.main, "CParser", None) else "pure-Python ruamel.yaml"
+    if cj_cmd and cj_cmd[-2:] == ["-m", "check_jsonschema"]:  # ask that interpreter's ruamel.yaml which parser it has
+        probe = subprocess.run(cj_cmd[:-2] + ["-c", "import ruamel.yaml.main as m; print(bool(getattr(m, 'CParser', None)))"],
+                               capture_output=True, text=True, env=env.env)
+        cj_parser = {"True": "C (ruamel.yaml.clib)", "False": "pure-Python ruamel.yaml"}.get(probe.stdout.strip())
     return {
         "check_jsonschema": " ".join(cj_cmd) if cj_cmd else None,
         "check_jsonschema_yaml_parser": cj_parser,
@@ -504,13 +504,22 @@ def memory_section(env: Env) -> dict[str, Any]:
 # -- scaling ----------------------------------------------------------------------------------------
 
 _SCALE = _PEAK + r"""
-import json, sys, time
+import gc, json, sys, time
 import clinicguide
 folder, doc, calls = sys.argv[1], sys.argv[2], int(sys.argv[3])
 clinicguide.load_library(folder, packaged=False)  # warm: imports, compiled validator
 t0 = time.perf_counter()
 library = clinicguide.load_library(folder, packaged=False)
 load = time.perf_counter() - t0
+del library
+gc.collect()
+gc.disable()  # the same load without the cyclic garbage collector: how much of the cost is GC
+t0 = time.perf_counter()
+clinicguide.load_library(folder, packaged=False)
+load_no_gc = time.perf_counter() - t0
+gc.enable()
+gc.collect()
+library = clinicguide.load_library(folder, packaged=False)
 guide = clinicguide.ClinicGuide(library=library)
 patient = json.load(open(sys.argv[4]))
 for _ in range(max(3, calls // 10)):
@@ -519,7 +528,7 @@ lat = []
 for _ in range(calls):
     s = time.perf_counter_ns(); guide.plan(doc, patient, date="2026-12-01"); lat.append((time.perf_counter_ns() - s) / 1e6)
 lat.sort()
-print(json.dumps({"documents": len(library), "load_ms": load * 1000, "plan_p50_ms": lat[len(lat) // 2],
+print(json.dumps({"documents": len(library), "load_ms": load * 1000, "load_no_gc_ms": load_no_gc * 1000, "plan_p50_ms": lat[len(lat) // 2],
                   "maxrss_kib": peak_kib()}))
 """
 
@@ -543,6 +552,7 @@ def scaling_section(env: Env, libraries: dict[int, Path], runs: dict[int, int], 
         results = [env.python(_SCALE, str(folder), SCALING_DOC, str(calls), str(PATIENT_FILE)) for _ in range(runs.get(size, 1))]
         load = median([r["load_ms"] for r in results])
         rows.append({"documents": size, "runs": len(results), "load_ms": load, "load_ms_per_document": round(load / size, 3),
+                     "load_without_gc_ms_per_document": round(median([r["load_no_gc_ms"] for r in results]) / size, 3),
                      "plan_p50_ms": median([r["plan_p50_ms"] for r in results]),
                      "peak_rss_mib": round(max(r["maxrss_kib"] for r in results) / 1024, 1)})
     out: dict[str, Any] = {"plan_document": SCALING_DOC, "rows": rows}
@@ -628,9 +638,10 @@ def table(results: dict[str, Any]) -> str:
     sc = results["scaling"]
     add("")
     add(f"scaling (fresh process per size; plan of {sc['plan_document']})")
-    add(f"  {'documents':>9} {'load ms':>9} {'ms/doc':>7} {'plan p50 ms':>12} {'peak RSS MiB':>13}")
+    add(f"  {'documents':>9} {'load ms':>9} {'ms/doc':>7} {'no-GC ms/doc':>13} {'plan p50 ms':>12} {'peak RSS MiB':>13}")
     for r in sc["rows"]:
-        add(f"  {r['documents']:>9} {r['load_ms']:>9.1f} {r['load_ms_per_document']:>7.2f} {r['plan_p50_ms']:>12.3f} {r['peak_rss_mib']:>13.1f}")
+        add(f"  {r['documents']:>9} {r['load_ms']:>9.1f} {r['load_ms_per_document']:>7.2f} {r['load_without_gc_ms_per_document']:>13.2f} "
+            f"{r['plan_p50_ms']:>12.3f} {r['peak_rss_mib']:>13.1f}")
     if "load_fit" in sc:
         f = sc["load_fit"]
         add(f"  load fit: {f['intercept_ms']:.1f} ms + {f['ms_per_document']:.2f} ms x documents (R² {f['r_squared']}); "
