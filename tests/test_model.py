@@ -158,7 +158,7 @@ def test_full_example_regimen(full: Guidance) -> None:
     assert [(r.id, r.low, r.high, r.unit) for r in regimen.ranges] == [("rng-dose", 0.5, 1.0, "mg/kg/d"), ("rng-count", 1.0, 3.0, "{session}")]
     assert all(isinstance(r.low, float) for r in regimen.ranges)
     session, period = regimen.maximums
-    assert (session.per, session.period, session.value) == ("session", None, 40.0)
+    assert (session.per, session.period, session.value, session.unit) == ("session", None, 80.0, "mg/d")
     assert (period.per, period.period) == ("period", Duration(6, "mo"))
     assert regimen.min_interval is not None and regimen.min_interval.duration == Duration(8, "wk")
     assert regimen.indications == ("ind-acne",)
