@@ -7,16 +7,35 @@ import datetime as dt
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ContentError, Problem, UsageError
-from ..release import bundle, diff, guidance_history, schema_history, verify
-from ..release.findings import BundleRefused
-from ..release.source import load_release
 from ..resources import data_root
-from ..validate import check_paths
 from .output import dumps, emit
+
+# The release modules are imported by the commands that use them: they bring in jsonschema
+# and the whole library (~60 ms), which every other command (validate, on every commit in
+# a content repository) would otherwise pay when the parser is built.
+if TYPE_CHECKING:
+    from ..release import verify
+
+
+class _Later:
+    """A default shown in ``--help`` as ``%(default)s`` but looked up only when used or shown."""
+
+    def __init__(self, get: Callable[[], str]) -> None:
+        self.get = get
+
+    def __str__(self) -> str:
+        return self.get()
+
+
+def _bundle() -> Any:
+    from ..release import bundle
+
+    return bundle
 
 
 def register(commands: Any) -> None:
@@ -26,9 +45,10 @@ def register(commands: Any) -> None:
 
     build = actions.add_parser("build", help="write a deterministic release bundle (.tar.gz) and print its SHA-256")
     build.add_argument("--root", metavar="DIR", help="release tree holding guidance/ and schemas/ (default: the packaged data)")
-    build.add_argument("--out", metavar="PATH", help=f"bundle file to write (default: ./{bundle.default_name()})")
-    build.add_argument("--canonical-base", metavar="URL", default=bundle.CANONICAL_BASE,
-                       help=f"canonical base URL of the FHIR export (default: {bundle.CANONICAL_BASE})")
+    build.add_argument("--out", metavar="PATH", default=_Later(lambda: _bundle().default_name()),
+                       help="bundle file to write (default: ./%(default)s)")
+    build.add_argument("--canonical-base", metavar="URL", default=_Later(lambda: _bundle().CANONICAL_BASE),
+                       help="canonical base URL of the FHIR export (default: %(default)s)")
     build.set_defaults(run=run_build)
 
     check = actions.add_parser("verify", help="check a bundle from nothing but the bundle: hashes, schemas, cross-references")
@@ -69,12 +89,13 @@ def _shown(problems: list[Problem]) -> list[Problem]:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    bundle = _bundle()
     started = time.perf_counter()
     try:
-        built = bundle.build(_root(args.root), canonical_base=args.canonical_base)
+        built = bundle.build(_root(args.root), canonical_base=str(args.canonical_base))
     except ContentError as exc:
         raise ContentError(_shown(list(exc.problems))) from None
-    out = Path(args.out) if args.out else Path(bundle.default_name())
+    out = Path(args.out) if isinstance(args.out, str) and args.out else Path(bundle.default_name())
     bundle.write(built, out)
     record = built.manifest
     guidance = len(record["guidance"])
@@ -89,6 +110,8 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    from ..release import verify
+
     report = verify.verify(Path(args.bundle))
     if args.format == "json":
         emit(dumps(report.as_json()))
@@ -125,6 +148,9 @@ def run_record(args: argparse.Namespace) -> int:
     if args.root is None and data_root().name == "_data":
         # The packaged data of an installed wheel: a record written there would be lost on upgrade.
         raise UsageError("release record writes the release history of a source tree; run it in a checkout or give --root")
+    from ..release import guidance_history, schema_history
+    from ..validate import check_paths
+
     root = _root(args.root)
     schema_root = root / "schemas"
     today = dt.date.today()
@@ -147,6 +173,10 @@ def run_record(args: argparse.Namespace) -> int:
 
 
 def run_diff(args: argparse.Namespace) -> int:
+    from ..release import diff
+    from ..release.findings import BundleRefused
+    from ..release.source import load_release
+
     try:
         old, new = load_release(Path(args.old)), load_release(Path(args.new))
     except BundleRefused as exc:
