@@ -300,7 +300,7 @@ def _stages(files: list[Path]) -> dict[str, float]:
 
 
 def validate_section(env: Env, libraries: dict[str, list[Path]], schema: Path, cj_cmd: list[str] | None,
-                     runs: dict[str, int]) -> dict[str, Any]:
+                     runs: dict[str, int], skipped: str | None = None) -> dict[str, Any]:
     from clinicguide.validate import check_paths
 
     cg_cmd = [sys.executable, "-m", "clinicguide", "validate"]
@@ -351,7 +351,7 @@ def validate_section(env: Env, libraries: dict[str, list[Path]], schema: Path, c
     return {
         "check_jsonschema": " ".join(cj_cmd) if cj_cmd else None,
         "check_jsonschema_yaml_parser": cj_parser,
-        "skipped": None if cj_cmd else "check-jsonschema is not installed (pip install -e '.[bench]')",
+        "skipped": None if cj_cmd else skipped or "check-jsonschema is not installed (pip install -e '.[bench]')",
         "rows": rows,
         "stages_per_document_ms": _stages(libraries["shipped"]),
     }
@@ -687,7 +687,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["cold_start"] = step("cold start", lambda: cold_start(env, 2 if args.quick else 15))
         libraries = {"shipped": shipped, **{f"gen-{n}": sorted(f.iterdir()) for n, f in generated.items()}}
         runs = {"shipped": 1, "gen-10": 1} if args.quick else {"shipped": 7, "gen-10": 7, "gen-100": 5, "gen-1000": 3}
-        results["validate"] = step("validate", lambda: validate_section(env, libraries, schema, cj_cmd, runs))
+        skipped = "--no-check-jsonschema given" if args.no_check_jsonschema else None
+        results["validate"] = step("validate", lambda: validate_section(env, libraries, schema, cj_cmd, runs, skipped))
         results["plan"] = step("plan", lambda: plan_section(20 if args.quick else 3000, 3 if args.quick else 200, 0.2 if args.quick else 3.0))
         results["memory"] = step("memory", lambda: memory_section(env))
         scale_runs = {10: 1} if args.quick else {10: 5, 100: 5, 1000: 3}
