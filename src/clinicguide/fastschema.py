@@ -49,11 +49,14 @@ def compile_schema(schema: Any) -> Check | None:
         return None
     try:
         check = _Compiler(schema).compile(schema, root=True)
-    except _Unsupported:
-        return None
+    except (_Unsupported, re.error, TypeError, ValueError, AttributeError, RecursionError):
+        return None  # anything unusual in the schema (a bad pattern, say): jsonschema decides, and reports it as before
 
     def document(instance: Any) -> bool | None:
-        return check(instance) if _plain(instance) else None
+        try:
+            return check(instance) if _plain(instance) else None
+        except Exception:  # e.g. a schema value of the wrong type: jsonschema meets it exactly as before
+            return None
 
     return document
 
