@@ -159,18 +159,29 @@ def answer_keys(guidance: Guidance) -> set[str]:
     return keys
 
 
-def screen(guidance: Guidance, record: PatientRecord, *, date: dt.date, answers: Mapping[str, bool] | None = None,
-           proposal: Proposal | None = None) -> Screening:
-    """Screen contraindications and check the proposal; findings come in guidance order."""
-    answers = dict(answers or {})
+def check_answers(guidance: Guidance, answers: Mapping[str, bool]) -> None:
+    """Refuse answers keyed by ids the guidance does not have (a typo would otherwise be ignored)."""
     unknown = sorted(set(answers) - answer_keys(guidance))
     if unknown:
         raise InputError(f"answers name unknown criteria for {guidance.ref}: {', '.join(unknown)}")
-    ctx = Context(record, date, answers)
-    findings = list(_contraindications(guidance, ctx))
+
+
+def findings_for(guidance: Guidance, record: PatientRecord, date: dt.date, answers: Mapping[str, bool],
+                 proposal: Proposal | None) -> list[Finding]:
+    """Contraindication and proposal findings, in guidance order; answers already checked."""
+    findings = list(_contraindications(guidance, Context(record, date, answers)))
     if proposal is not None:
         findings += _proposal(guidance, record, proposal, date)
-    return Screening(guidance, worst(f.outcome for f in findings), tuple(findings), date, answers, proposal)
+    return findings
+
+
+def screen(guidance: Guidance, record: PatientRecord, *, date: dt.date, answers: Mapping[str, bool] | None = None,
+           proposal: Proposal | None = None) -> Screening:
+    """Screen contraindications and check the proposal, without plugins."""
+    answers = dict(answers or {})
+    check_answers(guidance, answers)
+    findings = tuple(findings_for(guidance, record, date, answers, proposal))
+    return Screening(guidance, worst(f.outcome for f in findings), findings, date, answers, proposal)
 
 
 def _contraindications(guidance: Guidance, ctx: Context) -> Iterable[Finding]:

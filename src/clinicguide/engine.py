@@ -13,7 +13,7 @@ from typing import Any
 
 from collections.abc import Iterable
 
-from .decision import Decision, Finding, Proposal, Screening, answer_keys, plausible_date, worst
+from .decision import Decision, Finding, Proposal, Screening, check_answers, plausible_date, worst
 from .errors import InputError
 from .fhir.bundle import BundleContext
 from .fhir.common import Canonicals, FhirVersion, canonical_base, fhir_version
@@ -114,9 +114,7 @@ class ClinicGuide:
         guidance = self.library.get(guidance_id, version)
         record = self._patient(patient)
         parsed = parse_answers(answers)
-        unknown = sorted(set(parsed) - answer_keys(guidance))
-        if unknown:
-            raise InputError(f"answers name unknown criteria for {guidance.ref}: {', '.join(unknown)}")
+        check_answers(guidance, parsed)
         when, proposal = parse_date(date), Proposal.coerce(proposed)
         if record.birth_date is not None and record.birth_date[0] > when:
             # Otherwise the age came out negative and age criteria quietly held ("younger than 22").
@@ -184,6 +182,7 @@ class ClinicGuide:
 
 
 def fhir_version_of(value: str) -> FhirVersion:
+    # An alias: inside plan() and friends the parameter ``fhir_version`` hides the function.
     return fhir_version(value)
 
 

@@ -9,6 +9,7 @@ failure names its plugin and hook, and checks what each returns.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -155,17 +156,22 @@ class Hooks:
 
     def plugins(self) -> list[PluginInfo]:
         """Every registered plugin with its distribution, version and hooks, in registration order."""
-        builtin = _BUILTIN_NAMES
         found = []
         for name, (dist, version) in self._origins.items():
             plugin = self.pm.get_plugin(name)
             hooks = tuple(sorted(h.name for h in self.pm.get_hookcallers(plugin) or ()))
-            found.append(PluginInfo(name, dist, version, name in builtin, hooks))
+            found.append(PluginInfo(name, dist, version, name in _BUILTIN_NAMES, hooks))
         return found
+
+    @functools.cached_property
+    def _agents(self) -> tuple[str, ...]:
+        # The plugin set is fixed once the manager is built, so Provenance's agents are
+        # worked out once, not on every plan().
+        return (f"clinicguide {_clinicguide_version()}",) + tuple(p.agent for p in self.plugins() if not p.builtin)
 
     def agents(self) -> tuple[str, ...]:
         """Provenance agents: clinicguide itself, then every non-built-in plugin."""
-        return (f"clinicguide {_clinicguide_version()}",) + tuple(p.agent for p in self.plugins() if not p.builtin)
+        return self._agents
 
     def version_of(self, plugin_name: str) -> str:
         dist, version = self._origins.get(plugin_name, (plugin_name, "unknown"))
@@ -253,9 +259,8 @@ class Hooks:
 
     def process(self, kind: str, resource: dict[str, Any], guidance: Any, fhir_version: str) -> None:
         """Run ``clinicguide_process_<kind>`` on ``resource`` in place."""
-        name = f"clinicguide_process_{kind}"
-        key = {"careplan": "careplan", "questionnaire": "questionnaire", "consent": "consent", "bundle": "bundle"}[kind]
-        for plugin, result in self._each(name, {key: resource, "guidance": guidance, "fhir_version": fhir_version}):
+        name = f"clinicguide_process_{kind}"  # each hook names its resource argument after the kind
+        for plugin, result in self._each(name, {kind: resource, "guidance": guidance, "fhir_version": fhir_version}):
             if result is not None:
                 raise PluginError(plugin, name, "must change the resource in place and return None")
             if plugin not in _BUILTIN_NAMES and (problem := _not_json(resource)):

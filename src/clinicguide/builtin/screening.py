@@ -17,6 +17,6 @@ if TYPE_CHECKING:  # imported on the first screening, not when load_library() re
 @hookimpl
 def clinicguide_screen(guidance: Guidance, record: PatientRecord, date: dt.date, answers: Mapping[str, bool],
                        proposal: Proposal | None) -> list[Finding]:
-    from ..decision import screen
+    from ..decision import findings_for  # the engine has checked the answers already
 
-    return list(screen(guidance, record, date=date, answers=answers, proposal=proposal).findings)
+    return findings_for(guidance, record, date, answers, proposal)
