@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -216,6 +218,26 @@ def test_nesting_limit() -> None:
 
 def test_very_deep_nesting_stops_early_without_recursion_error() -> None:
     assert fails("a: " + "[" * 200_000 + "]" * 200_000 + "\n").code == "CG108"
+
+
+@pytest.mark.parametrize("opening", ["[", "{a: "])
+def test_the_parsers_own_depth_limit_is_the_same_problem_at_the_same_place(opening: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyYAML 6.0.3 and later stop deep flow nesting in the scanner; older releases leave it to us."""
+    text = "a: " + opening * (MAX_DEPTH + 5) + "x" + ("]" if opening == "[" else "}") * (MAX_DEPTH + 5) + "\n"
+    ours = fails(text)
+    real_parse = yaml.parse
+    where = 3 + len(opening) * (MAX_DEPTH + 3)  # the scanner gives up a little further on
+
+    def parser_with_a_depth_limit(stream: str, Loader: object) -> Iterator[object]:  # noqa: N803 (PyYAML's name)
+        if len(stream) <= where:  # the text up to the limit parses as before
+            yield from real_parse(stream, Loader=Loader)
+            return
+        mark = yaml.error.Mark("<unicode string>", where, 0, where, None, None)
+        raise yaml.scanner.ScannerError("while increasing flow level", mark, "exceeded maximum nesting depth", mark)
+
+    monkeypatch.setattr(yaml, "parse", parser_with_a_depth_limit)
+    theirs = fails(text)
+    assert (theirs.code, theirs.line, theirs.column, theirs.message) == ("CG108", ours.line, ours.column, ours.message)
 
 
 @pytest.mark.parametrize(("text", "line"), [("", 1), ("# only a comment\n", 1), ("a: 1\n---\nb: 2\n", 2)])

@@ -175,6 +175,30 @@ def _char_at(text: str, line: int, column: int) -> str:
     return row[column - 1] if 0 < column <= len(row) else ""
 
 
+def _offset(text: str, line: int, column: int) -> int:
+    """The character offset of a 1-based line and column."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+    return start + column - 1
+
+
+def _nesting_problem(text: str, line: int, column: int) -> YamlProblem:
+    """The CG108 problem for a file the parser itself found too deeply nested.
+
+    Newer parsers stop at their own depth limit, which lies far beyond ours, so the text up to
+    that point already holds the level where ours is crossed: read it again to report the same place.
+    """
+    try:
+        _Builder(iter(yaml.parse(text[: _offset(text, line, column)], Loader=_Parser))).document()
+    except YamlProblem as inner:
+        if inner.code == "CG108":
+            return inner
+    except yaml.YAMLError:
+        pass
+    return YamlProblem("CG108", f"nesting deeper than {MAX_DEPTH} levels", line, column)
+
+
 def parse(text: str) -> tuple[Any, Positions]:
     """Parse one YAML document into plain values plus their positions."""
     builder = _Builder(iter(yaml.parse(text, Loader=_Parser)))
@@ -184,6 +208,8 @@ def parse(text: str) -> tuple[Any, Positions]:
         mark = exc.problem_mark or exc.context_mark
         reason = exc.problem or exc.context or "syntax error"
         line, column = _pos(mark)
+        if "nesting depth" in reason:
+            raise _nesting_problem(text, line, column) from None
         if _char_at(text, line, column) == "\t":
             reason += " (a tab: indent with spaces, not tabs)"
         if exc.problem and exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
