@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import canonical
 from ..criteria import Context, evaluate
 from ..decision import Screening
 from ..model import MonitoringItem
@@ -49,9 +49,10 @@ def _addresses(screening: Screening, record: PatientRecord) -> list[str]:
 
 def seed_of(screening: Screening, record: PatientRecord, version: FhirVersion, digest: str) -> str:
     """A digest of every input, so ids repeat exactly when the inputs do."""
-    parts = [screening.guidance.ref, repr(record), screening.date.isoformat(), repr(screening.proposal),
-             repr(sorted(screening.answers.items())), version, digest]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return canonical.sha256({
+        "guidance": screening.guidance.ref, "record": record, "date": screening.date, "proposal": screening.proposal,
+        "answers": screening.answers, "fhir": version, "digest": digest,
+    })
 
 
 def plan_bundle(screening: Screening, record: PatientRecord, context: BundleContext) -> dict[str, Any]:

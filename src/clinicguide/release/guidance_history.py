@@ -15,7 +15,6 @@ of a release drift silently, and a patch bump for a wording fix is cheap.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -25,6 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from .. import canonical as canonical_json
 from ..errors import Problem, UsageError
 from ..resources import schemas_dir
 from . import jsonfile
@@ -61,8 +61,7 @@ def canonical(value: Any) -> Any:
 
 def content_sha256(data: Any) -> str:
     """SHA-256 of a parsed guidance document as canonical JSON (sorted keys, no spaces, UTF-8)."""
-    text = json.dumps(canonical(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return canonical_json.sha256(canonical(data))
 
 
 def history_path(schema_root: Path | None = None) -> Path:
