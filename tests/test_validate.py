@@ -11,6 +11,8 @@ import pytest
 
 from clinicguide.validate import check_file, check_paths, guidance_files, json_path
 
+ROOT = Path(__file__).resolve().parents[1]
+
 INVALID = Path(__file__).parent / "examples" / "invalid"
 
 Write = Callable[[str, "str | bytes"], Path]
@@ -234,3 +236,33 @@ def test_check_paths_checks_each_file_once(tmp_path: Path, minimal_text: str, wr
     checked = check_paths([tmp_path / "docs"])
     assert [c.path.name for c in checked] == ["one.yaml", "two.yaml"]
     assert all(c.ok for c in checked)
+
+
+# -- ECMA-262 patterns and invisible characters ----------------------------------------------
+
+def _shipped_with(tmp_path: Path, old: str, new: str) -> Path:
+    text = (ROOT / "guidance" / "microneedling.yaml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "microneedling.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_a_final_newline_does_not_satisfy_a_schema_pattern(tmp_path: Path) -> None:
+    """JSON Schema patterns are ECMA-262: ``$`` does not match before a final newline, as it does in Python."""
+    codes = {(p.code, p.line) for p in check_file(_shipped_with(tmp_path, "id: microneedling\n", 'id: "microneedling-nl\\n"\n')).problems}
+    assert ("CG204", 3) in codes and ("CG317", 3) in codes
+
+
+@pytest.mark.parametrize("value", ["1.0.0\n", "1.0.\u0661"])  # a final newline; an Arabic-Indic digit, which \d must not match
+def test_version_patterns_follow_ecma_262(tmp_path: Path, value: str) -> None:
+    problems = check_file(_shipped_with(tmp_path, "version: 1.0.0\n", f"version: {json.dumps(value)}\n")).problems
+    assert any(p.code == "CG204" and p.path == "$.version" for p in problems)
+
+
+@pytest.mark.parametrize(("char", "prose_ok"), [("\x07", False), ("\x85", False), ("\u202e", False), ("\u2066", False), ("\n", True), ("\t", True)])
+def test_invisible_characters_are_refused_with_their_own_code(tmp_path: Path, char: str, prose_ok: bool) -> None:
+    in_prose = check_file(_shipped_with(tmp_path, "title: ", f"title: {json.dumps('Micro' + char + 'needling')} #")).problems
+    assert [p.code for p in in_prose if p.code == "CG317"] == ([] if prose_ok else ["CG317"])
+    in_name = check_file(_shipped_with(tmp_path, "id: microneedling\n", f"id: {json.dumps('micro' + char + 'needling')}\n")).problems
+    assert [(p.code, p.line) for p in in_name if p.code == "CG317"] == [("CG317", 3)]

@@ -48,6 +48,7 @@ PROBLEM_CODES: Final[dict[str, str]] = {
     "CG314": "duplicate criterion id within the document",
     "CG315": "content changed without a version bump",
     "CG316": "maximum in a unit that cannot be compared with its parameter's ranges",
+    "CG317": "control or bidi character in text (line breaks and tabs only in prose)",
     # Release bundles and patients are reported through the same channel.
     "CG401": "release bundle file missing",
     "CG402": "release bundle file not in the manifest",

@@ -27,6 +27,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
+from .ecmaregex import compile_pattern
+
 Check = Callable[[Any], "bool | None"]
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
@@ -144,8 +146,8 @@ class _Compiler:
         return lambda instance: type(instance) is str and instance in allowed
 
     def _pattern(self, value: Any, schema: dict[str, Any]) -> Check:
-        search = re.compile(value).search
-        return lambda instance: type(instance) is not str or search(instance) is not None
+        search = compile_pattern(value)
+        return lambda instance: type(instance) is not str or search(instance)
 
     def _format(self, value: Any, schema: dict[str, Any]) -> Check:
         if value != "date":

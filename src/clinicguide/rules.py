@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 # Top-level lists whose entries are clinical items with an id and sources.
 ITEM_LISTS = ("indications", "contraindications", "regimens", "risks", "consent", "prerequisites", "aftercare", "monitoring")
 DISCLOSURE_REQUIRED = ("moderate", "severe")
+# Fields of running prose, where a line break or a tab is part of the text; every other text
+# (ids, codes, versions, names, units, URLs) is one line.
+PROSE_FIELDS = frozenset({"text", "title", "note", "question", "summary", "changes", "evidence_note", "description"})
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _entries(data: Any, key: str) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
@@ -77,7 +81,7 @@ def _codings(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, dict[str, An
 def document_problems(data: dict[str, Any], at: Locator) -> list[Problem]:
     """Every semantic problem of one document."""
     found: list[Problem] = []
-    for rule in (_unique_ids, _references, _ranges, _comparable_limits, _disclosure, _governance, _codes):
+    for rule in (_unique_ids, _references, _ranges, _comparable_limits, _disclosure, _governance, _codes, _control_characters):
         found.extend(rule(data, at))
     return found
 
@@ -230,3 +234,32 @@ def library_problems(checked: Sequence[Checked]) -> list[Problem]:
         else:
             seen[key] = entry
     return found
+
+
+def _control_characters(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    """Control and bidi characters: invisible to a reader, yet they change what an id matches or how text shows."""
+    for path, text in _strings(data, ()):
+        prose = any(isinstance(part, str) and part in PROSE_FIELDS for part in path[-2:])
+        for index, char in enumerate(text):
+            if _hidden(char, prose):
+                hint = " (line breaks and tabs belong only in prose fields)" if char in "\n\t" else ""
+                yield at(path, "CG317", f"text holds the invisible character U+{ord(char):04X} at position {index + 1}; delete it{hint}")
+                break
+
+
+def _hidden(char: str, prose: bool) -> bool:
+    code = ord(char)
+    if char in "\n\t":
+        return not prose
+    return code < 0x20 or 0x7F <= code <= 0x9F or char in _BIDI_CONTROLS
+
+
+def _strings(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, path + (index,))

@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .ecmaregex import pattern_keyword
 from .fastschema import compile_schema
 from .resources import schemas_dir
 
@@ -89,7 +90,7 @@ def _with_cached_refs(schema: Any) -> Any:
 
     text = json.dumps(schema)
     if "$dynamicRef" in text or "$recursiveRef" in text:
-        return Draft202012Validator
+        return jsonschema.validators.extend(Draft202012Validator, {"pattern": pattern_keyword})
     resolved_refs: dict[tuple[str, str], Any] = {}
 
     def cached_ref(validator: Any, ref: str, instance: Any, subschema: Any) -> Any:
@@ -107,7 +108,7 @@ def _with_cached_refs(schema: Any) -> Any:
             resolved_refs[(base, ref)] = found
         yield from validator.descend(instance, found.contents, resolver=found.resolver)
 
-    return jsonschema.validators.extend(Draft202012Validator, {"$ref": cached_ref})
+    return jsonschema.validators.extend(Draft202012Validator, {"$ref": cached_ref, "pattern": pattern_keyword})
 
 
 def validator(version: str, root: Path | None = None) -> SchemaValidator | None:
