@@ -105,7 +105,14 @@ class Proposal:
         params = value.get("params") or {}
         if not isinstance(params, Mapping):
             raise InputError("proposed.params must map parameter names to quantities")
+        if not all(isinstance(name, str) for name in params):
+            raise InputError("proposed.params must be keyed by parameter names (text)")
+        regimen = value.get("regimen")
+        if regimen is not None and not isinstance(regimen, str):
+            raise InputError("proposed.regimen must be a regimen id (text)")
         last = value.get("last_treatment")
+        if isinstance(last, dt.datetime):  # a datetime is a date too, but compares with neither dates nor ages
+            raise InputError("proposed.last_treatment must be a date or 'never', not a date and time")
         if isinstance(last, str) and last != "never":
             try:
                 last = dt.date.fromisoformat(last)
@@ -115,9 +122,9 @@ class Proposal:
             raise InputError("last_treatment must be a date or 'never'")
         return cls(
             dose=_as_quantity(value.get("dose"), "dose"),
-            params={str(k): _as_quantity(v, str(k)) for k, v in sorted(params.items())},
+            params={name: _required_quantity(params[name], f"params.{name}") for name in sorted(params)},
             last_treatment=last,
-            regimen=value.get("regimen"),
+            regimen=regimen,
         )
 
     def values(self) -> list[tuple[str, Quantity]]:
@@ -127,11 +134,15 @@ class Proposal:
 
 
 def _as_quantity(value: Any, name: str) -> Quantity | None:
-    if value is None or isinstance(value, Quantity):
+    return None if value is None else _required_quantity(value, name)
+
+
+def _required_quantity(value: Any, name: str) -> Quantity:
+    if isinstance(value, Quantity):
         return value
     if isinstance(value, str):
         return parse_quantity(value)
-    raise InputError(f"proposed {name} must be a quantity such as '20 mg/d'")
+    raise InputError(f"proposed.{name} must be a quantity such as '20 mg/d'")
 
 
 @dataclass(frozen=True, slots=True)

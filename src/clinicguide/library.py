@@ -58,6 +58,8 @@ class Library:
 
     def get(self, guidance_id: str, version: str | None = None) -> Guidance:
         """One document: the given version, or the newest version that is not retired."""
+        if not isinstance(guidance_id, str) or not isinstance(version, (str, type(None))):
+            raise UsageError("a guidance id and a version are text, such as get('microneedling', '1.0.0')")
         versions = self._index.get(guidance_id)
         if not versions:
             known = ", ".join(self._index) or "none"
