@@ -23,7 +23,7 @@ def _refuse(plugin: str, reason: str) -> PluginError:
     return PluginError(plugin, HOOK, reason)
 
 
-def _all_ids(data: Mapping[str, Any]) -> set[str]:
+def _all_ids(data: dict[str, Any]) -> set[str]:
     from .rules import items
 
     return {entry["id"] for _, entry in items(data) if isinstance(entry.get("id"), str)} | {

@@ -207,6 +207,7 @@ def _contraindications(guidance: Guidance, ctx: Context) -> Iterable[Finding]:
         if truth.value is False:
             continue
         absolute = item.severity == "absolute"
+        outcome: Decision
         if truth.value:
             code, outcome = ("contraindicated", "contraindicated") if absolute else ("relative-contraindication", "caution")
             message = f"{item.text} ({item.severity} contraindication)"
@@ -272,7 +273,10 @@ def _range_findings(guidance: Guidance, parameter: str, value: Quantity, ranges:
     checkable = [(reg, rng) for reg, rng in ranges if kg is not None or not needs_weight(value.unit, rng.unit)]
     undecided = [(reg, rng) for reg, rng in ranges if (reg, rng) not in checkable]
     converted = [(reg, rng, convert(value, rng.unit, kg)) for reg, rng in checkable]
-    shown = lambda rng, v: f"{parameter} {value}" + (f" (= {v:.3g} {rng.unit})" if rng.unit != value.unit else "")
+
+    def shown(rng: Range, v: float) -> str:
+        return f"{parameter} {value}" + (f" (= {v:.3g} {rng.unit})" if rng.unit != value.unit else "")
+
     inside = [(reg, rng, v) for reg, rng, v in converted if rng.low <= v <= rng.high]
     on_label = [c for c in inside if c[0].label == "on-label"]
     if on_label:

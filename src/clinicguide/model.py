@@ -12,11 +12,13 @@ import types
 import typing
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Literal, Union
+from typing import Any, Literal, TypeVar, Union
 
 Severity = Literal["absolute", "relative"]
 RiskSeverity = Literal["mild", "moderate", "severe"]
 Label = Literal["on-label", "off-label"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +169,8 @@ def build_criterion(data: dict[str, Any]) -> Criterion:
         return Not(build_criterion(data["not"]), ident)
     if "sex" in data:
         return SexTest(data["sex"], ident)
-    kinds: dict[str, type] = {"condition": ConditionTest, "medication": MedicationTest, "observation": ObservationTest, "allergy": AllergyTest, "age": AgeTest}
+    kinds: dict[str, type[ConditionTest | MedicationTest | ObservationTest | AllergyTest | AgeTest]] = {
+        "condition": ConditionTest, "medication": MedicationTest, "observation": ObservationTest, "allergy": AllergyTest, "age": AgeTest}
     for key, cls in kinds.items():
         if key in data:
             return build(cls, {**data[key], "id": ident})
@@ -380,10 +383,11 @@ class Guidance:
         return next(r for r in self.risks if r.id == risk_id)
 
 
-def build(cls: type, data: dict[str, Any]) -> Any:
+def build(cls: type[T], data: dict[str, Any]) -> T:
     """Construct dataclass ``cls`` from validated YAML data, converting nested parts by type."""
     kwargs: dict[str, Any] = {}
-    for name, key, shape in _fields(cls):
+    plain: type = cls  # what the cache takes: mypy does not see that a type[T] is hashable
+    for name, key, shape in _fields(plain):
         if key is None or key not in data or data[key] is None:
             continue
         kwargs[name] = _convert(shape, data[key])

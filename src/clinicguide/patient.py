@@ -94,6 +94,11 @@ def fhir_date(value: Any, where: str, *, end: bool = False) -> dt.date | None:
     """A FHIR date or dateTime as a date; partial dates give their first (or last) day."""
     if value is None:
         return None
+    return _present_date(value, where, end=end)
+
+
+def _present_date(value: Any, where: str, *, end: bool = False) -> dt.date:
+    """``fhir_date`` of a value that is there."""
     match = _DATE.fullmatch(value) if isinstance(value, str) else None
     try:
         if not match:
@@ -255,10 +260,10 @@ def _record(ident: Any, birth: Any, sex: Any, facts: Mapping[str, list[Any]], wh
         raise InputError(f"{where}.gender must be female, male, other or unknown")
     born = None
     if birth is not None:
-        born = (fhir_date(birth, f"{where}.birthDate"), fhir_date(birth, f"{where}.birthDate", end=True))
+        born = (_present_date(birth, f"{where}.birthDate"), _present_date(birth, f"{where}.birthDate", end=True))
     return PatientRecord(
         id=ident, birth_date=born, sex=None if sex == "unknown" else sex,
-        **{key: tuple(values) for key, values in facts.items()},  # type: ignore[arg-type]
+        **{key: tuple(values) for key, values in facts.items()},
     )
 
 

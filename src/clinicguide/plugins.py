@@ -132,8 +132,9 @@ def _redacted(text: str, kwargs: Mapping[str, Any]) -> str:
     if isinstance(reference, str):
         private.update((reference, reference.rsplit("/", 1)[-1]))
     record = kwargs.get("record")
-    if isinstance(getattr(record, "id", None), str):
-        private.add(record.id)  # type: ignore[union-attr]
+    ident = getattr(record, "id", None)
+    if isinstance(ident, str):
+        private.add(ident)
     for born in getattr(record, "birth_date", None) or ():
         private.add(born.isoformat())
     for value in sorted(filter(None, private), key=len, reverse=True):

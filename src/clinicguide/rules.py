@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from .errors import Problem
 from .terminology import VERIFIED_CODES
@@ -168,7 +168,7 @@ def _comparable_limits(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
                          f"maximum in {unit} cannot be compared with the {maximum.get('parameter')} range(s) in {', '.join(wrong)}")
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -193,7 +193,9 @@ def _governance(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
         if not any(isinstance(c, dict) and c.get("version") == version for c in changelog):
             yield at(("changelog",), "CG308", f"the changelog has no entry for version {version}; add one")
     if data.get("status") == "active":
-        review = data.get("review") if isinstance(data.get("review"), dict) else {}
+        review = data.get("review")
+        if not isinstance(review, dict):
+            review = {}
         approved, due = _date(review.get("approved")), _date(review.get("next_review"))
         if not review.get("reviewers"):
             yield at(("review",), "CG309", "an active document needs at least one named reviewer", key=True)

@@ -80,7 +80,7 @@ def _scalar(event: ev.ScalarEvent) -> Any:
         raise YamlProblem("CG107", f"tag {tag!r} is not allowed; write a plain value", *_pos(event.start_mark))
     if tag == f"{_CORE}str" or tag == f"{_CORE}timestamp":
         return event.value
-    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)  # type: ignore[arg-type]  # libyaml's Mark, not in the stubs' node type
     try:
         value = _constructor.construct_object(node)
     except (ValueError, KeyError, IndexError, yaml.YAMLError):  # e.g. !!int abc, !!bool maybe

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..model import (
     AftercareItem, ConsentItem, Contraindication, Duration, Guidance, Indication, Interval, Maximum,
-    MonitoringItem, Prerequisite, Range, Regimen, Risk, Source,
+    MonitoringItem, Person, Prerequisite, Range, Regimen, Risk, Source,
 )
 
 #: How a change bears on safety: ``loosening`` and ``unclear`` both need clinical sign-off.
@@ -147,7 +147,10 @@ def _plain(value: Any) -> Any:
 
 def _review(old: Guidance, new: Guidance) -> Iterator[Change]:
     before, after = old.review, new.review
-    names = lambda people: [f"{p.name} ({p.role})" for p in people]  # noqa: E731
+
+    def names(people: tuple[Person, ...]) -> list[str]:
+        return [f"{p.name} ({p.role})" for p in people]
+
     if names(before.reviewers) != names(after.reviewers):
         yield Change("review", "reviewers", "changed", "reviewers changed", names(before.reviewers), names(after.reviewers))
     for attribute in ("approved", "next_review"):

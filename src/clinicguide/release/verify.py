@@ -197,8 +197,12 @@ def _guidance_entry(entry: dict[str, Any], document: Checked) -> list[Finding]:
     data = document.data
     if data is None:
         return []  # unreadable; the validator reported it
-    review = data.get("review") if isinstance(data.get("review"), dict) else {}
-    reviewers = review.get("reviewers") if isinstance(review.get("reviewers"), list) else []
+    review = data.get("review")
+    if not isinstance(review, dict):
+        review = {}
+    reviewers = review.get("reviewers")
+    if not isinstance(reviewers, list):
+        reviewers = []
     # Everything the verified summary prints must come from the documents, not the manifest's word.
     actual = {
         "id": data.get("id"), "version": data.get("version"), "status": data.get("status"), "schema": data.get("schema"),
