@@ -12,7 +12,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Literal, TypeVar, Union
+from typing import Any, Literal, TypeAlias, TypeVar, Union
 
 Severity = Literal["absolute", "relative"]
 RiskSeverity = Literal["mild", "moderate", "severe"]
@@ -153,7 +153,8 @@ class Not:
     id: str | None = None
 
 
-Criterion = Union[ConditionTest, MedicationTest, ObservationTest, AllergyTest, AgeTest, SexTest, Question, AllOf, AnyOf, Not]
+Criterion: TypeAlias = (ConditionTest | MedicationTest | ObservationTest | AllergyTest | AgeTest | SexTest | Question
+                        | AllOf | AnyOf | Not)
 
 
 def build_criterion(data: dict[str, Any]) -> Criterion:
@@ -170,7 +171,8 @@ def build_criterion(data: dict[str, Any]) -> Criterion:
     if "sex" in data:
         return SexTest(data["sex"], ident)
     kinds: dict[str, type[ConditionTest | MedicationTest | ObservationTest | AllergyTest | AgeTest]] = {
-        "condition": ConditionTest, "medication": MedicationTest, "observation": ObservationTest, "allergy": AllergyTest, "age": AgeTest}
+        "condition": ConditionTest, "medication": MedicationTest, "observation": ObservationTest,
+        "allergy": AllergyTest, "age": AgeTest}
     for key, cls in kinds.items():
         if key in data:
             return build(cls, {**data[key], "id": ident})
@@ -344,7 +346,8 @@ class Change:
     changes: tuple[str, ...]
 
 
-ClinicalItem = Union[Indication, Contraindication, Regimen, Range, Maximum, Interval, Risk, ConsentItem, Prerequisite, AftercareItem, MonitoringItem]
+ClinicalItem: TypeAlias = (Indication | Contraindication | Regimen | Range | Maximum | Interval | Risk | ConsentItem
+                           | Prerequisite | AftercareItem | MonitoringItem)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,8 @@ State = Literal["present", "possible", "past", "ruled-out"]
 
 # A FHIR date or dateTime, matched whole: a prefix match read "1991-3-14" as the year 1991
 # and took "1991-03-14T25:99" for a date, silently dropping what did not fit.
-_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:\.\d{1,9})?)?(?:Z|[+-](?:0\d|1[0-4]):[0-5]\d)?)?)?)?")
+_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2})"
+                   r"(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:\.\d{1,9})?)?(?:Z|[+-](?:0\d|1[0-4]):[0-5]\d)?)?)?)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,9 +245,8 @@ def from_bundle(bundle: Mapping[str, Any]) -> PatientRecord:
         elif kind in ("MedicationStatement", "MedicationRequest"):
             if (fact := _medication(resource, ref, where)) is not None:
                 facts["medications"].append(fact)
-        elif kind == "Observation":
-            if (obs := _observation(resource, ref, where)) is not None:
-                facts["observations"].append(obs)
+        elif kind == "Observation" and (obs := _observation(resource, ref, where)) is not None:
+            facts["observations"].append(obs)
         # Other resource types carry nothing the guidance tests; they are left alone.
     if patient is None:
         raise InputError("the Bundle holds no Patient resource")
@@ -333,7 +333,8 @@ def from_mapping(data: Mapping[str, Any]) -> PatientRecord:
             fhir_date(item.get("date"), f"{where}.date"), str(item.get("id") or where), ""))
     if "weight" in data:
         weight = _mapping_quantity(data["weight"], "patient.weight")
-        facts["observations"].append(ObservationFact(frozenset({BODY_WEIGHT}), frozenset(), weight, None, "patient.weight", "Body weight"))
+        facts["observations"].append(ObservationFact(frozenset({BODY_WEIGHT}), frozenset(), weight, None,
+                                                     "patient.weight", "Body weight"))
     return _record(data.get("id"), data.get("birthDate"), data.get("gender"), facts, "patient")
 
 

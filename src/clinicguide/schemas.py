@@ -95,7 +95,8 @@ def _with_cached_refs(schema: Any) -> Any:
     def cached_ref(validator: Any, ref: str, instance: Any, subschema: Any) -> Any:
         resolver = getattr(validator, "_resolver", None)
         base = getattr(resolver, "_base_uri", None)
-        if getattr(validator, "_ref_resolver", None) is not None or resolver is None or base is None:  # not the referencing path: as stock
+        # Not the referencing path: as stock.
+        if getattr(validator, "_ref_resolver", None) is not None or resolver is None or base is None:
             yield from validator._validate_reference(ref=ref, instance=instance)
             return
         found = resolved_refs.get((base, ref))

@@ -85,7 +85,8 @@ def check_file(path: Path, display: str | None = None, schema_root: Path | None 
     sha = hashlib.sha256(raw).hexdigest()
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
-        found = Problem(display, *positions.of(()), "CG110", f"the document is {kind}; a guidance document is a mapping of fields")
+        found = Problem(display, *positions.of(()), "CG110",
+                        f"the document is {kind}; a guidance document is a mapping of fields")
         return Checked(path, display, None, positions, (found,), sha)
     located = Locator(display, positions)
     found_problems = list(schema_problems(data, located, schema_root))
@@ -153,7 +154,8 @@ def _explain(error: ValidationError, at: Locator) -> Iterator[Problem]:
     elif kind == "format" and expected == "date":
         yield at(path, "CG312", f"{value!r} is not a valid date (YYYY-MM-DD)")
     elif kind in ("pattern", "format"):
-        yield at(path, "CG204", f"{value!r} is not in the form expected for {_title(schema)}: {schema.get('description', '')}".rstrip(": "))
+        yield at(path, "CG204",
+                 f"{value!r} is not in the form expected for {_title(schema)}: {schema.get('description', '')}".rstrip(": "))
     elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         yield at(path, "CG205", f"{_title(schema)}: {error.message}")
     elif kind in ("minItems", "uniqueItems", "minProperties"):
@@ -163,7 +165,8 @@ def _explain(error: ValidationError, at: Locator) -> Iterator[Problem]:
     elif kind == "oneOf" and isinstance(value, dict) and error.context:
         yield from _explain_criterion(error, value, at)
     elif kind == "oneOf":  # the one oneOf in the schema is the criterion
-        yield at(path, "CG207", f"a criterion is a mapping with exactly one of {', '.join(_CRITERION_KEYS)}; found {_describe(value)}")
+        yield at(path, "CG207",
+                 f"a criterion is a mapping with exactly one of {', '.join(_CRITERION_KEYS)}; found {_describe(value)}")
     else:
         yield at(path, "CG204", f"{_title(schema)}: {error.message}")
 
@@ -185,7 +188,8 @@ def _explain_criterion(error: ValidationError, instance: dict[str, Any], at: Loc
 
 
 def _a(expected: Any) -> str:
-    names = {"object": "a mapping", "array": "a list", "string": "text", "number": "a number", "integer": "a whole number", "boolean": "true or false", "null": "empty"}
+    names = {"object": "a mapping", "array": "a list", "string": "text", "number": "a number", "integer": "a whole number",
+             "boolean": "true or false", "null": "empty"}
     if isinstance(expected, list):
         return " or ".join(names.get(e, str(e)) for e in expected)
     return names.get(expected, str(expected))
