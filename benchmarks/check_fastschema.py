@@ -12,6 +12,7 @@ or fastschema.py::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 import random
@@ -59,7 +60,8 @@ def mutate(doc: dict[str, Any], rnd: random.Random) -> None:
     elif op < 0.6:
         del parent[key]
     elif op < 0.7 and isinstance(parent, dict):
-        parent[rnd.choice(["bogus", "id", "text", "sources", "unit", "value", "code", "question", "sex"])] = copy.deepcopy(rnd.choice(VALUES))
+        parent[rnd.choice(["bogus", "id", "text", "sources", "unit",
+                           "value", "code", "question", "sex"])] = copy.deepcopy(rnd.choice(VALUES))
     elif op < 0.8 and isinstance(parent, list):
         parent.append(copy.deepcopy(parent[key]))
     elif op < 0.9 and isinstance(parent[key], str):
@@ -95,10 +97,8 @@ def main() -> int:
         for _ in range(args.count):
             doc = copy.deepcopy(rnd.choice(seeds))
             for _ in range(rnd.choice([0, 1, 1, 1, 2, 3])):
-                try:
+                with contextlib.suppress(IndexError, KeyError, TypeError):
                     mutate(doc, rnd)
-                except (IndexError, KeyError, TypeError):
-                    pass
             errors = [e.message for e in full.iter_errors(doc)]
             answer = fast(doc)
             if (answer is True and errors) or (answer is False and not errors):

@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-_ID = re.compile(r"^id: ([a-z][a-z0-9-]*)[ \t]*$", re.M)
-_TITLE = re.compile(r"^title: ([^'\"|>&*!{\[\s].*?)[ \t]*$", re.M)
-_MODELINE = re.compile(r"^# yaml-language-server: \$schema=.*$", re.M)
+_ID = re.compile(r"^id: ([a-z][a-z0-9-]*)[ \t]*$", re.MULTILINE)
+_TITLE = re.compile(r"^title: ([^'\"|>&*!{\[\s].*?)[ \t]*$", re.MULTILINE)
+_MODELINE = re.compile(r"^# yaml-language-server: \$schema=.*$", re.MULTILINE)
 
 
 def shipped(guidance_dir: Path) -> list[Path]:

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import math
 import os
@@ -217,7 +218,8 @@ if stage == "host":  # what a host does at start-up: one ClinicGuide (plugins, l
     t5 = time.perf_counter()
     out["host_ms"] = (t3 - t2) * 1000
     out["first_plan_ms"] = (t5 - t4) * 1000
-out["heavy_modules_loaded"] = sorted(m for m in ("jsonschema", "yaml", "pluggy", "fhir.resources", "pydantic", "importlib.metadata") if m in sys.modules)
+heavy = ("jsonschema", "yaml", "pluggy", "fhir.resources", "pydantic", "importlib.metadata")
+out["heavy_modules_loaded"] = sorted(m for m in heavy if m in sys.modules)
 print(json.dumps(out))
 """
 
@@ -273,9 +275,7 @@ def _check_jsonschema_cmd(given: str | None) -> list[str] | None:
 
 def _stages(files: list[Path]) -> dict[str, float]:
     """Per-stage time in this process (warm): read+parse, schema, rules, typed model."""
-    from clinicguide import model, rules, validate, yamlsafe
-
-    from clinicguide import schemas
+    from clinicguide import model, rules, schemas, validate, yamlsafe
 
     totals = {"parse_ms": 0.0, "schema_ms": 0.0, "rules_ms": 0.0, "model_ms": 0.0, "schema_jsonschema_only_ms": 0.0}
     for path in files:  # warm: jsonschema imported and its validator built, as the fast path leaves them unbuilt
@@ -294,7 +294,7 @@ def _stages(files: list[Path]) -> dict[str, float]:
         e = time.perf_counter()
         list(schemas.validator(data["schema"]).full.iter_errors(data))  # what the schema check cost before the fast path
         f = time.perf_counter()
-        for key, took in zip(totals, (b - a, c - b, d - c, e - d, f - e)):
+        for key, took in zip(totals, (b - a, c - b, d - c, e - d, f - e), strict=True):
             totals[key] += took * 1000
     return {k: round(v / len(files), 3) for k, v in totals.items()}
 
@@ -406,8 +406,8 @@ def plan_section(calls: int, validated_calls: int, throughput_seconds: float) ->
             proposed = proposal_for(doc)
             for fhir in ("R4", "R5"):
                 for validate_fhir, guide, n in ((False, plain, calls), (True, checked, validated_calls)):
-                    lat = _latencies(lambda: guide.plan(doc.id, patient, proposed=proposed, date=PLAN_DATE, fhir_version=fhir),
-                                     n, max(3, n // 10))
+                    call = functools.partial(guide.plan, doc.id, patient, proposed=proposed, date=PLAN_DATE, fhir_version=fhir)
+                    lat = _latencies(call, n, max(3, n // 10))
                     rows.append({"guidance": doc.id, "fhir": fhir, "validate_fhir": validate_fhir, "calls": n,
                                  "p50_ms": round(percentile(lat, 50), 4), "p99_ms": round(percentile(lat, 99), 4),
                                  "mean_ms": round(statistics.fmean(lat), 4)})
@@ -531,8 +531,8 @@ lat = []
 for _ in range(calls):
     s = time.perf_counter_ns(); guide.plan(doc, patient, date="2026-12-01"); lat.append((time.perf_counter_ns() - s) / 1e6)
 lat.sort()
-print(json.dumps({"documents": len(library), "load_ms": load * 1000, "load_no_gc_ms": load_no_gc * 1000, "plan_p50_ms": lat[len(lat) // 2],
-                  "maxrss_kib": peak_kib()}))
+print(json.dumps({"documents": len(library), "load_ms": load * 1000, "load_no_gc_ms": load_no_gc * 1000,
+                  "plan_p50_ms": lat[len(lat) // 2], "maxrss_kib": peak_kib()}))
 """
 
 
@@ -595,14 +595,18 @@ def table(results: dict[str, Any]) -> str:
     add("")
     add(f"cold start (median of {c['runs']} fresh interpreters, bytecode cached)")
     add(f"  python -c pass (interpreter start-up)      {c['python_startup_ms']:9.1f} ms")
-    add(f"  import clinicguide                          {c['import_clinicguide_ms']:9.1f} ms   (CPU {c['import_clinicguide_cpu_ms']:.1f} ms)")
-    add(f"  load_library() after import (shipped)       {c['load_library_after_import_ms']:9.1f} ms   (CPU {c['load_library_after_import_cpu_ms']:.1f} ms)")
+    add(f"  import clinicguide                          {c['import_clinicguide_ms']:9.1f} ms   (CPU "
+        f"{c['import_clinicguide_cpu_ms']:.1f} ms)")
+    add(f"  load_library() after import (shipped)       {c['load_library_after_import_ms']:9.1f} ms   (CPU "
+        f"{c['load_library_after_import_cpu_ms']:.1f} ms)")
     add(f"  import + load_library()                     {c['import_and_load_ms']:9.1f} ms")
-    add(f"  load_library(), its modules imported before {c['load_library_modules_preimported_ms']:9.1f} ms   (CPU {c['load_library_modules_preimported_cpu_ms']:.1f} ms)")
+    add(f"  load_library(), its modules imported before {c['load_library_modules_preimported_ms']:9.1f} ms   (CPU "
+        f"{c['load_library_modules_preimported_cpu_ms']:.1f} ms)")
     add(f"  ClinicGuide() after import (host start-up)  {c['clinicguide_after_import_ms']:9.1f} ms")
     add(f"  first plan()                                {c['first_plan_ms']:9.1f} ms")
     walls = c["process_wall_ms"]
-    add(f"  whole process: import {walls['import']:.0f} ms, import+load {walls['load']:.0f} ms, import+ClinicGuide+plan {walls['host']:.0f} ms "
+    add(f"  whole process: import {walls['import']:.0f} ms, import+load {walls['load']:.0f} ms, import+ClinicGuide+plan "
+        f"{walls['host']:.0f} ms "
         f"(python alone {c['python_startup_ms']:.0f} ms)")
     v = results["validate"]
     add("")
@@ -643,7 +647,8 @@ def table(results: dict[str, Any]) -> str:
     add(f"scaling (fresh process per size; plan of {sc['plan_document']})")
     add(f"  {'documents':>9} {'load ms':>9} {'ms/doc':>7} {'no-GC ms/doc':>13} {'plan p50 ms':>12} {'peak RSS MiB':>13}")
     for r in sc["rows"]:
-        add(f"  {r['documents']:>9} {r['load_ms']:>9.1f} {r['load_ms_per_document']:>7.2f} {r['load_without_gc_ms_per_document']:>13.2f} "
+        add(f"  {r['documents']:>9} {r['load_ms']:>9.1f} {r['load_ms_per_document']:>7.2f} "
+            f"{r['load_without_gc_ms_per_document']:>13.2f} "
             f"{r['plan_p50_ms']:>12.3f} {r['peak_rss_mib']:>13.1f}")
     if "load_fit" in sc:
         f = sc["load_fit"]
@@ -672,7 +677,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="clinicguide-bench-") as tmp_name:
         env = Env(Path(tmp_name))
         shipped = sorted(p for p in guidance_dir().iterdir() if p.suffix in (".yaml", ".yml"))
-        declared = {line.split(":", 1)[1].strip().strip("\"'") for p in shipped for line in p.read_text().splitlines() if line.startswith("schema:")}
+        declared = {line.split(":", 1)[1].strip().strip("\"'") for p in shipped for line in p.read_text().splitlines()
+                    if line.startswith("schema:")}
         if len(declared) != 1:
             raise SystemExit(f"the shipped documents declare several schema versions: {sorted(declared)}")
         schema = schemas_dir() / "guidance" / declared.pop() / "guidance.schema.json"
@@ -689,14 +695,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs = {"shipped": 1, "gen-10": 1} if args.quick else {"shipped": 7, "gen-10": 7, "gen-100": 5, "gen-1000": 3}
         skipped = "--no-check-jsonschema given" if args.no_check_jsonschema else None
         results["validate"] = step("validate", lambda: validate_section(env, libraries, schema, cj_cmd, runs, skipped))
-        results["plan"] = step("plan", lambda: plan_section(20 if args.quick else 3000, 3 if args.quick else 200, 0.2 if args.quick else 3.0))
+        results["plan"] = step("plan",
+                               lambda: plan_section(20 if args.quick else 3000,
+                                                    3 if args.quick else 200, 0.2 if args.quick else 3.0))
         results["memory"] = step("memory", lambda: memory_section(env))
         scale_runs = {10: 1} if args.quick else {10: 5, 100: 5, 1000: 3}
         results["scaling"] = step("scaling", lambda: scaling_section(env, generated, scale_runs, 20 if args.quick else 2000))
     results["machine"]["load_average_at_end"] = _load()
     results["targets"] = targets(results)
 
-    out = Path(args.out) if args.out else HERE / "results" / f"{time.strftime('%Y%m%d-%H%M%S')}{'-quick' if args.quick else ''}.json"
+    stamp = f"{time.strftime('%Y%m%d-%H%M%S')}{'-quick' if args.quick else ''}"
+    out = Path(args.out) if args.out else HERE / "results" / f"{stamp}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(table(results))

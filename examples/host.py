@@ -55,7 +55,8 @@ class HostRecords:
 def main(argv: list[str]) -> int:
     try:
         guide = ClinicGuide(plugins=[HostRecords(RECORDS)])  # once, at start-up; thread-safe afterwards
-        result = guide.plan("microneedling", "Patient/anna-berg", proposed={"params": {"needle-depth": "1.0 mm"}, "last_treatment": "never"},
+        result = guide.plan("microneedling", "Patient/anna-berg",
+                            proposed={"params": {"needle-depth": "1.0 mm"}, "last_treatment": "never"},
                             date="2026-12-01", answers=ANSWERS)
     except ClinicguideError as exc:  # a plugin that fails is named in the message, never an anonymous traceback
         print(f"host: {exc}", file=sys.stderr)

@@ -114,7 +114,8 @@ def _argv(template: list[str], files: dict[str, str]) -> list[str]:
 
 
 @pytest.mark.parametrize(("template", "message"), USAGE, ids=lambda v: " ".join(v)[:60] if isinstance(v, list) else None)
-def test_usage_errors_exit_2(template: list[str], message: str, files: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_usage_errors_exit_2(template: list[str], message: str, files: dict[str, str],
+                             capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_cli(_argv(template, files), capsys)
     assert code == 2, err
     assert out == "" and message in err and "Traceback" not in err
@@ -137,7 +138,8 @@ def test_bad_canonical_base_in_the_environment_is_a_usage_error(monkeypatch: pyt
         assert (code, out) == (2, "") and "canonical base" in err
 
 
-def test_blocking_the_writer_plugin_is_reported(monkeypatch: pytest.MonkeyPatch, files: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_blocking_the_writer_plugin_is_reported(monkeypatch: pytest.MonkeyPatch, files: dict[str, str],
+                                                capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("CLINICGUIDE_DISABLE_PLUGINS", "clinicguide.fhir")
     code, out, err = run_cli(["plan", "microneedling", "--patient", files["P"], "--date", DATE], capsys)
     assert (code, out) == (2, "") and "no plugin wrote the Bundle" in err
@@ -173,7 +175,8 @@ def test_real_command_exit_codes(tmp_path: Path, files: dict[str, str]) -> None:
         (["screen", "microneedling", "--patient", str(deep), "--date", DATE], 1, b"nested too deeply"),
         (["checklist", "microneedling", "--canonical-base", b"https://example.org/\xff"], 2, b"printable text"),
         (["screen", "microneedling", "--patient", files["P"], "--date", "9999-12-31"], 1, b"must lie between"),
-        (["screen", "microneedling", "--patient", files["P"], "--answer", b"\xff\xfe=yes", "--date", DATE], 1, b"unknown criteria"),
+        (["screen", "microneedling", "--patient", files["P"],
+          "--answer", b"\xff\xfe=yes", "--date", DATE], 1, b"unknown criteria"),
     ]
     for args, code, message in cases:
         result = _subprocess(args, tmp_path)

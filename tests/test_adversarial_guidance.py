@@ -130,7 +130,8 @@ def test_alias_bombs_are_refused_fast_and_small(name: str, generated_dir: tuple[
     assert elapsed < 0.5 and peak < 5_000_000
 
 
-def test_nothing_a_file_names_is_executed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, generated_dir: tuple[Path, Path]) -> None:
+def test_nothing_a_file_names_is_executed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                          generated_dir: tuple[Path, Path]) -> None:
     """No constructor runs: os.system, subprocess and PyYAML's unsafe loaders are never reached."""
     import subprocess as sp
 
@@ -165,7 +166,8 @@ def test_nothing_a_file_names_is_executed(monkeypatch: pytest.MonkeyPatch, tmp_p
     ("utf8-bom.yaml", b"\xef\xbb\xbf" + corpus.BASE.encode()),
     ("crlf.yaml", corpus.BASE.replace("\n", "\r\n").encode()),
     ("long-summary.yaml", (corpus.BASE + "summary: " + "word " * 180_000 + "\n").encode()),
-    ("unicode-text.yaml", corpus.BASE.replace("Adversarial example", "Mikroneedling \u2013 \u00e9t\u00e9 \u6f22\u5b57 \U0001f489").encode()),
+    ("unicode-text.yaml",
+     corpus.BASE.replace("Adversarial example", "Mikroneedling \u2013 \u00e9t\u00e9 \u6f22\u5b57 \U0001f489").encode()),
     ("yml-suffix.yml", corpus.BASE.encode()),
 ])
 def test_valid_variants_are_accepted(name: str, data: bytes, tmp_path: Path) -> None:
@@ -193,7 +195,8 @@ EXTREME_DURATIONS = [
     (("aftercare", 0, "start", "value"), 1e300), (("aftercare", 0, "for", "value"), 1e15),
     (("monitoring", 0, "at", 0, "value"), 1e9),
     (("contraindications", 0, "criterion"), {"medication": {
-        "codes": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "197843", "display": "isotretinoin 10 MG Oral Capsule"}],
+        "codes": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "197843",
+                   "display": "isotretinoin 10 MG Oral Capsule"}],
         "within": {"value": 1e12, "unit": "a"}}}),
     (("contraindications", 1, "criterion"), {"observation": {
         "code": {"system": "http://loinc.org", "code": "82810-3", "display": "Pregnancy status"},
@@ -213,9 +216,11 @@ def test_valid_document_with_extreme_durations_plans(tmp_path: Path, fhir: str) 
     text, _, _ = corpus.emit(data)
     (tmp_path / "extreme.yaml").write_text(text, encoding="utf-8")
     guide = ClinicGuide(load_library(tmp_path / "extreme.yaml", packaged=False, hooks=_hooks()), entry_point_plugins=False)
-    patient = {"id": "p", "weight": "60 kg", "medications": [{"code": "http://www.nlm.nih.gov/research/umls/rxnorm|197843", "status": "completed",
+    patient = {"id": "p", "weight": "60 kg",
+               "medications": [{"code": "http://www.nlm.nih.gov/research/umls/rxnorm|197843", "status": "completed",
                                                                 "start": "1950-01-01", "end": "1960-01-01"}]}
-    result = guide.plan("adversarial-rich", patient, proposed={"dose": "0.5 mg/kg/d", "last_treatment": "1950-01-01"}, date="2026-12-01",
+    result = guide.plan("adversarial-rich", patient, proposed={"dose": "0.5 mg/kg/d", "last_treatment": "1950-01-01"},
+                        date="2026-12-01",
                         fhir_version=fhir)
     codes = {f.item: f.code for f in result.findings}
     assert codes["ci-pregnancy"] == "contraindicated"  # isotretinoin taken "within 1e12 years"
@@ -251,7 +256,12 @@ def test_wrong_type_anywhere_is_located(path: tuple[Any, ...], tmp_path: Path) -
     original = dict(corpus.paths(corpus.RICH))[path]
     text, lines, _ = corpus.emit(corpus.replaced(corpus.RICH, path, corpus.wrong_value(original)))
     problems = _check_text(tmp_path, text)
-    expected = {"CG208"} if path == ("schema",) else {"CG203", "CG207"} if _in_criterion(path) or path[-1] == "criterion" else {"CG203"}
+    if path == ("schema",):
+        expected = {"CG208"}
+    elif _in_criterion(path) or path[-1] == "criterion":
+        expected = {"CG203", "CG207"}
+    else:
+        expected = {"CG203"}
     at_line = [p for p in problems if p.line == lines[path]]
     assert {p.code for p in at_line} & expected, f"{path}: {[str(p) for p in problems]}"
 
@@ -260,7 +270,8 @@ def test_wrong_type_anywhere_is_located(path: tuple[Any, ...], tmp_path: Path) -
 def test_unknown_field_anywhere_is_located(path: tuple[Any, ...], tmp_path: Path) -> None:
     text, _, line = corpus.emit(corpus.RICH, unknown_at=path)
     problems = _check_text(tmp_path, text)
-    assert any(p.code == "CG201" and p.line == line and "zz_unknown" in p.message for p in problems), f"{path}: {[str(p) for p in problems]}"
+    assert any(p.code == "CG201" and p.line == line and "zz_unknown" in p.message for p in problems), \
+        f"{path}: {[str(p) for p in problems]}"
 
 
 @pytest.mark.parametrize("path", MAPPING_PATHS, ids=lambda p: ".".join(map(str, p)) or "top")

@@ -44,7 +44,8 @@ def test_quick_benchmark_writes_every_section(tmp_path: Path) -> None:
         assert row["clinicguide_cli_ms"] > 0 and row["clinicguide_in_process_docs_per_s"] > 0
         if HAS_CHECK_JSONSCHEMA:
             assert row["check_jsonschema_cli_ms"] > 0 and row["ratio"] > 0
-    assert set(validate["stages_per_document_ms"]) == {"parse_ms", "schema_ms", "rules_ms", "model_ms", "schema_jsonschema_only_ms"}
+    assert set(validate["stages_per_document_ms"]) == {"parse_ms", "schema_ms", "rules_ms",
+                                                       "model_ms", "schema_jsonschema_only_ms"}
 
     plan = results["plan"]
     combos = {(r["guidance"], r["fhir"], r["validate_fhir"]) for r in plan["rows"]}

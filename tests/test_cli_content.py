@@ -28,7 +28,8 @@ EXPECT = re.compile(r"^# expect: (CG\d{3}) line (\d+)$", re.MULTILINE)
 
 
 def expected_in_folder(folder: Path) -> set[tuple[str, str, int]]:
-    return {(p.name, code, int(line)) for p in folder.glob("*.yaml") for code, line in EXPECT.findall(p.read_text(encoding="utf-8"))}
+    return {(p.name, code, int(line)) for p in folder.glob("*.yaml")
+            for code, line in EXPECT.findall(p.read_text(encoding="utf-8"))}
 
 
 # -- validate --------------------------------------------------------------------------------
@@ -52,7 +53,7 @@ def test_validate_invalid_examples_reports_every_expected_problem(cli) -> None:
     assert result.returncode == 1
     *problems, summary = result.stdout.splitlines()
     matches = [PROBLEM_LINE.match(line) for line in problems]
-    assert all(matches), [line for line, m in zip(problems, matches) if not m]
+    assert all(matches), [line for line, m in zip(problems, matches, strict=True) if not m]
     found = {(Path(m["file"]).name, m["code"], int(m["line"])) for m in matches if m}
     assert found == expected_in_folder(INVALID)
     assert all(m["file"].startswith("tests/examples/invalid/") for m in matches if m)
@@ -84,11 +85,13 @@ def test_validate_json_format_when_valid(cli) -> None:
 
 
 def test_validate_github_format(cli) -> None:
-    result = cli("validate", "--format", "github", "tests/examples/invalid/cg105-duplicate-key-top.yaml", "tests/examples/invalid/cg203-wrong-type.yaml")
+    result = cli("validate", "--format", "github", "tests/examples/invalid/cg105-duplicate-key-top.yaml",
+                 "tests/examples/invalid/cg203-wrong-type.yaml")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines == [
-        "::error file=tests/examples/invalid/cg105-duplicate-key-top.yaml,line=40,col=1,title=CG105::duplicate key 'title' (first at line 8)",
+        ("::error file=tests/examples/invalid/cg105-duplicate-key-top.yaml,line=40,col=1,title=CG105::duplicate key 'title' "
+         "(first at line 8)"),
         "::error file=tests/examples/invalid/cg203-wrong-type.yaml,line=8,col=8,title=CG203::title must be text, not a number 42",
     ]
 
@@ -101,7 +104,8 @@ def test_validate_github_format_covers_every_problem(cli) -> None:
     assert len(lines) == len(expected_in_folder(INVALID))
 
 
-DONE_WHEN = ["cg104-bad-indentation.yaml", "cg105-duplicate-key-top.yaml", "cg203-wrong-type.yaml", "cg201-unknown-field.yaml", "cg303-unknown-source.yaml"]
+DONE_WHEN = ["cg104-bad-indentation.yaml", "cg105-duplicate-key-top.yaml", "cg203-wrong-type.yaml",
+             "cg201-unknown-field.yaml", "cg303-unknown-source.yaml"]
 
 
 @pytest.mark.parametrize("name", DONE_WHEN)
@@ -224,7 +228,9 @@ def test_packaged_data_resolves_from_an_installed_layout(cli, tmp_path: Path) ->
     elsewhere.mkdir()
     env = {"PYTHONPATH": str(site)}
     probe = subprocess.run(
-        [sys.executable, "-c", "import clinicguide, clinicguide.resources as r; print(clinicguide.__file__); print(r.schemas_dir()); print(r.guidance_dir())"],
+        [sys.executable, "-c",
+         ("import clinicguide, clinicguide.resources as r; print(clinicguide.__file__); print(r.schemas_dir()); "
+          "print(r.guidance_dir())")],
         cwd=elsewhere, env={**os.environ, **env}, capture_output=True, text=True, check=True,
     )
     module, schemas, guidance = (Path(line) for line in probe.stdout.splitlines())

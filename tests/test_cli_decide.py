@@ -23,7 +23,8 @@ BASE = "https://clinicguide.org/fhir"
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "CLINICGUIDE_CANONICAL_BASE"}
-    done = subprocess.run([sys.executable, "-m", "clinicguide", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "clinicguide", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
@@ -57,7 +58,7 @@ def careplan(bundle: dict[str, Any]) -> dict[str, Any]:
 def test_readme_main_job_command() -> None:
     """The README's main job, run as written once the venv exists, prints a Bundle with the decision it states."""
     readme = (ROOT / "README.md").read_text()
-    section = re.search(r"run the main job(.*?)```sh\n(.*?)\n```", readme, re.S | re.I)
+    section = re.search(r"run the main job(.*?)```sh\n(.*?)\n```", readme, re.DOTALL | re.IGNORECASE)
     assert section, "README has no main-job command block"
     stated = re.search(r"The decision is `([a-z-]+)`", section.group(1))
     assert stated, "README does not state the main job's decision"
@@ -88,7 +89,8 @@ def test_plan_prints_an_r4_bundle_by_default() -> None:
 
 
 def test_plan_r5() -> None:
-    bundle = ok("plan", "microneedling", "--patient", MARIA, "--param", "needle-depth=1.0mm", "--date", "2026-12-01", "--fhir", "R5",
+    bundle = ok("plan", "microneedling", "--patient", MARIA, "--param", "needle-depth=1.0mm", "--date", "2026-12-01",
+                "--fhir", "R5",
                 "--answers", "examples/answers/maria-lopez-microneedling.json", "--validate-fhir")
     validate_resource(bundle, "R5")
     plan = careplan(bundle)
@@ -97,7 +99,8 @@ def test_plan_r5() -> None:
 
 
 def test_plan_with_dose_regimen_and_last_treatment() -> None:
-    bundle = ok("plan", "isotretinoin-oral", "--patient", "examples/patients/lena-fischer.json", "--dose", "20 mg/d", "--regimen", "reg-label",
+    bundle = ok("plan", "isotretinoin-oral", "--patient", "examples/patients/lena-fischer.json", "--dose", "20 mg/d",
+                "--regimen", "reg-label",
                 "--last-treatment", "2026-11-03", "--date", "2026-12-01", "--answer", "ci-pregnancy=no")
     issues = [e["resource"]["code"]["text"] for e in bundle["entry"] if e["resource"]["resourceType"] == "DetectedIssue"]
     assert "dose-below-range" in issues and "interval-too-short" in issues and "needs-answer" in issues
@@ -200,7 +203,8 @@ def test_patient_values_are_not_echoed(tmp_path: Path) -> None:
     patient = tmp_path / "patient.json"
     patient.write_text(json.dumps({"resourceType": "Bundle", "entry": [
         {"resource": {"resourceType": "Patient", "id": "p", "birthDate": "1980-04-04"}},
-        {"resource": {"resourceType": "Observation", "id": "w", "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+        {"resource": {"resourceType": "Observation", "id": "w",
+                      "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
                       "valueQuantity": {"value": 61.37, "code": "stone-x"}}}]}))
     message = fails(1, "screen", "isotretinoin-oral", "--patient", str(patient), "--date", "2026-12-01")
     assert "Bundle.entry[1] (Observation).valueQuantity" in message
@@ -223,7 +227,8 @@ def test_unknown_guidance_is_a_usage_error() -> None:
 
 
 def test_unknown_version_is_a_usage_error() -> None:
-    assert "has no version '9.9.9'" in fails(2, "plan", "microneedling", "--version", "9.9.9", "--patient", MARIA, "--date", "2026-12-01")
+    assert "has no version '9.9.9'" in fails(2, "plan", "microneedling", "--version", "9.9.9",
+                                             "--patient", MARIA, "--date", "2026-12-01")
 
 
 def test_answer_to_an_unknown_criterion() -> None:
@@ -232,7 +237,8 @@ def test_answer_to_an_unknown_criterion() -> None:
 
 
 def test_answer_that_is_not_yes_or_no() -> None:
-    assert "must be yes or no" in fails(1, "plan", "microneedling", "--patient", MARIA, "--date", "2026-12-01", "--answer", "ci-pregnancy=maybe")
+    assert "must be yes or no" in fails(1, "plan", "microneedling", "--patient", MARIA, "--date", "2026-12-01",
+                                        "--answer", "ci-pregnancy=maybe")
 
 
 def test_answers_file_must_be_an_object(tmp_path: Path) -> None:
@@ -255,12 +261,14 @@ def test_bad_date(date: str) -> None:
 
 
 def test_bad_last_treatment() -> None:
-    assert "--last-treatment takes a date" in fails(2, "plan", "botulinum-toxin-glabellar", "--patient", MARIA, "--dose", "20 [USP'U]",
+    assert "--last-treatment takes a date" in fails(2, "plan", "botulinum-toxin-glabellar", "--patient", MARIA,
+                                                    "--dose", "20 [USP'U]",
                                     "--last-treatment", "recently", "--date", "2026-12-01")
 
 
 def test_unknown_parameter() -> None:
-    assert "no range for 'volume'" in fails(1, "plan", "ha-dermal-filler", "--patient", MARIA, "--param", "volume=1mL", "--date", "2026-12-01")
+    assert "no range for 'volume'" in fails(1, "plan", "ha-dermal-filler", "--patient", MARIA,
+                                            "--param", "volume=1mL", "--date", "2026-12-01")
 
 
 def test_unknown_fhir_version_is_a_usage_error() -> None:

@@ -24,7 +24,8 @@ def _requests() -> list[dict[str, Any]]:
         {"id": "t1", "birthDate": "1991-03-14", "gender": "female", "weight": "62 kg"},
         {"id": "t2", "birthDate": "2010-01-01", "gender": "male",
          "conditions": [{"code": f"{SNOMED}|235055003", "status": "active"}]},
-        {"id": "t3", "weight": "80 kg", "medications": [{"code": f"{RXNORM}|197844", "status": "completed", "start": "2026-02-01", "end": "2026-08-15"}]},
+        {"id": "t3", "weight": "80 kg",
+         "medications": [{"code": f"{RXNORM}|197844", "status": "completed", "start": "2026-02-01", "end": "2026-08-15"}]},
         {"id": "t4", "gender": "female", "conditions": [{"code": f"{SNOMED}|77386006", "verification": "refuted"}],
          "observations": [{"code": "http://loinc.org|82810-3", "valueCode": f"{SNOMED}|60001007", "date": "2026-12-01"}]},
         {"resourceType": "Bundle", "type": "collection", "entry": [
@@ -33,9 +34,12 @@ def _requests() -> list[dict[str, Any]]:
                           "clinicalStatus": {"coding": [{"code": "active"}]}}}]},
     ]
     proposals: dict[str, list[Any]] = {
-        "microneedling": [{"params": {"needle-depth": d}, "last_treatment": "never"} for d in ("0.5 mm", "1.0 mm", "2 mm")] + [None],
-        "isotretinoin-oral": [{"dose": d, "last_treatment": lt} for d in ("20 mg/d", "0.5 mg/kg/d", "3 mg/kg/d") for lt in ("never", None)],
-        "botulinum-toxin-glabellar": [{"dose": "20 [USP'U]", "last_treatment": lt} for lt in ("never", "2026-11-15", "2026-05-01")],
+        "microneedling": [{"params": {"needle-depth": d}, "last_treatment": "never"}
+                          for d in ("0.5 mm", "1.0 mm", "2 mm")] + [None],
+        "isotretinoin-oral": [{"dose": d, "last_treatment": lt}
+                              for d in ("20 mg/d", "0.5 mg/kg/d", "3 mg/kg/d") for lt in ("never", None)],
+        "botulinum-toxin-glabellar": [{"dose": "20 [USP'U]", "last_treatment": lt}
+                                      for lt in ("never", "2026-11-15", "2026-05-01")],
         "salicylic-acid-topical": [None], "ha-dermal-filler": [None], "laser-enlarged-pores": [None],
     }
     requests = []
@@ -82,7 +86,7 @@ def test_eight_threads_give_what_one_thread_gives(guide: ClinicGuide) -> None:
     with ThreadPoolExecutor(THREADS) as pool:
         outputs = list(pool.map(worker, [i * 31 for i in range(THREADS)]))
     for thread, output in enumerate(outputs):
-        mismatched = [i for i, (got, want) in enumerate(zip(output, expected)) if got != want]
+        mismatched = [i for i, (got, want) in enumerate(zip(output, expected, strict=True)) if got != want]
         assert not mismatched, f"thread {thread}: {len(mismatched)} plans differ, first at request {mismatched[0]}"
     assert hashlib.sha256(repr(guide.library).encode()).hexdigest() == before, "the shared library changed"
 

@@ -91,7 +91,9 @@ def test_incomplete_example_lists_exactly_what_is_missing(guide: ClinicGuide, ve
     assert isinstance(raised.value, InputError)
 
 
-@pytest.mark.parametrize("link_id", ["consent-procedure", "consent-pigmentation", "consent-infection-injury", "consent-no-products", "consent-home-use"])
+@pytest.mark.parametrize("link_id",
+                         ["consent-procedure", "consent-pigmentation", "consent-infection-injury",
+                          "consent-no-products", "consent-home-use"])
 def test_one_false_item_is_missing(guide: ClinicGuide, link_id: str) -> None:
     data = response()
     answered(data)[link_id]["answer"] = [{"valueBoolean": False}]
@@ -141,8 +143,9 @@ def test_response_for_another_guidance_is_refused(guide: ClinicGuide) -> None:
 
 
 def test_canonical_base_must_match_the_response() -> None:
-    with pytest.raises(InputError, match="not the checklist https://clinic.example/fhir/Questionnaire/microneedling-consent"):
-        ClinicGuide(canonical_base_url="https://clinic.example/fhir", entry_point_plugins=False).consent("microneedling", COMPLETE)
+    guide = ClinicGuide(canonical_base_url="https://clinic.example/fhir", entry_point_plugins=False)
+    with pytest.raises(InputError, match=r"not the checklist https://clinic\.example/fhir/Questionnaire/microneedling-consent"):
+        guide.consent("microneedling", COMPLETE)
 
 
 @pytest.mark.parametrize("status", ["in-progress", "amended", "stopped", "entered-in-error", None])

@@ -10,8 +10,20 @@ import pytest
 
 from clinicguide.criteria import Context, Truth, criterion_ids, evaluate
 from clinicguide.errors import InputError
-from clinicguide.model import (AgeTest, AllergyTest, AllOf, AnyOf, Coding, ConditionTest, Duration, MedicationTest, Not,
-                               ObservationTest, Question, SexTest)
+from clinicguide.model import (
+    AgeTest,
+    AllergyTest,
+    AllOf,
+    AnyOf,
+    Coding,
+    ConditionTest,
+    Duration,
+    MedicationTest,
+    Not,
+    ObservationTest,
+    Question,
+    SexTest,
+)
 from clinicguide.patient import from_mapping, read_patient
 
 DAY = dt.date(2026, 12, 1)
@@ -40,7 +52,7 @@ NOT = {T: F, F: T, U: U}
 
 def operands(*values: bool | None) -> tuple[tuple[Question, ...], dict[str, bool]]:
     questions = tuple(Question(f"q{i}", f"question {i}?") for i in range(len(values)))
-    return questions, {q.id: v for q, v in zip(questions, values) if v is not None}
+    return questions, {q.id: v for q, v in zip(questions, values, strict=True) if v is not None}
 
 
 @pytest.mark.parametrize(("a", "b"), list(itertools.product((T, F, U), repeat=2)))
@@ -177,7 +189,8 @@ def test_conflicting_same_day_observations_do_not_rule_out() -> None:
         entries = [{"resource": {"resourceType": "Patient", "id": "p"}}]
         entries += [{"resource": {"resourceType": "Observation", "id": f"o{i}", "status": "final",
                                   "code": {"coding": [{"system": LOINC, "code": "82810-3"}]}, "effectiveDateTime": "2026-12-01",
-                                  "valueCodeableConcept": {"coding": [{"system": SCT, "code": code}]}}} for i, code in enumerate(codes)]
+                                  "valueCodeableConcept": {"coding": [{"system": SCT, "code": code}]}}}
+                    for i, code in enumerate(codes)]
         return {"resourceType": "Bundle", "type": "collection", "entry": entries}
     for order in (("60001007", "77386006"), ("77386006", "60001007")):
         assert evaluate(PREGNANCY_TEST, Context(read_patient(bundle(*order)), DAY, {})).value is not False, order

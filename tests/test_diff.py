@@ -42,7 +42,7 @@ def changes(old: dict[str, Any], edit: Callable[[dict[str, Any]], None]) -> list
     return [(c.section, c.item, c.kind, c.safety) for c in found]
 
 
-L, U, O = diff.LOOSENING, diff.UNCLEAR, diff.OTHER
+L, U, OTHER = diff.LOOSENING, diff.UNCLEAR, diff.OTHER
 
 
 def regimen(d: dict[str, Any]) -> dict[str, Any]:
@@ -53,50 +53,57 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], list[tuple[str, str, st
     "range high raised": (lambda d: regimen(d)["ranges"][0].update(high=2), [("ranges", "reg-a/rng-a", "widened", L)]),
     "range low lowered": (lambda d: regimen(d)["ranges"][0].update(low=0.25), [("ranges", "reg-a/rng-a", "widened", L)]),
     "range narrowed": (lambda d: regimen(d)["ranges"][0].update(low=0.75, high=0.9),
-                       [("ranges", "reg-a/rng-a", "narrowed", O), ("ranges", "reg-a/rng-a", "narrowed", O)]),
+                       [("ranges", "reg-a/rng-a", "narrowed", OTHER), ("ranges", "reg-a/rng-a", "narrowed", OTHER)]),
     "range unit changed": (lambda d: regimen(d)["ranges"][0].update(unit="mg/d"), [("ranges", "reg-a/rng-a", "changed", U)]),
     "range removed": (lambda d: regimen(d).update(ranges=[{**regimen(d)["ranges"][0], "id": "rng-b"}]),
-                      [("ranges", "reg-a/rng-a", "removed", L), ("ranges", "reg-a/rng-b", "added", O)]),
+                      [("ranges", "reg-a/rng-a", "removed", L), ("ranges", "reg-a/rng-b", "added", OTHER)]),
     "maximum raised": (lambda d: regimen(d)["maximums"][0].update(value=50), [("maximums", "reg-a/max-session", "raised", L)]),
-    "maximum lowered": (lambda d: regimen(d)["maximums"][0].update(value=30), [("maximums", "reg-a/max-session", "lowered", O)]),
+    "maximum lowered": (lambda d: regimen(d)["maximums"][0].update(value=30),
+                        [("maximums", "reg-a/max-session", "lowered", OTHER)]),
     "maximum removed": (lambda d: regimen(d)["maximums"].pop(0), [("maximums", "reg-a/max-session", "removed", L)]),
     "maximum period shortened": (lambda d: regimen(d)["maximums"][1].update(period={"value": 10, "unit": "wk"}),
                                  [("maximums", "reg-a/max-period", "shortened", L)]),
     "interval shortened": (lambda d: regimen(d)["min_interval"].update(value=1, unit="mo"),
                            [("intervals", "reg-a/min_interval", "shortened", L)]),
     "interval lengthened": (lambda d: regimen(d)["min_interval"].update(value=3, unit="mo"),
-                            [("intervals", "reg-a/min_interval", "lengthened", O)]),
+                            [("intervals", "reg-a/min_interval", "lengthened", OTHER)]),
     "interval removed": (lambda d: regimen(d).pop("min_interval"), [("intervals", "reg-a/min_interval", "removed", L)]),
     "regimen added": (lambda d: d["regimens"].append({**regimen(d), "id": "reg-b"}), [("regimens", "reg-b", "added", L)]),
-    "regimen for a new indication": (lambda d: (d["indications"].append({**d["indications"][0], "id": "ind-b"}), regimen(d)["indications"].append("ind-b")),
+    "regimen for a new indication": (lambda d: (d["indications"].append({**d["indications"][0], "id": "ind-b"}),
+                                                regimen(d)["indications"].append("ind-b")),
                                      [("indications", "ind-b", "added", L), ("regimens", "reg-a", "widened", L)]),
     "contraindication removed": (lambda d: d["contraindications"].pop(0), [("contraindications", "ci-condition", "removed", L)]),
     "contraindication made relative": (lambda d: d["contraindications"][0].update(severity="relative"),
                                        [("contraindications", "ci-condition", "relaxed", L)]),
     "contraindication made absolute": (lambda d: d["contraindications"][1].update(severity="absolute"),
-                                       [("contraindications", "ci-composite", "tightened", O)]),
+                                       [("contraindications", "ci-composite", "tightened", OTHER)]),
     "contraindication added": (lambda d: d["contraindications"].append({**d["contraindications"][0], "id": "ci-new"}),
-                               [("contraindications", "ci-new", "added", O)]),
+                               [("contraindications", "ci-new", "added", OTHER)]),
     "criterion rewritten": (lambda d: d["contraindications"][0]["criterion"]["condition"].update(status="active"),
                             [("contraindications", "ci-condition", "changed", U)]),
     "risk removed": (lambda d: (d["risks"].pop(0), d["consent"][0].update(discloses=[])),
                      [("risks", "risk-a", "removed", L), ("consent", "consent-a", "narrowed", L)]),
     "risk severity lowered": (lambda d: d["risks"][0].update(severity="moderate"), [("risks", "risk-a", "lowered", L)]),
-    "risk frequency changed": (lambda d: d["risks"][0]["frequency"].update(percent=0.5), [("risks", "risk-a", "changed", O)]),
+    "risk frequency changed": (lambda d: d["risks"][0]["frequency"].update(percent=0.5), [("risks", "risk-a", "changed", OTHER)]),
     "consent item removed": (lambda d: d["consent"].pop(0), [("consent", "consent-a", "removed", L)]),
     "aftercare removed": (lambda d: d["aftercare"].pop(0), [("aftercare", "ac-a", "removed", L)]),
-    "aftercare shortened": (lambda d: d["aftercare"][0].update({"for": {"value": 1, "unit": "d"}}), [("aftercare", "ac-a", "shortened", L)]),
-    "aftercare added": (lambda d: d["aftercare"].append({**d["aftercare"][0], "id": "ac-b"}), [("aftercare", "ac-b", "added", O)]),
+    "aftercare shortened": (lambda d: d["aftercare"][0].update({"for": {"value": 1, "unit": "d"}}),
+                            [("aftercare", "ac-a", "shortened", L)]),
+    "aftercare added": (lambda d: d["aftercare"].append({**d["aftercare"][0], "id": "ac-b"}),
+                        [("aftercare", "ac-b", "added", OTHER)]),
     "monitoring removed": (lambda d: d["monitoring"].pop(0), [("monitoring", "mon-a", "removed", L)]),
     "monitoring less frequent": (lambda d: d["monitoring"][0].update(every={"value": 3, "unit": "mo"}),
                                  [("monitoring", "mon-a", "less frequent", L)]),
     "prerequisite removed": (lambda d: d["prerequisites"].pop(0), [("prerequisites", "pre-a", "removed", L)]),
-    "status retired": (lambda d: d.update(status="retired"), [("status", "", "changed", O)]),
-    "source added": (lambda d: d["sources"].append({**d["sources"][0], "id": "S2"}), [("sources", "S2", "added", O)]),
-    "source url changed": (lambda d: d["sources"][0].update(url="https://example.org/moved"), [("sources", "S1", "changed", O)]),
-    "indication relabelled": (lambda d: d["indications"][0].update(label="on-label"), [("indications", "ind-a", "relabelled", O)]),
-    "reviewer added": (lambda d: d["review"]["reviewers"].append({"name": "Second", "role": "pharmacist"}), [("review", "reviewers", "changed", O)]),
-    "wording only": (lambda d: d["risks"][0].update(text="Reworded."), [("risks", "risk-a", "changed", O)]),
+    "status retired": (lambda d: d.update(status="retired"), [("status", "", "changed", OTHER)]),
+    "source added": (lambda d: d["sources"].append({**d["sources"][0], "id": "S2"}), [("sources", "S2", "added", OTHER)]),
+    "source url changed": (lambda d: d["sources"][0].update(url="https://example.org/moved"),
+                           [("sources", "S1", "changed", OTHER)]),
+    "indication relabelled": (lambda d: d["indications"][0].update(label="on-label"),
+                              [("indications", "ind-a", "relabelled", OTHER)]),
+    "reviewer added": (lambda d: d["review"]["reviewers"].append({"name": "Second", "role": "pharmacist"}),
+                       [("review", "reviewers", "changed", OTHER)]),
+    "wording only": (lambda d: d["risks"][0].update(text="Reworded."), [("risks", "risk-a", "changed", OTHER)]),
 }
 
 
@@ -153,13 +160,14 @@ def test_diff_of_bundles_lists_each_change_with_loosenings_marked(releases: tupl
     result = cli("diff", str(old), str(new))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    for section, item in (("ranges", expected["range"]), ("contraindications", expected["contraindication"]), ("aftercare", expected["aftercare"])):
-        line = next((l for l in lines if l.strip().startswith(f"{section} {item}:")), None)
+    for section, item in (("ranges", expected["range"]), ("contraindications", expected["contraindication"]),
+                          ("aftercare", expected["aftercare"])):
+        line = next((row for row in lines if row.strip().startswith(f"{section} {item}:")), None)
         assert line is not None, (section, item, result.stdout)
         assert "LOOSENING - needs clinical sign-off" in line
     assert f"{expected['id']} 1.0.0 -> 9.0.0: 3 change(s), 3 needing clinical sign-off" in result.stdout
-    others = [l for l in lines if l.endswith("no clinical changes")]
-    assert len(others) == len([l for l in lines if " -> " in l and ":" in l and not l.startswith(" ")]) - 1
+    others = [row for row in lines if row.endswith("no clinical changes")]
+    assert len(others) == len([row for row in lines if " -> " in row and ":" in row and not row.startswith(" ")]) - 1
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -185,13 +193,15 @@ def test_diff_as_json(releases: tuple[Path, Path, dict[str, Any]], capsys: pytes
     assert all(g["changes"] == [] for g in report["guidance"] if g["id"] != expected["id"])
 
 
-def test_identical_releases_exit_0_even_with_fail_on_loosening(releases: tuple[Path, Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> None:
+def test_identical_releases_exit_0_even_with_fail_on_loosening(releases: tuple[Path, Path, dict[str, Any]],
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
     old, _, _ = releases
     code, out, _ = run(capsys, "diff", str(old), str(old), "--fail-on-loosening")
     assert code == 0 and "0 change(s), 0 loosening(s)" in out
 
 
-def test_diff_of_a_bundle_against_a_folder(releases: tuple[Path, Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> None:
+def test_diff_of_a_bundle_against_a_folder(releases: tuple[Path, Path, dict[str, Any]],
+                                           capsys: pytest.CaptureFixture[str]) -> None:
     old, _, expected = releases
     for target in (expected["tree"], expected["tree"] / "guidance"):
         code, out, err = run(capsys, "diff", str(old), str(target), "--format", "json")

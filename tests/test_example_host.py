@@ -28,7 +28,8 @@ def test_host_prints_a_plan_for_a_patient_found_by_reference() -> None:
     lines = done.stdout.splitlines()
     assert lines[0] == "plugins: clinicguide.guidance, clinicguide.screening, clinicguide.fhir, HostRecords"
     assert lines[1:4] == ["guidance: microneedling|1.0.0", "decision: caution",
-                          "  - relative-contraindication [ci-isotretinoin-recent]: Oral isotretinoin stopped within the last 6 months. (relative contraindication)"]
+                          ("  - relative-contraindication [ci-isotretinoin-recent]: Oral isotretinoin stopped within the last 6 "
+                           "months. (relative contraindication)")]
     assert lines[4].startswith("  - dose-within-range [rng-needle-depth]: needle-depth 1 mm is within 0.5-1.5 mm")
     assert "plan:" in lines
     plan = lines[lines.index("plan:") + 1:]
@@ -59,4 +60,5 @@ def test_host_lookup_is_a_hook_call_seen_in_the_trace_without_patient_data() -> 
 def test_host_reports_a_failing_plugin_by_name() -> None:
     done = run_host(CLINICGUIDE_DISABLE_PLUGINS="clinicguide.fhir")
     assert done.returncode == 1
-    assert done.stderr == "host: plugin 'clinicguide' in hook 'clinicguide_fhir_bundle': no plugin wrote the Bundle (is the built-in writer blocked?)\n"
+    assert done.stderr == ("host: plugin 'clinicguide' in hook 'clinicguide_fhir_bundle': "
+                           "no plugin wrote the Bundle (is the built-in writer blocked?)\n")

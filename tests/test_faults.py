@@ -6,6 +6,7 @@ as an unaffected instance does.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -23,7 +24,8 @@ from clinicguide.validate import check_paths
 
 TARGET, OTHER = "microneedling", "isotretinoin-oral"  # the plugin fails for TARGET only
 PATIENT = {"id": "fault-patient", "birthDate": "1990-05-17", "gender": "female", "weight": "60 kg"}
-PROPOSALS = {TARGET: {"params": {"needle-depth": "1 mm"}, "last_treatment": "never"}, OTHER: {"dose": "20 mg/d", "last_treatment": "never"}}
+PROPOSALS = {TARGET: {"params": {"needle-depth": "1 mm"}, "last_treatment": "never"},
+             OTHER: {"dose": "20 mg/d", "last_treatment": "never"}}
 DATE = "2026-12-01"
 HOOKS = {  # hook -> its arguments (the ones a plugin sees)
     "clinicguide_guidance_dirs": (),
@@ -57,13 +59,14 @@ def faulty_plugin(hook: str, behaviour: Callable[[dict[str, Any]], Any]) -> obje
     neutral: Any = None
 
     def implementation(*args: Any) -> Any:
-        kwargs = dict(zip(arguments, args))
+        kwargs = dict(zip(arguments, args, strict=True))
         if hook == "clinicguide_patient_context" and kwargs["reference"] == "Patient/good":
             return PATIENT
         return behaviour(kwargs) if _targeted(hook, kwargs) else neutral
 
     namespace: dict[str, Any] = {}
-    exec(f"def {hook}({', '.join(arguments)}):\n    return implementation({', '.join(arguments)})\n", {"implementation": implementation}, namespace)
+    exec(f"def {hook}({', '.join(arguments)}):\n    return implementation({', '.join(arguments)})\n",
+         {"implementation": implementation}, namespace)
     plugin = type(f"Faulty_{hook}", (), {hook: staticmethod(hookimpl(namespace[hook]))})()
     plugin.__name__ = f"faulty-{hook.removeprefix('clinicguide_')}"  # type: ignore[attr-defined]
     return plugin
@@ -89,8 +92,10 @@ def _bad_finding(kwargs: dict[str, Any]) -> Any:
 
 WRONG_RESULTS: dict[str, list[Any]] = {
     "clinicguide_guidance_dirs": [42, "not-a-list", [42], ["/no/such/folder"]],
-    "clinicguide_amend_guidance": [42, ["add"], {"remove": {"contraindications": ["ci-pregnancy"]}}, {"narrow": {"rng-needle-depth": {"high": 99}}},
-                                   {"narrow": {"rng-needle-depth": {"low": 10**400}}}, {"narrow": {"rng-needle-depth": {"high": float("nan")}}}],
+    "clinicguide_amend_guidance": [42, ["add"], {"remove": {"contraindications": ["ci-pregnancy"]}},
+                                   {"narrow": {"rng-needle-depth": {"high": 99}}},
+                                   {"narrow": {"rng-needle-depth": {"low": 10**400}}},
+                                   {"narrow": {"rng-needle-depth": {"high": float("nan")}}}],
     "clinicguide_screen": [42, {"findings": []}, [42], "finding"],
     "clinicguide_patient_context": [42, ["Patient"], "a patient"],
     "clinicguide_fhir_bundle": [42, {"resourceType": "Patient"}, [], "Bundle"],
@@ -102,11 +107,13 @@ WRONG_RESULTS: dict[str, list[Any]] = {
 FAULTS = ([(hook, "raises", _raise) for hook in HOOKS] + [(hook, "raises-input-error", _raise_input_error) for hook in HOOKS]
           + [(hook, "recursion", _raise_deep) for hook in ("clinicguide_screen", "clinicguide_process_bundle")]
           + [("clinicguide_screen", "bad-finding-outcome", _bad_finding)]
-          + [(f"clinicguide_process_{kind}", "leaves-non-json", (lambda kind: lambda kwargs: kwargs[kind].__setitem__("x", {1}))(kind))
+          + [(f"clinicguide_process_{kind}", "leaves-non-json",
+              (lambda key: lambda kwargs: kwargs[key].__setitem__("x", {1}))(kind))
              for kind in ("careplan", "questionnaire", "consent", "bundle")]
           + [("clinicguide_process_bundle", "leaves-nan", lambda kwargs: kwargs["bundle"].__setitem__("x", float("nan")))]
-          + [("clinicguide_fhir_bundle", "returns-non-json", lambda kwargs: {"resourceType": "Bundle", "entry": [{"x": object()}]})]
-          + [(hook, f"returns-{i}", (lambda value: lambda kwargs: value)(value)) for hook, values in WRONG_RESULTS.items()
+          + [("clinicguide_fhir_bundle", "returns-non-json",
+              lambda kwargs: {"resourceType": "Bundle", "entry": [{"x": object()}]})]
+          + [(hook, f"returns-{i}", (lambda result: lambda kwargs: result)(value)) for hook, values in WRONG_RESULTS.items()
              for i, value in enumerate(values)])
 
 
@@ -123,7 +130,8 @@ def response(clean: ClinicGuide) -> dict[str, Any]:
         return [{"linkId": i["linkId"], **({"answer": [{"valueBoolean": True}]} if i.get("type") == "boolean" else {}),
                  **({"item": answer(i["item"])} if i.get("item") else {})} for i in items]
 
-    return {"resourceType": "QuestionnaireResponse", "status": "completed", "questionnaire": f"{checklist['url']}|{checklist['version']}",
+    return {"resourceType": "QuestionnaireResponse", "status": "completed",
+            "questionnaire": f"{checklist['url']}|{checklist['version']}",
             "subject": {"reference": "Patient/fault-patient"}, "authored": DATE, "item": answer(checklist["item"])}
 
 
@@ -147,8 +155,10 @@ def _trigger(guide: ClinicGuide, hook: str, response: dict[str, Any]) -> None:
         guide.plan(TARGET, PATIENT, proposed=PROPOSALS[TARGET], date=DATE)
 
 
-@pytest.mark.parametrize(("hook", "behaviour"), [pytest.param(h, b, id=f"{h.removeprefix('clinicguide_')}-{name}") for h, name, b in FAULTS])
-def test_plugin_fault_is_named_and_the_host_keeps_working(hook: str, behaviour: Callable[[dict[str, Any]], Any], clean: ClinicGuide,
+@pytest.mark.parametrize(("hook", "behaviour"),
+                         [pytest.param(h, b, id=f"{h.removeprefix('clinicguide_')}-{name}") for h, name, b in FAULTS])
+def test_plugin_fault_is_named_and_the_host_keeps_working(hook: str, behaviour: Callable[[dict[str, Any]], Any],
+                                                          clean: ClinicGuide,
                                                          response: dict[str, Any]) -> None:
     plugin = faulty_plugin(hook, behaviour)
     name = plugin.__name__  # type: ignore[attr-defined]
@@ -193,10 +203,8 @@ def test_plugin_that_mutates_what_it_is_given_cannot_change_the_library(clean: C
         @hookimpl
         def clinicguide_screen(self, guidance: Any, record: Any, date: Any, answers: Any, proposal: Any) -> list[Any]:
             for target, attribute, value in ((guidance, "id", "x"), (record, "sex", "male")):
-                try:
+                with contextlib.suppress(AttributeError, TypeError):
                     setattr(target, attribute, value)
-                except (AttributeError, TypeError):
-                    pass
             return []
 
     guide = ClinicGuide(clean.library, plugins=[Meddler()], entry_point_plugins=False)
@@ -217,7 +225,8 @@ def _folder(root: Path, count: int = 3) -> Path:
     (folder / "nested").mkdir(parents=True)
     for index in range(count):
         where = folder / "nested" if index == count - 1 > 0 else folder
-        (where / f"doc-{index}.yaml").write_text(DOCUMENT.replace("id: adversarial-base", f"id: site-doc-{index}"), encoding="utf-8")
+        text = DOCUMENT.replace("id: adversarial-base", f"id: site-doc-{index}")
+        (where / f"doc-{index}.yaml").write_text(text, encoding="utf-8")
     return folder
 
 
@@ -278,7 +287,8 @@ def test_subfolder_that_cannot_be_listed_is_reported_not_skipped(tmp_path: Path,
     _deny(monkeypatch, folder / "nested")
     with pytest.raises(ContentError) as raised:
         _load(folder)
-    assert [(Path(p.file).name, p.code, p.message) for p in raised.value.problems] == [("nested", "CG101", "cannot read folder: Permission denied")]
+    found = [(Path(p.file).name, p.code, p.message) for p in raised.value.problems]
+    assert found == [("nested", "CG101", "cannot read folder: Permission denied")]
 
 
 def test_guidance_folder_that_cannot_be_listed_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -302,7 +312,8 @@ def test_file_that_cannot_be_read_is_reported(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(Path, "open", open_)
     with pytest.raises(ContentError) as raised:
         _load(folder)
-    assert [(p.file, p.code, p.message) for p in raised.value.problems] == [(str(locked), "CG101", "cannot read file: Permission denied")]
+    found = [(p.file, p.code, p.message) for p in raised.value.problems]
+    assert found == [(str(locked), "CG101", "cannot read file: Permission denied")]
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs a user that file permissions apply to")
@@ -313,7 +324,8 @@ def test_unreadable_folder_and_file_for_real(tmp_path: Path) -> None:
     try:
         with pytest.raises(ContentError) as raised:
             _load(folder)
-        assert sorted((Path(p.file).name, p.code) for p in raised.value.problems) == [("doc-0.yaml", "CG101"), ("nested", "CG101")]
+        found = sorted((Path(p.file).name, p.code) for p in raised.value.problems)
+        assert found == [("doc-0.yaml", "CG101"), ("nested", "CG101")]
     finally:
         (folder / "nested").chmod(0o755)
         (folder / "doc-0.yaml").chmod(0o644)
@@ -336,8 +348,8 @@ def test_file_that_grows_past_the_limit_after_stat(tmp_path: Path, monkeypatch: 
     def stat(self: Path, *args: Any, **kwargs: Any) -> os.stat_result:
         result = real_stat(self, *args, **kwargs)
         if self == path:  # the size it had a moment before it grew
-            return os.stat_result((result.st_mode, result.st_ino, result.st_dev, result.st_nlink, result.st_uid, result.st_gid, 10,
-                                   int(result.st_atime), int(result.st_mtime), int(result.st_ctime)))
+            return os.stat_result((result.st_mode, result.st_ino, result.st_dev, result.st_nlink, result.st_uid, result.st_gid,
+                                   10, int(result.st_atime), int(result.st_mtime), int(result.st_ctime)))
         return result
 
     monkeypatch.setattr(Path, "stat", stat)
@@ -378,11 +390,13 @@ def test_installed_plugin_leaving_non_json_output_is_named(tmp_path: Path) -> No
     env = {**os.environ, "PYTHONPATH": str(site)}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "clinicguide", *args], cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
+        return subprocess.run([sys.executable, "-m", "clinicguide", *args], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=60, env=env)
 
     for args, hook in [(["checklist", TARGET], "clinicguide_process_questionnaire"),
                        (["plan", TARGET, "--patient", str(patient), "--date", DATE], "clinicguide_process_questionnaire"),
-                       (["plan", TARGET, "--patient", str(patient), "--date", DATE, "--fhir", "R5"], "clinicguide_process_questionnaire")]:
+                       (["plan", TARGET, "--patient", str(patient), "--date", DATE, "--fhir", "R5"],
+                        "clinicguide_process_questionnaire")]:
         done = run(*args)
         assert "Traceback" not in done.stderr, done.stderr[-800:]
         assert (done.returncode, done.stdout) == (2, ""), done.stderr

@@ -34,7 +34,8 @@ def plans(guide: ClinicGuide) -> dict[str, PlanResult]:
     for version in ("R4", "R5"):
         made[f"maria-{version}"] = guide.plan("microneedling", MARIA, date=DATE, answers=MARIA_ANSWERS,
                                               proposed={"params": {"needle-depth": "1.0 mm"}}, fhir_version=version)
-        made[f"pregnant-{version}"] = guide.plan("microneedling", PREGNANT, date=DATE, proposed={"params": {"needle-depth": "2.0 mm"}},
+        made[f"pregnant-{version}"] = guide.plan("microneedling", PREGNANT, date=DATE,
+                                                 proposed={"params": {"needle-depth": "2.0 mm"}},
                                                  fhir_version=version)
     return made
 
@@ -62,7 +63,8 @@ def test_r4_is_the_default(guide: ClinicGuide) -> None:
     assert all("detail" in a for a in one(result.bundle, "CarePlan")["activity"])
 
 
-@pytest.mark.parametrize(("given", "normal"), [("R4", "R4"), ("r4", "R4"), ("4.0.1", "R4"), ("R4B", "R4"), ("r5", "R5"), ("5.0.0", "R5")])
+@pytest.mark.parametrize(("given", "normal"),
+                         [("R4", "R4"), ("r4", "R4"), ("4.0.1", "R4"), ("R4B", "R4"), ("r5", "R5"), ("5.0.0", "R5")])
 def test_fhir_version_names(given: str, normal: str) -> None:
     assert fhir_version(given) == normal
 
@@ -137,7 +139,8 @@ def test_contraindicated_plan_does_not_perform_the_intervention(plans: dict[str,
 
 
 def test_medication_plan_uses_medication_request(guide: ClinicGuide) -> None:
-    r5 = guide.plan("isotretinoin-oral", SAM, date=DATE, proposed={"dose": "50 mg/d", "last_treatment": "never"}, fhir_version="R5")
+    r5 = guide.plan("isotretinoin-oral", SAM, date=DATE,
+                    proposed={"dose": "50 mg/d", "last_treatment": "never"}, fhir_version="R5")
     intervention = one(r5.bundle, "CarePlan")["contained"][0]
     assert intervention["resourceType"] == "MedicationRequest" and intervention["medication"]["concept"]["text"]
     r4 = guide.plan("isotretinoin-oral", SAM, date=DATE, proposed={"dose": "50 mg/d", "last_treatment": "never"})
@@ -179,7 +182,7 @@ def test_detected_issue_per_non_eligible_finding(plans: dict[str, PlanResult], v
     assert [i["code"]["text"] for i in issues] == [f.code for f in flagged]
     assert [i["severity"] for i in issues] == [f.severity for f in flagged]
     subject_key, other = ("patient", "subject") if version == "R4" else ("subject", "patient")
-    for issue, finding in zip(issues, flagged):
+    for issue, finding in zip(issues, flagged, strict=True):
         assert issue[subject_key] == {"reference": "Patient/anna-berg"} and other not in issue
         assert issue["reference"] == f"{BASE}/PlanDefinition/microneedling|1.0.0"
         assert finding.item in issue["detail"] and "microneedling|1.0.0" in issue["detail"]
@@ -199,7 +202,8 @@ def test_supporting_info_references_every_detected_issue(plans: dict[str, PlanRe
 
 
 def test_eligible_plan_has_no_issues(guide: ClinicGuide) -> None:
-    result = guide.plan("salicylic-acid-topical", {"id": "x"}, date=DATE, answers={"ci-hypersensitivity": "no", "ci-other-topical-acne": "no"},
+    result = guide.plan("salicylic-acid-topical", {"id": "x"}, date=DATE,
+                        answers={"ci-hypersensitivity": "no", "ci-other-topical-acne": "no"},
                         proposed={"params": {"concentration": "1 %"}})
     assert result.decision == "eligible" and len(result.findings) == 1
     assert not resources(result.bundle, "DetectedIssue") and "supportingInfo" not in one(result.bundle, "CarePlan")
@@ -305,7 +309,8 @@ def test_export_bundle(guide: ClinicGuide, version: str) -> None:
         checklist = [r for r in resources(bundle, "Questionnaire") if r["url"] == f"{BASE}/Questionnaire/{doc.id}-consent"]
         assert len(plan) == 1 and len(checklist) == 1, doc.id
         assert plan[0]["version"] == doc.version and plan[0]["status"] == doc.status
-        activities = [r for r in resources(bundle, "ActivityDefinition") if r["url"].startswith(f"{BASE}/ActivityDefinition/{doc.id}-")]
+        activities = [r for r in resources(bundle, "ActivityDefinition")
+                      if r["url"].startswith(f"{BASE}/ActivityDefinition/{doc.id}-")]
         assert len(activities) == len(doc.regimens)
         canonicals = [a.get("definitionCanonical") for a in plan[0]["action"] if a.get("definitionCanonical")]
         assert canonicals == [f"{a['url']}|{doc.version}" for a in activities]

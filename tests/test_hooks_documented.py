@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -37,7 +38,8 @@ def _annotation(value: Any) -> str:
 def render_signature(func: Callable[..., Any]) -> str:
     """The one-line signature the reference must show: ``def name(param: type, ...) -> type``."""
     sig = inspect.signature(func)
-    params = ", ".join(p.name if p.annotation is p.empty else f"{p.name}: {_annotation(p.annotation)}" for p in sig.parameters.values())
+    params = ", ".join(p.name if p.annotation is p.empty else f"{p.name}: {_annotation(p.annotation)}"
+                       for p in sig.parameters.values())
     returns = "" if sig.return_annotation is sig.empty else f" -> {_annotation(sig.return_annotation)}"
     return f"def {func.__name__}({params}){returns}"
 
@@ -74,7 +76,8 @@ def test_reference_documents_no_hook_that_does_not_exist() -> None:
 
 
 def _test_sources() -> dict[Path, str]:
-    return {path: path.read_text(encoding="utf-8") for path in sorted(TESTS.rglob("test_*.py")) if path.resolve() != Path(__file__).resolve()}
+    return {path: path.read_text(encoding="utf-8") for path in sorted(TESTS.rglob("test_*.py"))
+            if path.resolve() != Path(__file__).resolve()}
 
 
 @pytest.mark.parametrize("name", sorted(HOOKS))
@@ -88,7 +91,7 @@ def test_hook_is_exercised_by_a_test(name: str) -> None:
 
 def test_render_signature_detects_a_changed_signature() -> None:
     # The check above is only as good as the rendering: a changed parameter must render differently.
-    def clinicguide_guidance_dirs(extra: "int") -> "list[Path | str] | None": ...
+    def clinicguide_guidance_dirs(extra: int) -> list[Path | str] | None: ...
 
     assert render_signature(clinicguide_guidance_dirs) != render_signature(HOOKS["clinicguide_guidance_dirs"])
     assert render_signature(HOOKS["clinicguide_guidance_dirs"]) == "def clinicguide_guidance_dirs() -> list[Path | str] | None"

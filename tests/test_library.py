@@ -105,7 +105,8 @@ def test_digest_is_stable_and_follows_the_content(tmp_path: Path, minimal_text: 
     first = load_library(versions_folder, packaged=False).digest
     assert re.fullmatch(r"[0-9a-f]{64}", first)
     assert load_library(versions_folder, packaged=False).digest == first
-    (versions_folder / "retired.yaml").write_text(variant(minimal_text, ident="example-retired", status="retired").replace("Redness for a day.", "Redness for two days."))
+    retired = variant(minimal_text, ident="example-retired", status="retired")
+    (versions_folder / "retired.yaml").write_text(retired.replace("Redness for a day.", "Redness for two days."))
     assert load_library(versions_folder, packaged=False).digest != first
 
 

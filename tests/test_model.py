@@ -15,8 +15,8 @@ from clinicguide.model import (
     AllergyTest,
     AllOf,
     AnyOf,
-    ConditionTest,
     Coding,
+    ConditionTest,
     Duration,
     Guidance,
     MedicationTest,
@@ -116,7 +116,10 @@ def test_build_criterion_rejects_unknown_kinds() -> None:
 
 
 def walk(criterion: Any) -> list[Any]:
-    children = criterion.items if isinstance(criterion, (AllOf, AnyOf)) else (criterion.item,) if isinstance(criterion, Not) else ()
+    if isinstance(criterion, (AllOf, AnyOf)):
+        children = criterion.items
+    else:
+        children = (criterion.item,) if isinstance(criterion, Not) else ()
     return [criterion] + [n for c in children for n in walk(c)]
 
 
@@ -155,7 +158,8 @@ def test_full_example_typed_values(full: Guidance) -> None:
 
 def test_full_example_regimen(full: Guidance) -> None:
     (regimen,) = full.regimens
-    assert [(r.id, r.low, r.high, r.unit) for r in regimen.ranges] == [("rng-dose", 0.5, 1.0, "mg/kg/d"), ("rng-count", 1.0, 3.0, "{session}")]
+    assert [(r.id, r.low, r.high, r.unit) for r in regimen.ranges] == [("rng-dose", 0.5, 1.0, "mg/kg/d"),
+                                                                       ("rng-count", 1.0, 3.0, "{session}")]
     assert all(isinstance(r.low, float) for r in regimen.ranges)
     session, period = regimen.maximums
     assert (session.per, session.period, session.value, session.unit) == ("session", None, 80.0, "mg/d")
@@ -195,16 +199,17 @@ def test_guidance_from_data_on_shipped_microneedling() -> None:
     data, _ = read(path)
     doc = guidance_from_data(data, str(path))
     assert isinstance(doc, Guidance)
-    assert (doc.id, doc.version, doc.status, doc.kind, doc.title) == ("microneedling", data["version"], data["status"], "procedure", data["title"])
+    assert (doc.id, doc.version, doc.status, doc.kind, doc.title) == ("microneedling", data["version"],
+                                                                      data["status"], "procedure", data["title"])
     assert doc.ref == f"microneedling|{data['version']}"
     for key in ITEM_LISTS:
         assert [item.id for item in getattr(doc, key)] == [entry["id"] for entry in data.get(key, [])], key
     assert [s.id for s in doc.sources] == [s["id"] for s in data["sources"]]
     cited = {ref for key in ITEM_LISTS for item in getattr(doc, key) for ref in item.sources}
     assert cited <= {s.id for s in doc.sources}
-    for entry, item in zip(data["aftercare"], doc.aftercare):
+    for entry, item in zip(data["aftercare"], doc.aftercare, strict=True):
         assert item.lasts == (Duration(entry["for"]["value"], entry["for"]["unit"]) if "for" in entry else None)
-    for entry, item in zip(data["contraindications"], doc.contraindications):
+    for entry, item in zip(data["contraindications"], doc.contraindications, strict=True):
         assert (item.criterion is None) == ("criterion" not in entry)
     assert all(isinstance(change.date, dt.date) for change in doc.changelog)
     assert all(isinstance(getattr(doc, key), tuple) for key in ITEM_LISTS)

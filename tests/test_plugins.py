@@ -43,7 +43,8 @@ def _installed(name: str) -> bool:
 # Decided at collection, before any test puts a source folder on sys.path.
 EXAMPLE_SITE_INSTALLED = _installed("clinicguide-example-site")
 needs_installed_example_site = pytest.mark.skipif(
-    not EXAMPLE_SITE_INSTALLED, reason="clinicguide-example-site is not installed (pip install ./plugins/clinicguide-example-site)")
+    not EXAMPLE_SITE_INSTALLED,
+    reason="clinicguide-example-site is not installed (pip install ./plugins/clinicguide-example-site)")
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -96,7 +97,8 @@ def loosening_module(monkeypatch: pytest.MonkeyPatch) -> Any:
 @pytest.fixture
 def site_installed(clinicguide_installed: Any) -> dict[str, str]:
     """The example site plugin discoverable through its entry point (from its source folder)."""
-    env = clinicguide_installed("clinicguide-example-site", "0.1.0", {"example-site": "clinicguide_example_site"}, EXAMPLE_SITE / "src")
+    env = clinicguide_installed("clinicguide-example-site", "0.1.0",
+                                {"example-site": "clinicguide_example_site"}, EXAMPLE_SITE / "src")
     env.pop("CLINICGUIDE_DISABLE_PLUGINS", None)
     env.pop("CLINICGUIDE_TRACE", None)
     return env
@@ -152,9 +154,12 @@ def test_cli_plugins_lists_distribution_version_and_hooks(site_installed: dict[s
             "                       hooks: clinicguide_amend_guidance, clinicguide_guidance_dirs\n") in text
     rows = json.loads(cli("plugins", "--format", "json", env=site_installed).stdout)
     assert rows[:3] == [
-        {"name": "clinicguide.guidance", "distribution": "clinicguide", "version": "0.1.0", "builtin": True, "hooks": ["clinicguide_guidance_dirs"]},
-        {"name": "clinicguide.screening", "distribution": "clinicguide", "version": "0.1.0", "builtin": True, "hooks": ["clinicguide_screen"]},
-        {"name": "clinicguide.fhir", "distribution": "clinicguide", "version": "0.1.0", "builtin": True, "hooks": ["clinicguide_fhir_bundle"]},
+        {"name": "clinicguide.guidance", "distribution": "clinicguide", "version": "0.1.0", "builtin": True,
+         "hooks": ["clinicguide_guidance_dirs"]},
+        {"name": "clinicguide.screening", "distribution": "clinicguide", "version": "0.1.0", "builtin": True,
+         "hooks": ["clinicguide_screen"]},
+        {"name": "clinicguide.fhir", "distribution": "clinicguide", "version": "0.1.0", "builtin": True,
+         "hooks": ["clinicguide_fhir_bundle"]},
     ]
     assert {"name": "example-site", "distribution": "clinicguide-example-site", "version": "0.1.0", "builtin": False,
             "hooks": ["clinicguide_amend_guidance", "clinicguide_guidance_dirs"]} in rows
@@ -229,7 +234,8 @@ def test_cli_honours_the_block_env_var(site_installed: dict[str, str]) -> None:
     assert names[:2] == ["clinicguide.guidance", "clinicguide.fhir"]
 
 
-def test_trace_names_hooks_and_plugins_but_no_patient_data(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_trace_names_hooks_and_plugins_but_no_patient_data(monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("CLINICGUIDE_TRACE", "1")
     guide = ClinicGuide(plugins=[HostRecords({SECRET_REFERENCE: SECRET_PATIENT})], entry_point_plugins=False)
     capsys.readouterr()
@@ -246,7 +252,8 @@ def test_trace_names_hooks_and_plugins_but_no_patient_data(monkeypatch: pytest.M
         assert secret not in err.lower()
 
 
-def test_trace_off_by_default(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, clinicguide_patient: Any) -> None:
+def test_trace_off_by_default(capsys: pytest.CaptureFixture[str],
+                              monkeypatch: pytest.MonkeyPatch, clinicguide_patient: Any) -> None:
     monkeypatch.delenv("CLINICGUIDE_TRACE", raising=False)
     ClinicGuide(entry_point_plugins=False).plan("microneedling", clinicguide_patient(), date=DATE)
     assert capsys.readouterr().err == ""
@@ -347,7 +354,8 @@ def test_a_required_item_added_by_process_questionnaire_must_be_answered() -> No
     class ExtraItem:
         @hookimpl
         def clinicguide_process_questionnaire(self, questionnaire: dict[str, Any]) -> None:
-            questionnaire["item"].append({"linkId": "site-extra", "text": "I have read the site leaflet.", "type": "boolean", "required": True})
+            questionnaire["item"].append({"linkId": "site-extra", "text": "I have read the site leaflet.",
+                                          "type": "boolean", "required": True})
 
     guide = ClinicGuide(plugins=[ExtraItem()], entry_point_plugins=False)
     plain_checklist = ClinicGuide(entry_point_plugins=False).checklist("microneedling")
@@ -379,7 +387,8 @@ def test_fhir_bundle_writer_returning_none_defers_to_the_builtin(clinicguide_pat
         def clinicguide_fhir_bundle(self) -> None:
             return None
 
-    bundle = ClinicGuide(plugins=[Declines()], entry_point_plugins=False).plan("microneedling", clinicguide_patient(), date=DATE).bundle
+    guide = ClinicGuide(plugins=[Declines()], entry_point_plugins=False)
+    bundle = guide.plan("microneedling", clinicguide_patient(), date=DATE).bundle
     assert {r["resourceType"] for r in (e["resource"] for e in bundle["entry"])} >= {"CarePlan", "Questionnaire", "Provenance"}
 
 
@@ -480,7 +489,8 @@ def test_loosening_plugin_is_refused_naming_plugin_and_item(monkeypatch: pytest.
 
 
 def test_loosening_plugin_through_its_entry_point_stops_the_cli(clinicguide_installed: Any, patient_file: Path) -> None:
-    env = clinicguide_installed("clinicguide-loosening-example", "0.1.0", {"loosening-example": "clinicguide_loosening_example"}, LOOSENING / "src")
+    env = clinicguide_installed("clinicguide-loosening-example", "0.1.0",
+                                {"loosening-example": "clinicguide_loosening_example"}, LOOSENING / "src")
     env["CLINICGUIDE_DISABLE_PLUGINS"] = "example-site"  # an installed site plugin would narrow the range first
     done = cli("plan", "microneedling", "--patient", str(patient_file), "--param", "needle-depth=1.8mm", env=env)
     assert (done.returncode, done.stdout) == (2, "")
@@ -503,14 +513,19 @@ REFUSED = [
      "max-needle-depth: 2 mm would raise the maximum 1.5 mm; only lowering is allowed"),
     ("microneedling", {"narrow": {"rng-needle-depth": {"low": 0.4}}},
      "rng-needle-depth: 0.4-1.5 mm would widen the range 0.5-1.5 mm; only narrowing is allowed"),
-    ("microneedling", {"narrow": {"rng-needle-depth": {"low": math.nan}}}, "narrowing rng-needle-depth: low must be a finite number"),
-    ("microneedling", {"narrow": {"rng-needle-depth": {"unit": "cm"}}}, "narrowing rng-needle-depth: cannot change unit of a range"),
+    ("microneedling", {"narrow": {"rng-needle-depth": {"low": math.nan}}},
+     "narrowing rng-needle-depth: low must be a finite number"),
+    ("microneedling", {"narrow": {"rng-needle-depth": {"unit": "cm"}}},
+     "narrowing rng-needle-depth: cannot change unit of a range"),
     ("microneedling", {"narrow": {"ci-pregnancy": {"severity": "relative"}}},
      "microneedling has no range, maximum or interval 'ci-pregnancy' to narrow"),
-    ("microneedling", {"add": {"contraindications": [{"id": "ci-pregnancy", "severity": "relative", "text": "x", "question": "x?", "sources": ["M8"]}]}},
+    ("microneedling",
+     {"add": {"contraindications": [{"id": "ci-pregnancy", "severity": "relative", "text": "x",
+                                     "question": "x?", "sources": ["M8"]}]}},
      "'ci-pregnancy' already exists in microneedling; a site may add items but not replace them"),
     ("microneedling", {"add": {"regimens": []}}, "cannot add to 'regimens'"),
-    ("microneedling", {"delete": ["ci-pregnancy", "ci-breastfeeding"]}, "refused to delete ci-pregnancy, ci-breastfeeding in microneedling"),
+    ("microneedling", {"delete": ["ci-pregnancy", "ci-breastfeeding"]},
+     "refused to delete ci-pregnancy, ci-breastfeeding in microneedling"),
     ("microneedling", ["not", "a", "mapping"], "must return a mapping with 'add' and/or 'narrow', not list"),
     ("microneedling", {"add": {"risks": [{"id": "risk-site", "text": "Site risk.", "severity": "severe",
                                           "frequency": {"category": "unknown"}, "sources": ["M8"]}]}},
@@ -559,14 +574,15 @@ class RaisesInScreen:
     def clinicguide_screen(self, guidance: Any) -> None:
         if guidance.id == "isotretinoin-oral":
             raise RuntimeError("site rule table missing")
-        return None
+        return
 
 
 def test_a_raising_plugin_is_named_and_the_guide_stays_usable(clinicguide_patient: Any) -> None:
     guide = ClinicGuide(plugins=[RaisesInScreen()], entry_point_plugins=False)
     with pytest.raises(PluginError) as caught:
         guide.plan("isotretinoin-oral", clinicguide_patient(), date=DATE)
-    assert str(caught.value) == "plugin 'RaisesInScreen' in hook 'clinicguide_screen': raised RuntimeError: site rule table missing"
+    assert str(caught.value) == ("plugin 'RaisesInScreen' in hook 'clinicguide_screen': "
+                                 "raised RuntimeError: site rule table missing")
     assert isinstance(caught.value.__cause__, RuntimeError)
     # The same instance goes on serving other calls.
     assert guide.plan("microneedling", clinicguide_patient(), date=DATE).decision == "needs-information"
@@ -575,7 +591,8 @@ def test_a_raising_plugin_is_named_and_the_guide_stays_usable(clinicguide_patien
 
 WRONG_RETURNS = [
     ("clinicguide_screen", {"not": "a list"}, "must return a list of clinicguide.decision.Finding"),
-    ("clinicguide_screen", [Finding("site-code", "caution", "x", "microneedling|1.0.0", "m", ())], "finding code 'site-code' is not one of"),
+    ("clinicguide_screen", [Finding("site-code", "caution", "x", "microneedling|1.0.0", "m", ())],
+     "finding code 'site-code' is not one of"),
     ("clinicguide_patient_context", ["a", "list"], "must return a FHIR Bundle or patient mapping"),
     ("clinicguide_fhir_bundle", {"resourceType": "CarePlan"}, "must return a FHIR Bundle as a dict"),
     ("clinicguide_process_careplan", {"resourceType": "CarePlan"}, "must change the resource in place and return None"),
@@ -597,10 +614,14 @@ def _returning(hook: str, value: Any) -> object:
 @pytest.mark.parametrize(("hook", "value", "reason"), WRONG_RETURNS, ids=[f"{h}-{r[:24]}" for h, _, r in WRONG_RETURNS])
 def test_a_wrong_return_type_is_named(hook: str, value: Any, reason: str, clinicguide_patient: Any) -> None:
     plugin = _returning(hook, value)
-    with pytest.raises(PluginError) as caught:
+
+    def plan() -> None:  # the wrong return may come while the guide is built or while it plans
         guide = ClinicGuide(plugins=[plugin], entry_point_plugins=False)
         patient = "Patient/any" if hook == "clinicguide_patient_context" else clinicguide_patient()
         guide.plan("microneedling", patient, date=DATE)
+
+    with pytest.raises(PluginError) as caught:
+        plan()
     assert (caught.value.plugin, caught.value.hook) == (f"Wrong_{hook}", hook)
     assert reason in caught.value.reason
 
@@ -642,7 +663,8 @@ def test_an_entry_point_plugin_that_fails_to_import_is_named(clinicguide_install
     assert str(caught.value) == "plugin 'broken-site' in hook 'load': cannot be imported: RuntimeError: site config missing"
     done = cli("plugins", env={**env, "CLINICGUIDE_DISABLE_PLUGINS": ""})
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr == "clinicguide: error: plugin 'broken-site' in hook 'load': cannot be imported: RuntimeError: site config missing\n"
+    assert done.stderr == ("clinicguide: error: plugin 'broken-site' in hook 'load': "
+                           "cannot be imported: RuntimeError: site config missing\n")
     # Blocking it by name skips the import, so the rest works.
     assert cli("plugins", env={**env, "CLINICGUIDE_DISABLE_PLUGINS": "broken-site"}).returncode == 0
 
@@ -663,7 +685,8 @@ def test_a_raising_entry_point_plugin_is_named_by_the_cli(clinicguide_installed:
     env["CLINICGUIDE_DISABLE_PLUGINS"] = ""
     done = cli("screen", "microneedling", "--patient", str(patient_file), "--date", DATE, env=env)
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr == "clinicguide: error: plugin 'raising-site' in hook 'clinicguide_screen': raised ValueError: bad site rule\n"
+    assert done.stderr == ("clinicguide: error: plugin 'raising-site' in hook 'clinicguide_screen': "
+                           "raised ValueError: bad site rule\n")
     assert cli("checklist", "microneedling", env=env).returncode == 0  # commands that do not screen still work
 
 

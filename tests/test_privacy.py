@@ -41,10 +41,12 @@ BUNDLE: dict[str, Any] = {"resourceType": "Bundle", "type": "collection", "entry
     {"resource": {"resourceType": "Condition", "id": "cond-1", "subject": {"reference": f"Patient/{PATIENT_ID}"},
                   "clinicalStatus": {"coding": [{"code": "active"}]}, "onsetDateTime": ONSET, "note": [{"text": NOTE}],
                   "code": {"coding": [{"system": SNOMED, "code": "11381005", "display": DISPLAY}], "text": DISPLAY}}},
-    {"resource": {"resourceType": "MedicationStatement", "id": "med-1", "status": "completed", "subject": {"reference": f"Patient/{PATIENT_ID}"},
+    {"resource": {"resourceType": "MedicationStatement", "id": "med-1", "status": "completed",
+                  "subject": {"reference": f"Patient/{PATIENT_ID}"},
                   "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "197844"}]},
                   "effectivePeriod": {"start": MED_START, "end": MED_END}}},
-    {"resource": {"resourceType": "Observation", "id": "obs-1", "status": "final", "subject": {"reference": f"Patient/{PATIENT_ID}"},
+    {"resource": {"resourceType": "Observation", "id": "obs-1", "status": "final",
+                  "subject": {"reference": f"Patient/{PATIENT_ID}"},
                   "code": {"coding": [{"system": LOINC, "code": "29463-7"}]}, "effectiveDateTime": "2026-11-20",
                   "valueQuantity": {"value": float(WEIGHT), "unit": "kg", "code": "kg"}, "note": [{"text": NOTE}]}},
 ]}
@@ -135,8 +137,10 @@ def test_patient_errors_name_places_not_values(guide: ClinicGuide, patient: Any,
 
 
 def _response(**fields: Any) -> dict[str, Any]:
-    return {"resourceType": "QuestionnaireResponse", "status": "completed", "subject": {"reference": f"Patient/{PATIENT_ID}", "display": GIVEN},
-            "questionnaire": "https://clinicguide.org/fhir/Questionnaire/microneedling-consent|1.0.0", "authored": f"{DATE}T09:00:00Z",
+    return {"resourceType": "QuestionnaireResponse", "status": "completed",
+            "subject": {"reference": f"Patient/{PATIENT_ID}", "display": GIVEN},
+            "questionnaire": "https://clinicguide.org/fhir/Questionnaire/microneedling-consent|1.0.0",
+            "authored": f"{DATE}T09:00:00Z",
             "item": [], **fields}
 
 
@@ -161,7 +165,8 @@ def test_answer_values_are_not_echoed(guide: ClinicGuide) -> None:
     assert_exception_private(raised.value)
 
 
-def test_trace_and_logs_carry_no_patient_data(guide: ClinicGuide, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+def test_trace_and_logs_carry_no_patient_data(guide: ClinicGuide, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str],
                                               caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setenv("CLINICGUIDE_TRACE", "1")
     caplog.set_level(logging.DEBUG)
@@ -182,7 +187,8 @@ def _raises_with(make: Callable[[dict[str, Any]], BaseException], hook: str) -> 
                  "clinicguide_patient_context": "reference",
                  "clinicguide_fhir_bundle": "screening, record, context"}[hook]
     namespace: dict[str, Any] = {}
-    exec(f"def {hook}({arguments}):\n    raise make(dict({', '.join(f'{a}={a}' for a in arguments.split(', '))}))\n", {"make": make}, namespace)
+    keywords = ", ".join(f"{a}={a}" for a in arguments.split(", "))
+    exec(f"def {hook}({arguments}):\n    raise make(dict({keywords}))\n", {"make": make}, namespace)
     plugin = type("Leaky", (), {hook: staticmethod(hookimpl(namespace[hook]))})()
     plugin.__name__ = f"leaky-{hook.removeprefix('clinicguide_')}"  # type: ignore[attr-defined]
     return plugin
@@ -191,10 +197,12 @@ def _raises_with(make: Callable[[dict[str, Any]], BaseException], hook: str) -> 
 @pytest.mark.parametrize(("hook", "make"), [
     ("clinicguide_patient_context", lambda kw: KeyError(kw["reference"])),
     ("clinicguide_patient_context", lambda kw: LookupError(f"no record for {kw['reference']} in the clinic system")),
-    ("clinicguide_screen", lambda kw: ValueError(f"site rule failed for patient {kw['record'].id} born {kw['record'].birth_date[0]}")),
+    ("clinicguide_screen",
+     lambda kw: ValueError(f"site rule failed for patient {kw['record'].id} born {kw['record'].birth_date[0]}")),
     ("clinicguide_fhir_bundle", lambda kw: RuntimeError(f"cannot write bundle for {kw['record'].id!r}")),
 ])
-def test_plugin_errors_do_not_carry_patient_identifiers(guide: ClinicGuide, hook: str, make: Callable[[dict[str, Any]], BaseException]) -> None:
+def test_plugin_errors_do_not_carry_patient_identifiers(guide: ClinicGuide, hook: str,
+                                                        make: Callable[[dict[str, Any]], BaseException]) -> None:
     leaky = ClinicGuide(guide.library, plugins=[_raises_with(make, hook)], entry_point_plugins=False)
     patient: Any = f"Patient/{PATIENT_ID}" if hook == "clinicguide_patient_context" else BUNDLE
     with pytest.raises(ClinicguideError) as raised:
@@ -214,7 +222,8 @@ def _cli(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedPro
 def test_command_line_errors_and_trace_carry_no_patient_data(tmp_path: Path) -> None:
     good = tmp_path / "patient.json"
     good.write_text(json.dumps(BUNDLE), encoding="utf-8")
-    done = _cli(["plan", "isotretinoin-oral", "--patient", str(good), "--dose", "0.5 mg/kg/d", "--last-treatment", "never", "--date", DATE],
+    done = _cli(["plan", "isotretinoin-oral", "--patient", str(good), "--dose", "0.5 mg/kg/d",
+                 "--last-treatment", "never", "--date", DATE],
                 tmp_path, CLINICGUIDE_TRACE="1")
     assert done.returncode == 0 and "clinicguide trace:" in done.stderr
     assert_private(done.stderr, "trace")

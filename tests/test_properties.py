@@ -37,16 +37,19 @@ if _spec.name not in sys.modules:
 SCALE = max(1, int(os.environ.get("CLINICGUIDE_PROPERTY_SCALE", "1")))
 LOADER = settings(max_examples=200 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 VALID = settings(max_examples=100 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-PLANS = settings(max_examples=30 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+PLANS = settings(max_examples=30 * SCALE, deadline=None,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 UNITS = settings(max_examples=200 * SCALE, deadline=None)
 
 # -- the loader ---------------------------------------------------------------------------------------
 
 # Characters that matter to YAML, so random text reaches deep into the parser.
-YAML_ALPHABET = st.sampled_from(list(":-[]{},#&*!|>'\"%@`?~\t\n\r \\.0123456789abcxyzTFyn") + ["\ufeff", "\x85", "\u2028", "\x00", "\x07", "é", "\U0001f489"])
+YAML_ALPHABET = st.sampled_from(list(":-[]{},#&*!|>'\"%@`?~\t\n\r \\.0123456789abcxyzTFyn")
+                                + ["\ufeff", "\x85", "\u2028", "\x00", "\x07", "é", "\U0001f489"])
 YAML_TEXT = st.one_of(st.text(), st.text(alphabet=YAML_ALPHABET, max_size=300),
-                      st.lists(st.sampled_from(["key: value", "- item", "  nested:", "    - [a, {b: c}]", "&a x", "*a", "!!python/name:os.system ''",
-                                                "!!int x", "? complex", ": value", "---", "...", "%YAML 1.1", "010", "1:30", ".nan", "'quoted",
+                      st.lists(st.sampled_from(["key: value", "- item", "  nested:", "    - [a, {b: c}]", "&a x", "*a",
+                                                "!!python/name:os.system ''", "!!int x", "? complex", ": value", "---", "...",
+                                                "%YAML 1.1", "010", "1:30", ".nan", "'quoted",
                                                 "\tindent", "k: |", "  block", "{a: 1, a: 2}", "yes: no", "~: null", "<<: *a"]),
                                max_size=12).map("\n".join))
 
@@ -73,7 +76,8 @@ def test_decode_and_parse_raise_only_their_own_error_on_any_bytes(data: bytes) -
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
                     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=30),
-                    st.sampled_from(["2026-02-30", "1.0.0", "mg/kg/d", "S1", "risk-redness", "absolute", "on-label", "1.0", "furlong"]))
+                    st.sampled_from(["2026-02-30", "1.0.0", "mg/kg/d", "S1", "risk-redness",
+                                     "absolute", "on-label", "1.0", "furlong"]))
 JSONISH = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                          st.dictionaries(st.text(max_size=12), inner, max_size=4)), max_leaves=20)
 FIELDS = [path for path, _ in corpus.paths(corpus.RICH)]
@@ -120,9 +124,11 @@ def _same_kind(value: Any) -> st.SearchStrategy[Any]:
         return st.one_of(st.sampled_from([0, 1, 2, 150, 10**6, 1e12, 1e300, 0.5]), st.floats(min_value=0, max_value=1e308),
                          st.integers(min_value=0, max_value=10**20))
     if isinstance(value, str):
-        return st.one_of(st.just(value), st.sampled_from(["S1", "S2", "ind-acne", "risk-dry", "mg", "mg/kg/d", "a", "mo", "d", "h",
-                                                          "absolute", "relative", "severe", "on-label", "off-label", "2026-03-01",
-                                                          "9999-12-31", "1.0.0", "x" * 500]), st.text(min_size=1, max_size=20))
+        return st.one_of(st.just(value),
+                         st.sampled_from(["S1", "S2", "ind-acne", "risk-dry", "mg", "mg/kg/d", "a", "mo", "d", "h",
+                                          "absolute", "relative", "severe", "on-label", "off-label", "2026-03-01",
+                                          "9999-12-31", "1.0.0", "x" * 500]),
+                         st.text(min_size=1, max_size=20))
     if isinstance(value, list):
         return st.sampled_from([value, value[:1], value + value[:1], list(reversed(value))])
     return st.just(value)
@@ -152,7 +158,8 @@ def test_whatever_validates_also_loads_and_plans(data: st.DataObject) -> None:
     for proposed in ({"dose": "0.5 mg/kg/d", "last_treatment": "2026-11-01"}, None):
         for fhir in ("R4", "R5"):
             try:
-                result = guide.plan(library.ids()[0], {"id": "p", "weight": "60 kg", "birthDate": "2010-01-01"}, proposed=proposed,
+                result = guide.plan(library.ids()[0], {"id": "p", "weight": "60 kg", "birthDate": "2010-01-01"},
+                                    proposed=proposed,
                                     date="2026-12-01", fhir_version=fhir)
             except InputError:  # e.g. a proposal the changed document has no range for
                 continue
@@ -170,7 +177,8 @@ MEDICATION_CODES = ["197843", "197844", "403930", "999999"]
 
 @st.composite
 def patients(draw: st.DrawFn) -> dict[str, Any]:
-    date = st.dates(min_value=__import__("datetime").date(1950, 1, 1), max_value=__import__("datetime").date(2026, 11, 30)).map(str)
+    date = st.dates(min_value=__import__("datetime").date(1950, 1, 1),
+                    max_value=__import__("datetime").date(2026, 11, 30)).map(str)
     patient: dict[str, Any] = {"id": draw(st.sampled_from(["p1", "p2"]))}
     if draw(st.booleans()):
         patient["birthDate"] = draw(date)
@@ -187,18 +195,21 @@ def patients(draw: st.DrawFn) -> dict[str, Any]:
         "status": st.sampled_from(["active", "completed", "stopped", "not-taken", "unknown"]),
         "start": date}), max_size=3))
     patient["observations"] = draw(st.lists(st.fixed_dictionaries({
-        "code": st.just(f"{LOINC}|82810-3"), "valueCode": st.sampled_from(["77386006", "60001007"]).map(lambda c: f"{SNOMED}|{c}"),
+        "code": st.just(f"{LOINC}|82810-3"),
+        "valueCode": st.sampled_from(["77386006", "60001007"]).map(lambda c: f"{SNOMED}|{c}"),
         "date": st.sampled_from(["2026-12-01", "2026-11-01"])}), max_size=2))
     return patient
 
 
 PROPOSALS = {
-    "microneedling": st.fixed_dictionaries({"params": st.fixed_dictionaries({"needle-depth": st.sampled_from(["0.25 mm", "1.0 mm", "2 mm", "900 um"])}),
-                                            "last_treatment": st.sampled_from(["never", "2026-11-20", "2026-06-01", None])}),
+    "microneedling": st.fixed_dictionaries({
+        "params": st.fixed_dictionaries({"needle-depth": st.sampled_from(["0.25 mm", "1.0 mm", "2 mm", "900 um"])}),
+        "last_treatment": st.sampled_from(["never", "2026-11-20", "2026-06-01", None])}),
     "isotretinoin-oral": st.fixed_dictionaries({"dose": st.sampled_from(["20 mg/d", "0.5 mg/kg/d", "2 mg/kg/d", "5 mg/d"]),
                                                 "last_treatment": st.sampled_from(["never", "2026-10-01", None])}),
-    "botulinum-toxin-glabellar": st.fixed_dictionaries({"dose": st.sampled_from(["20 [USP'U]", "80 [USP'U]"]),
-                                                        "last_treatment": st.sampled_from(["never", "2026-11-01", "2026-01-01"])}),
+    "botulinum-toxin-glabellar": st.fixed_dictionaries({
+        "dose": st.sampled_from(["20 [USP'U]", "80 [USP'U]"]),
+        "last_treatment": st.sampled_from(["never", "2026-11-01", "2026-01-01"])}),
     "salicylic-acid-topical": st.none(),
     "ha-dermal-filler": st.none(),
     "laser-enlarged-pores": st.none(),
@@ -217,8 +228,10 @@ def test_plan_is_deterministic(guide: ClinicGuide, data: st.DataObject) -> None:
     patient = data.draw(patients())
     proposed = data.draw(PROPOSALS[guidance])
     keys = sorted(guide.library.get(guidance).contraindications, key=lambda c: c.id)
-    answers = data.draw(st.dictionaries(st.sampled_from([c.id for c in keys]), st.sampled_from(["yes", "no", True, False]), max_size=4))
-    options = {"proposed": proposed, "answers": answers, "date": "2026-12-01", "fhir_version": data.draw(st.sampled_from(["R4", "R5"]))}
+    answers = data.draw(st.dictionaries(st.sampled_from([c.id for c in keys]),
+                                        st.sampled_from(["yes", "no", True, False]), max_size=4))
+    options = {"proposed": proposed, "answers": answers, "date": "2026-12-01",
+               "fhir_version": data.draw(st.sampled_from(["R4", "R5"]))}
     try:
         first = guide.plan(guidance, patient, **options)
     except InputError as exc:  # refused input is refused the same way every time
@@ -262,7 +275,8 @@ def test_weight_based_conversion_round_trips(units: tuple[str, str], value: floa
 
 
 @UNITS
-@given(VALUES, st.sampled_from([u for group in DIMENSIONS for u in group] + ["%", "[USP'U]", "[iU]", "mL", "mg/kg/d", "{session}", "/d"]),
+@given(VALUES,
+       st.sampled_from([u for group in DIMENSIONS for u in group] + ["%", "[USP'U]", "[iU]", "mL", "mg/kg/d", "{session}", "/d"]),
        st.sampled_from(["", " ", "  "]))
 def test_quantity_text_round_trips(value: float, unit: str, space: str) -> None:
     parsed = parse_quantity(f"{value!r}{space}{unit}")

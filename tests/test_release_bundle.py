@@ -91,7 +91,8 @@ def test_bundle_holds_guidance_schemas_fhir_and_a_complete_manifest(built: bundl
     for path, data in files.items():
         assert listed[path]["size"] == len(data) and listed[path]["sha256"] == hashlib.sha256(data).hexdigest()
 
-    shipped = {f"guidance/{p.relative_to(data_root() / 'guidance').as_posix()}" for p in guidance_files([data_root() / "guidance"])}
+    guidance = data_root() / "guidance"
+    shipped = {f"guidance/{p.relative_to(guidance).as_posix()}" for p in guidance_files([guidance])}
     assert {p for p in files if p.startswith("guidance/")} == shipped
     assert "schemas/guidance/1.0/guidance.schema.json" in files and "schemas/releases.json" in files
     assert record["package"] == {"name": "clinicguide", "version": __version__}
@@ -100,7 +101,8 @@ def test_bundle_holds_guidance_schemas_fhir_and_a_complete_manifest(built: bundl
     assert len(record["guidance"]) == len(shipped)
     for entry in record["guidance"]:
         data, _ = read(data_root() / entry["file"])
-        assert (entry["id"], entry["version"], entry["status"], entry["schema"]) == (data["id"], data["version"], data["status"], data["schema"])
+        assert (entry["id"], entry["version"], entry["status"], entry["schema"]) == (data["id"], data["version"],
+                                                                                     data["status"], data["schema"])
         assert entry["review"]["approved"] == data["review"].get("approved")
         assert entry["review"]["next_review"] == data["review"].get("next_review")
         kinds = {json.loads(files[p])["resourceType"] for p in entry["fhir"]}
@@ -150,7 +152,8 @@ def test_cli_build_twice_gives_the_same_bytes_and_prints_the_digest(tmp_path: Pa
 
 def test_exporter_output_is_stored_per_resource(tmp_path: Path) -> None:
     def exporter(library: Any, base: str) -> list[dict[str, Any]]:
-        return [{"resourceType": kind, "id": f"{g.id}-{kind.lower()}", "url": f"{base}/{kind}/{g.id}{suffix}", "version": g.version}
+        return [{"resourceType": kind, "id": f"{g.id}-{kind.lower()}",
+                 "url": f"{base}/{kind}/{g.id}{suffix}", "version": g.version}
                 for g in library for kind, suffix in (("PlanDefinition", ""), ("Questionnaire", "-consent"))]
 
     made = bundle.build(copy_tree(tmp_path), exporter=exporter, canonical_base="https://site.example/fhir")

@@ -26,7 +26,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
-@pytest.fixture()
+@pytest.fixture
 def tree(tmp_path: Path) -> Path:
     """A copy of the packaged release tree (guidance/ and schemas/) with every document recorded."""
     root = tmp_path / "tree"
@@ -40,7 +40,7 @@ def tree(tmp_path: Path) -> Path:
 
 
 def a_document(root: Path) -> Path:
-    return sorted((root / "guidance").glob("*.yaml"))[0]
+    return min((root / "guidance").glob("*.yaml"))
 
 
 def problems(root: Path) -> list[tuple[str, str, int]]:
@@ -89,7 +89,8 @@ def test_content_change_without_bump_is_cg315_at_the_version_line(tree: Path) ->
 
 def test_comment_and_whitespace_edits_are_not_content_changes(tree: Path) -> None:
     doc = a_document(tree)
-    doc.write_text("# reviewed again, no content change\n\n" + doc.read_text(encoding="utf-8").replace("\n\n", "\n\n\n"), encoding="utf-8")
+    reformatted = doc.read_text(encoding="utf-8").replace("\n\n", "\n\n\n")
+    doc.write_text("# reviewed again, no content change\n\n" + reformatted, encoding="utf-8")
     assert problems(tree) == []
 
 
@@ -129,7 +130,8 @@ def test_validate_command_reports_cg315(tree: Path, monkeypatch: pytest.MonkeyPa
     assert f"{doc.name}:{version_line(doc)}:10: CG315" in out and "bump the version" in out
 
 
-def test_malformed_history_is_a_located_error(tree: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_malformed_history_is_a_located_error(tree: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(guidance_history, "schemas_dir", lambda: tree / "schemas")
     (tree / "schemas" / guidance_history.HISTORY_FILE).write_text("{not json")
     assert main(["validate", str(tree / "guidance")]) == 1
@@ -149,7 +151,8 @@ def test_record_adds_new_versions_only_and_never_rewrites(tree: Path) -> None:
     doc = a_document(tree)
     data, _ = read(doc)
     text = doc.read_text(encoding="utf-8").replace(f"version: {data['version']}", "version: 9.0.0", 1)
-    doc.write_text(text.replace("changelog:\n", "changelog:\n  - version: 9.0.0\n    date: 2026-12-01\n    changes: [New.]\n", 1), encoding="utf-8")
+    entry = "changelog:\n  - version: 9.0.0\n    date: 2026-12-01\n    changes: [New.]\n"
+    doc.write_text(text.replace("changelog:\n", entry, 1), encoding="utf-8")
     result = cli("release", "record", "--root", str(tree))
     assert result.returncode == 0, result.stderr
     assert f"recorded {data['id']}|9.0.0" in result.stdout

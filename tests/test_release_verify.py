@@ -50,7 +50,8 @@ def read_members(path: Path) -> dict[str, bytes]:
         return {m.name.split("/", 1)[1]: tar.extractfile(m).read() for m in tar if m.isreg()}  # type: ignore[union-attr]
 
 
-def rewrite(src: Path, dst: Path, change: Change | None = None, add: dict[str, bytes] | None = None, remanifest: bool = False) -> Path:
+def rewrite(src: Path, dst: Path, change: Change | None = None,
+            add: dict[str, bytes] | None = None, remanifest: bool = False) -> Path:
     """Copy bundle ``src`` to ``dst``, passing each file through ``change`` (None drops it)."""
     files: dict[str, bytes] = {}
     for name, data in read_members(src).items():
@@ -119,7 +120,8 @@ def test_a_one_byte_change_to_any_file_is_caught_and_the_file_named(good: Path, 
     # And one byte in a single file of each kind, the manifest included.
     for prefix in ("guidance/", "schemas/guidance/", "schemas/releases.json", "fhir/", manifest.NAME):
         name = next(n for n in names if n.startswith(prefix))
-        report = verify.verify(rewrite(good, tmp_path / "one.tar.gz", lambda n, d, name=name: flip_one_byte(d) if n == name else d))
+        report = verify.verify(rewrite(good, tmp_path / "one.tar.gz",
+                                       lambda n, d, name=name: flip_one_byte(d) if n == name else d))
         assert not report.ok, name
         if name != manifest.NAME:
             assert (name, "CG403") in codes_by_name(report), (name, [str(f) for f in report.findings])
@@ -135,7 +137,8 @@ def test_cli_names_the_altered_file(good: Path, tmp_path: Path) -> None:
 
 def test_missing_extra_and_missing_manifest(good: Path, tmp_path: Path) -> None:
     target = next(n for n in read_members(good) if n.startswith("fhir/"))
-    report = verify.verify(rewrite(good, tmp_path / "t.tar.gz", lambda n, d: None if n == target else d, add={"guidance/extra.yaml": b"id: x\n"}))
+    report = verify.verify(rewrite(good, tmp_path / "t.tar.gz", lambda n, d: None if n == target else d,
+                                   add={"guidance/extra.yaml": b"id: x\n"}))
     assert {(target, "CG401"), ("guidance/extra.yaml", "CG402")} <= codes_by_name(report)
     report = verify.verify(rewrite(good, tmp_path / "t.tar.gz", lambda n, d: None if n == manifest.NAME else d))
     assert codes_by_name(report) == {(manifest.NAME, "CG401")}
@@ -180,7 +183,8 @@ def test_changed_content_under_a_released_version_is_caught_even_if_rehashed(tmp
     bundle.write(bundle.build(root), path)
     assert verify.verify(path).ok and verify.verify(path).unrecorded == []
     target = next(n for n in read_members(path) if n.startswith("guidance/"))
-    forged = rewrite(path, tmp_path / "forged.tar.gz", lambda n, d: d.replace(b"title:", b"title: Forged", 1) if n == target else d, remanifest=True)
+    forged = rewrite(path, tmp_path / "forged.tar.gz",
+                     lambda n, d: d.replace(b"title:", b"title: Forged", 1) if n == target else d, remanifest=True)
     found = codes_by_name(verify.verify(forged))
     assert (target, "CG315") in found  # the bundle's own release history catches it
     assert (target, "CG404") in found  # and the manifest's content hash no longer matches
@@ -259,12 +263,14 @@ HOSTILE: dict[str, bytes] = {
     "dot-dot": gzip.compress(raw_tar([OK_MEMBER, entry(f"{TOP}/../../evil", b"x")])),
     "outside top folder": gzip.compress(raw_tar([OK_MEMBER, entry("elsewhere/file", b"x")])),
     "symlink": gzip.compress(raw_tar([OK_MEMBER, entry(f"{TOP}/guidance/a.yaml", kind=tarfile.SYMTYPE, link="/etc/passwd")])),
-    "hardlink": gzip.compress(raw_tar([OK_MEMBER, entry(f"{TOP}/guidance/a.yaml", kind=tarfile.LNKTYPE, link=f"{TOP}/manifest.json")])),
+    "hardlink": gzip.compress(raw_tar([OK_MEMBER,
+                                       entry(f"{TOP}/guidance/a.yaml", kind=tarfile.LNKTYPE, link=f"{TOP}/manifest.json")])),
     "device": gzip.compress(raw_tar([OK_MEMBER, entry(f"{TOP}/dev", kind=tarfile.CHRTYPE)])),
     "fifo": gzip.compress(raw_tar([OK_MEMBER, entry(f"{TOP}/pipe", kind=tarfile.FIFOTYPE)])),
     "duplicate": gzip.compress(raw_tar([OK_MEMBER, entry(f"{TOP}/manifest.json", b"[]")])),
     "case duplicate": gzip.compress(raw_tar([OK_MEMBER, entry(f"{TOP}/MANIFEST.json", b"[]")])),
-    "file and folder": gzip.compress(raw_tar([OK_MEMBER, entry(f"{TOP}/guidance/a.yaml"), entry(f"{TOP}/guidance/a.yaml/b.yaml")])),
+    "file and folder": gzip.compress(raw_tar([OK_MEMBER, entry(f"{TOP}/guidance/a.yaml"),
+                                              entry(f"{TOP}/guidance/a.yaml/b.yaml")])),
     "long name part": gzip.compress(raw_tar([OK_MEMBER, entry(f"{TOP}/guidance/{'a' * 300}.yaml")])),
     "not gzip": b"PK\x03\x04 this is a zip, not a tar.gz",
     "truncated gzip": gzip.compress(raw_tar([OK_MEMBER]))[:40],
@@ -306,11 +312,14 @@ def test_absurd_member_and_total_sizes_are_refused(tmp_path: Path, monkeypatch: 
 
 
 def test_a_manifest_that_is_not_json_or_has_the_wrong_shape(good: Path, tmp_path: Path) -> None:
-    for bad in (b"\xff\xfe not json", b'{"format": 1}', json.dumps({"format": 1, "package": {}, "schemas": {}, "guidance": [],
-                                                                   "fhir": {}, "files": [{"path": "../x", "size": 1, "sha256": "0" * 64}]}).encode()):
+    wrong_shape = {"format": 1, "package": {}, "schemas": {}, "guidance": [], "fhir": {},
+                   "files": [{"path": "../x", "size": 1, "sha256": "0" * 64}]}
+    for bad in (b"\xff\xfe not json", b'{"format": 1}', json.dumps(wrong_shape).encode()):
         report = verify.verify(rewrite(good, tmp_path / "t.tar.gz", lambda n, d, bad=bad: bad if n == manifest.NAME else d))
-        assert report.findings and all(f.code == "CG404" and f.name == manifest.NAME for f in report.findings), [str(f) for f in report.findings]
-    report = verify.verify(rewrite(good, tmp_path / "t.tar.gz", _edit_manifest(lambda r: r["files"].append({"path": "../../x", "size": 1, "sha256": "0" * 64}))))
+        assert report.findings, bad
+        assert all(f.code == "CG404" and f.name == manifest.NAME for f in report.findings), [str(f) for f in report.findings]
+    outside = {"path": "../../x", "size": 1, "sha256": "0" * 64}
+    report = verify.verify(rewrite(good, tmp_path / "t.tar.gz", _edit_manifest(lambda r: r["files"].append(outside))))
     assert [(f.name, f.code) for f in report.findings] == [(manifest.NAME, "CG404")]
 
 

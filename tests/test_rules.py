@@ -49,13 +49,17 @@ def test_duplicate_id_and_version_across_files(tmp_path: Path, minimal_text: str
     checked = check_paths([tmp_path / "lib"])
     assert checked[0].problems == ()
     (found,) = checked[1].problems
-    assert (found.file, found.code, found.line, found.path) == (str(second), "CG302", line_of(minimal_text, "id: example-minimal"), "$.id")
+    assert (found.file, found.code, found.line, found.path) == (str(second), "CG302",
+                                                                line_of(minimal_text, "id: example-minimal"), "$.id")
     assert "example-minimal|1.0.0" in found.message and str(first) in found.message
 
 
 def test_same_id_in_another_version_is_not_a_duplicate(tmp_path: Path, minimal_text: str, write: Write) -> None:
     write("lib/a.yaml", minimal_text)
-    write("lib/b.yaml", minimal_text.replace("version: 1.0.0", "version: 1.1.0").replace("changelog:\n", "changelog:\n  - version: 1.1.0\n    date: 2026-02-01\n    changes: [Second.]\n"))
+    write("lib/b.yaml",
+          minimal_text.replace("version: 1.0.0", "version: 1.1.0").replace("changelog:\n",
+                                                                           "changelog:\n  - version: 1.1.0\n    date: "
+                                                                           "2026-02-01\n    changes: [Second.]\n"))
     assert [c.problems for c in check_paths([tmp_path / "lib"])] == [(), ()]
 
 
@@ -80,17 +84,20 @@ def test_criterion_ids_share_the_namespace_of_item_ids(full_text: str) -> None:
 
 
 def test_criterion_ids_are_unique_across_contraindications_and_monitoring(full_text: str) -> None:
-    text = full_text.replace("      all:\n        - sex: female\n        - age: {at_least: 12}", "      id: crit-recent-medication\n      all:\n        - sex: female\n        - age: {at_least: 12}")
+    text = full_text.replace("      all:\n        - sex: female\n        - age: {at_least: 12}",
+                             "      id: crit-recent-medication\n      all:\n        - sex: female\n        - age: {at_least: 12}")
     assert rule_problems(text) == [("CG314", line_of(text, "id: crit-recent-medication", 2))]
 
 
 def test_references_inside_regimen_parts_are_checked(full_text: str) -> None:
-    text = full_text.replace("      text: A second course no sooner than 8 weeks after the first.\n      sources: [S1]", "      text: A second course no sooner than 8 weeks after the first.\n      sources: [S3]")
+    text = full_text.replace("      text: A second course no sooner than 8 weeks after the first.\n      sources: [S1]",
+                             "      text: A second course no sooner than 8 weeks after the first.\n      sources: [S3]")
     assert rule_problems(text) == [("CG303", line_of(text, "sources: [S3]"))]
 
 
 def test_a_source_cited_only_inside_a_regimen_counts_as_cited(full_text: str) -> None:
-    only_in_range = full_text.replace("        unit: \"{session}\"\n        sources: [S1]", "        unit: \"{session}\"\n        sources: [S2]")
+    only_in_range = full_text.replace("        unit: \"{session}\"\n        sources: [S1]",
+                                      "        unit: \"{session}\"\n        sources: [S2]")
     assert rule_problems(only_in_range) == []
 
 
@@ -163,7 +170,8 @@ def test_items_cover_every_list_and_regimen_part(full_text: str) -> None:
 def test_criteria_walks_all_any_and_not(full_text: str) -> None:
     data, _ = parse(full_text)
     kinds = [next(k for k in node if k != "id") for _, node in rules.document_criteria(data)]
-    assert sorted(set(kinds)) == sorted(["all", "allergy", "any", "age", "condition", "medication", "not", "observation", "question", "sex"])
+    assert sorted(set(kinds)) == sorted(["all", "allergy", "any", "age", "condition", "medication", "not",
+                                         "observation", "question", "sex"])
     paths = [path for path, _ in rules.document_criteria(data)]
     assert ("contraindications", 3, "criterion", "all", 3, "not") in paths
     assert ("monitoring", 0, "applies_to", "all", 1) in paths

@@ -47,7 +47,7 @@ def test_guidance_release_history_is_well_formed() -> None:
         assert "|" in key and len(entry.content_sha256) == 64
 
 
-@pytest.fixture()
+@pytest.fixture
 def schema_copy(tmp_path: Path) -> Path:
     root = tmp_path / "schemas"
     shutil.copytree(schemas_dir(), root)

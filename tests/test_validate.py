@@ -108,7 +108,9 @@ def test_question_criterion_needs_its_id(minimal_text: str, write: Write) -> Non
     assert "'id'" in problems[0].message
 
 
-@pytest.mark.parametrize(("criterion", "found"), [("pregnant", "text 'pregnant'"), ("[sex: female]", "a list"), ("{}", "none of them"), ("{id: crit-x}", "none of them")])
+@pytest.mark.parametrize(("criterion", "found"),
+                         [("pregnant", "text 'pregnant'"), ("[sex: female]", "a list"), ("{}", "none of them"),
+                          ("{id: crit-x}", "none of them")])
 def test_a_criterion_that_names_no_test_is_cg207(criterion: str, found: str, minimal_text: str, write: Write) -> None:
     text = minimal_text.replace(
         "contraindications: []",

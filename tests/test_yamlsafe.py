@@ -112,7 +112,8 @@ def test_non_finite_floats_are_rejected(text: str) -> None:
     assert "finite" in caught.message
 
 
-@pytest.mark.parametrize(("text", "kind"), [("!!int abc", "int"), ("!!float abc", "float"), ("!!bool maybe", "bool"), ('!!int ""', "int")])
+@pytest.mark.parametrize(("text", "kind"),
+                         [("!!int abc", "int"), ("!!float abc", "float"), ("!!bool maybe", "bool"), ('!!int ""', "int")])
 def test_explicit_tag_with_text_that_does_not_fit_is_a_problem(text: str, kind: str) -> None:
     caught = fails(f"a: 1\nv: {text}\n")
     assert (caught.code, caught.line, caught.column) == ("CG204", 2, 4)

@@ -23,7 +23,7 @@ def _refuse(plugin: str, reason: str) -> PluginError:
     return PluginError(plugin, HOOK, reason)
 
 
-def _all_ids(data: Mapping[str, Any]) -> set[str]:
+def _all_ids(data: dict[str, Any]) -> set[str]:
     from .rules import items
 
     return {entry["id"] for _, entry in items(data) if isinstance(entry.get("id"), str)} | {
@@ -74,13 +74,17 @@ def _narrow(plugin: str, item_id: str, kind: str, target: dict[str, Any], change
         low = _number(plugin, item_id, "low", change.get("low", target["low"]))
         high = _number(plugin, item_id, "high", change.get("high", target["high"]))
         if low < target["low"] or high > target["high"]:
-            raise _refuse(plugin, f"{item_id}: {low:g}-{high:g} {target['unit']} would widen the range {target['low']:g}-{target['high']:g} {target['unit']}; only narrowing is allowed")
+            raise _refuse(plugin,
+                          f"{item_id}: {low:g}-{high:g} {target['unit']} would widen the range "
+                          f"{target['low']:g}-{target['high']:g} {target['unit']}; only narrowing is allowed")
         target["low"], target["high"] = low, high
         result = f"narrowed {item_id} to {low:g}-{high:g} {target['unit']}"
     elif kind == "maximum":
         value = _number(plugin, item_id, "value", change.get("value", target["value"]))
         if value > target["value"]:
-            raise _refuse(plugin, f"{item_id}: {value:g} {target['unit']} would raise the maximum {target['value']:g} {target['unit']}; only lowering is allowed")
+            raise _refuse(plugin,
+                          f"{item_id}: {value:g} {target['unit']} would raise the maximum {target['value']:g} {target['unit']}; "
+                          "only lowering is allowed")
         target["value"] = value
         result = f"lowered {item_id} to {value:g} {target['unit']}"
     else:

@@ -13,8 +13,19 @@ from dataclasses import dataclass
 from functools import singledispatch
 
 from .errors import InputError
-from .model import (AgeTest, AllergyTest, AllOf, AnyOf, ConditionTest, Criterion, MedicationTest, Not,
-                    ObservationTest, Question, SexTest)
+from .model import (
+    AgeTest,
+    AllergyTest,
+    AllOf,
+    AnyOf,
+    ConditionTest,
+    Criterion,
+    MedicationTest,
+    Not,
+    ObservationTest,
+    Question,
+    SexTest,
+)
 from .patient import PatientRecord, age_range
 from .units import convert
 

@@ -20,7 +20,8 @@ from .units import Quantity, convert, needs_weight, parse_quantity
 Decision = Literal["eligible", "caution", "needs-information", "contraindicated"]
 DECISION_ORDER: tuple[Decision, ...] = ("eligible", "caution", "needs-information", "contraindicated")
 # FHIR DetectedIssue severity for each outcome a finding implies.
-SEVERITY: dict[Decision, str] = {"contraindicated": "high", "needs-information": "moderate", "caution": "moderate", "eligible": "low"}
+SEVERITY: dict[Decision, str] = {"contraindicated": "high", "needs-information": "moderate",
+                                 "caution": "moderate", "eligible": "low"}
 
 #: Finding codes, with what each means; the ``screen`` JSON contract documents these.
 FINDING_CODES: dict[str, str] = {
@@ -101,7 +102,8 @@ class Proposal:
             raise InputError("proposed must be a mapping such as {'dose': '20 mg/d'}")
         unknown = sorted(set(value) - {"dose", "params", "last_treatment", "regimen"})
         if unknown:
-            raise InputError(f"proposed has unknown field(s) {', '.join(unknown)}; allowed: dose, params, last_treatment, regimen")
+            raise InputError(f"proposed has unknown field(s) {', '.join(unknown)}; allowed: dose, params, last_treatment, "
+                             "regimen")
         params = value.get("params") or {}
         if not isinstance(params, Mapping):
             raise InputError("proposed.params must map parameter names to quantities")
@@ -207,6 +209,7 @@ def _contraindications(guidance: Guidance, ctx: Context) -> Iterable[Finding]:
         if truth.value is False:
             continue
         absolute = item.severity == "absolute"
+        outcome: Decision
         if truth.value:
             code, outcome = ("contraindicated", "contraindicated") if absolute else ("relative-contraindication", "caution")
             message = f"{item.text} ({item.severity} contraindication)"
@@ -272,7 +275,10 @@ def _range_findings(guidance: Guidance, parameter: str, value: Quantity, ranges:
     checkable = [(reg, rng) for reg, rng in ranges if kg is not None or not needs_weight(value.unit, rng.unit)]
     undecided = [(reg, rng) for reg, rng in ranges if (reg, rng) not in checkable]
     converted = [(reg, rng, convert(value, rng.unit, kg)) for reg, rng in checkable]
-    shown = lambda rng, v: f"{parameter} {value}" + (f" (= {v:.3g} {rng.unit})" if rng.unit != value.unit else "")
+
+    def shown(rng: Range, v: float) -> str:
+        return f"{parameter} {value}" + (f" (= {v:.3g} {rng.unit})" if rng.unit != value.unit else "")
+
     inside = [(reg, rng, v) for reg, rng, v in converted if rng.low <= v <= rng.high]
     on_label = [c for c in inside if c[0].label == "on-label"]
     if on_label:
@@ -303,7 +309,8 @@ def _maximum_findings(guidance: Guidance, parameter: str, value: Quantity, maxim
     findings = []
     for maximum in maximums:
         if needs_weight(value.unit, maximum.unit) and kg is None:
-            findings.append(_weight_needed(guidance, parameter, value, maximum.id, f"the maximum {maximum.value:g} {maximum.unit}", maximum.sources))
+            findings.append(_weight_needed(guidance, parameter, value, maximum.id,
+                                           f"the maximum {maximum.value:g} {maximum.unit}", maximum.sources))
             continue
         v = convert(value, maximum.unit, kg)
         if v > maximum.value:
@@ -325,13 +332,15 @@ def _interval_findings(guidance: Guidance, regimens: tuple[Regimen, ...], propos
         seen.add(interval.duration)
         if proposal.last_treatment is None:
             findings.append(Finding("last-treatment-unknown", "needs-information", interval.id, guidance.ref,
-                                    f"{regimen.title}: at least {interval.duration} must pass between treatments; the last treatment date is not known",
+                                    f"{regimen.title}: at least {interval.duration} must pass between treatments; the last "
+                                    "treatment date is not known",
                                     interval.sources, (), "When was the patient last treated (or is this the first treatment)?"))
             continue
         earliest = interval.duration.after(proposal.last_treatment)
         if date < earliest:
             # A caution, not a bar: guidance intervals range from label minimums to trial schedules.
             findings.append(Finding("interval-too-short", "caution", interval.id, guidance.ref,
-                                    f"{regimen.title}: last treatment {proposal.last_treatment}, minimum interval {interval.duration}; not before {earliest}",
+                                    f"{regimen.title}: last treatment {proposal.last_treatment}, minimum interval "
+                                    f"{interval.duration}; not before {earliest}",
                                     interval.sources, (f"last treatment {proposal.last_treatment}",)))
     return findings

@@ -7,11 +7,9 @@ immutable state, so one instance serves many threads.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from collections.abc import Iterable
 
 from .decision import Decision, Finding, Proposal, Screening, check_answers, plausible_date, worst
 from .errors import InputError

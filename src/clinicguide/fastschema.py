@@ -325,7 +325,8 @@ class _Compiler:
 _KEYWORDS = {
     "type": "_type", "enum": "_enum", "pattern": "_pattern", "format": "_format",
     "minLength": "_minLength", "maxLength": "_maxLength",
-    "minimum": "_minimum", "maximum": "_maximum", "exclusiveMinimum": "_exclusiveMinimum", "exclusiveMaximum": "_exclusiveMaximum",
+    "minimum": "_minimum", "maximum": "_maximum", "exclusiveMinimum": "_exclusiveMinimum",
+    "exclusiveMaximum": "_exclusiveMaximum",
     "minItems": "_minItems", "maxItems": "_maxItems", "uniqueItems": "_uniqueItems", "items": "_items",
     "minProperties": "_minProperties", "maxProperties": "_maxProperties", "required": "_required",
     "properties": "_properties", "additionalProperties": "_additionalProperties",

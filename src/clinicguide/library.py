@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .errors import ContentError, PluginError, UsageError
 from .model import Guidance, guidance_from_data
@@ -68,10 +68,12 @@ class Library:
             for doc in versions:
                 if doc.version == version:
                     return doc
-            raise UsageError(f"guidance {guidance_id!r} has no version {version!r}; versions: {', '.join(self.versions(guidance_id))}")
+            raise UsageError(f"guidance {guidance_id!r} has no version {version!r}; versions: "
+                             f"{', '.join(self.versions(guidance_id))}")
         current = [g for g in versions if g.status != "retired"]
         if not current:
-            raise UsageError(f"guidance {guidance_id!r} is retired; ask for a version explicitly ({', '.join(self.versions(guidance_id))})")
+            raise UsageError(f"guidance {guidance_id!r} is retired; ask for a version explicitly "
+                             f"({', '.join(self.versions(guidance_id))})")
         return current[-1]
 
 

@@ -12,11 +12,13 @@ import types
 import typing
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Literal, Union
+from typing import Any, Literal, TypeAlias, TypeVar, Union
 
 Severity = Literal["absolute", "relative"]
 RiskSeverity = Literal["mild", "moderate", "severe"]
 Label = Literal["on-label", "off-label"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +153,8 @@ class Not:
     id: str | None = None
 
 
-Criterion = Union[ConditionTest, MedicationTest, ObservationTest, AllergyTest, AgeTest, SexTest, Question, AllOf, AnyOf, Not]
+Criterion: TypeAlias = (ConditionTest | MedicationTest | ObservationTest | AllergyTest | AgeTest | SexTest | Question
+                        | AllOf | AnyOf | Not)
 
 
 def build_criterion(data: dict[str, Any]) -> Criterion:
@@ -167,7 +170,9 @@ def build_criterion(data: dict[str, Any]) -> Criterion:
         return Not(build_criterion(data["not"]), ident)
     if "sex" in data:
         return SexTest(data["sex"], ident)
-    kinds: dict[str, type] = {"condition": ConditionTest, "medication": MedicationTest, "observation": ObservationTest, "allergy": AllergyTest, "age": AgeTest}
+    kinds: dict[str, type[ConditionTest | MedicationTest | ObservationTest | AllergyTest | AgeTest]] = {
+        "condition": ConditionTest, "medication": MedicationTest, "observation": ObservationTest,
+        "allergy": AllergyTest, "age": AgeTest}
     for key, cls in kinds.items():
         if key in data:
             return build(cls, {**data[key], "id": ident})
@@ -341,7 +346,8 @@ class Change:
     changes: tuple[str, ...]
 
 
-ClinicalItem = Union[Indication, Contraindication, Regimen, Range, Maximum, Interval, Risk, ConsentItem, Prerequisite, AftercareItem, MonitoringItem]
+ClinicalItem: TypeAlias = (Indication | Contraindication | Regimen | Range | Maximum | Interval | Risk | ConsentItem
+                           | Prerequisite | AftercareItem | MonitoringItem)
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,10 +386,11 @@ class Guidance:
         return next(r for r in self.risks if r.id == risk_id)
 
 
-def build(cls: type, data: dict[str, Any]) -> Any:
+def build(cls: type[T], data: dict[str, Any]) -> T:
     """Construct dataclass ``cls`` from validated YAML data, converting nested parts by type."""
     kwargs: dict[str, Any] = {}
-    for name, key, shape in _fields(cls):
+    plain: type = cls  # what the cache takes: mypy does not see that a type[T] is hashable
+    for name, key, shape in _fields(plain):
         if key is None or key not in data or data[key] is None:
             continue
         kwargs[name] = _convert(shape, data[key])

@@ -23,7 +23,8 @@ State = Literal["present", "possible", "past", "ruled-out"]
 
 # A FHIR date or dateTime, matched whole: a prefix match read "1991-3-14" as the year 1991
 # and took "1991-03-14T25:99" for a date, silently dropping what did not fit.
-_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:\.\d{1,9})?)?(?:Z|[+-](?:0\d|1[0-4]):[0-5]\d)?)?)?)?")
+_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2})"
+                   r"(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:\.\d{1,9})?)?(?:Z|[+-](?:0\d|1[0-4]):[0-5]\d)?)?)?)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,11 @@ def fhir_date(value: Any, where: str, *, end: bool = False) -> dt.date | None:
     """A FHIR date or dateTime as a date; partial dates give their first (or last) day."""
     if value is None:
         return None
+    return _present_date(value, where, end=end)
+
+
+def _present_date(value: Any, where: str, *, end: bool = False) -> dt.date:
+    """``fhir_date`` of a value that is there."""
     match = _DATE.fullmatch(value) if isinstance(value, str) else None
     try:
         if not match:
@@ -239,9 +245,8 @@ def from_bundle(bundle: Mapping[str, Any]) -> PatientRecord:
         elif kind in ("MedicationStatement", "MedicationRequest"):
             if (fact := _medication(resource, ref, where)) is not None:
                 facts["medications"].append(fact)
-        elif kind == "Observation":
-            if (obs := _observation(resource, ref, where)) is not None:
-                facts["observations"].append(obs)
+        elif kind == "Observation" and (obs := _observation(resource, ref, where)) is not None:
+            facts["observations"].append(obs)
         # Other resource types carry nothing the guidance tests; they are left alone.
     if patient is None:
         raise InputError("the Bundle holds no Patient resource")
@@ -255,10 +260,10 @@ def _record(ident: Any, birth: Any, sex: Any, facts: Mapping[str, list[Any]], wh
         raise InputError(f"{where}.gender must be female, male, other or unknown")
     born = None
     if birth is not None:
-        born = (fhir_date(birth, f"{where}.birthDate"), fhir_date(birth, f"{where}.birthDate", end=True))
+        born = (_present_date(birth, f"{where}.birthDate"), _present_date(birth, f"{where}.birthDate", end=True))
     return PatientRecord(
         id=ident, birth_date=born, sex=None if sex == "unknown" else sex,
-        **{key: tuple(values) for key, values in facts.items()},  # type: ignore[arg-type]
+        **{key: tuple(values) for key, values in facts.items()},
     )
 
 
@@ -328,7 +333,8 @@ def from_mapping(data: Mapping[str, Any]) -> PatientRecord:
             fhir_date(item.get("date"), f"{where}.date"), str(item.get("id") or where), ""))
     if "weight" in data:
         weight = _mapping_quantity(data["weight"], "patient.weight")
-        facts["observations"].append(ObservationFact(frozenset({BODY_WEIGHT}), frozenset(), weight, None, "patient.weight", "Body weight"))
+        facts["observations"].append(ObservationFact(frozenset({BODY_WEIGHT}), frozenset(), weight, None,
+                                                     "patient.weight", "Body weight"))
     return _record(data.get("id"), data.get("birthDate"), data.get("gender"), facts, "patient")
 
 

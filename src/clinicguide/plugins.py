@@ -132,8 +132,9 @@ def _redacted(text: str, kwargs: Mapping[str, Any]) -> str:
     if isinstance(reference, str):
         private.update((reference, reference.rsplit("/", 1)[-1]))
     record = kwargs.get("record")
-    if isinstance(getattr(record, "id", None), str):
-        private.add(record.id)  # type: ignore[union-attr]
+    ident = getattr(record, "id", None)
+    if isinstance(ident, str):
+        private.add(ident)
     for born in getattr(record, "birth_date", None) or ():
         private.add(born.isoformat())
     for value in sorted(filter(None, private), key=len, reverse=True):
@@ -198,7 +199,8 @@ class Hooks:
             except Exception as exc:  # third-party code: report it by name, never as a bare traceback
                 raise PluginError(impl.plugin_name, name, f"raised {type(exc).__name__}: {_redacted(str(exc), kwargs)}") from exc
             if self.trace:
-                print(f"clinicguide trace: {name} -> {impl.plugin_name} ({(time.perf_counter() - started) * 1000:.2f} ms)", file=sys.stderr)
+                took = (time.perf_counter() - started) * 1000
+                print(f"clinicguide trace: {name} -> {impl.plugin_name} ({took:.2f} ms)", file=sys.stderr)
             yield impl.plugin_name, result
 
     def guidance_dirs(self) -> list[Path]:
@@ -233,7 +235,8 @@ class Hooks:
                 raise PluginError(plugin, "clinicguide_screen", "must return a list of clinicguide.decision.Finding")
             # The FHIR DetectedIssue names the code's meaning; an unknown code failed there, unnamed.
             if unknown := sorted({f.code for f in result} - set(FINDING_CODES)):
-                raise PluginError(plugin, "clinicguide_screen", f"finding code {', '.join(map(repr, unknown))} is not one of: {', '.join(FINDING_CODES)}")
+                raise PluginError(plugin, "clinicguide_screen",
+                                  f"finding code {', '.join(map(repr, unknown))} is not one of: {', '.join(FINDING_CODES)}")
             findings.extend(result)
         return findings
 
@@ -247,15 +250,18 @@ class Hooks:
         return None
 
     def fhir_bundle(self, screening: Any, record: Any, context: Any) -> dict[str, Any]:
-        for plugin, result in self._each("clinicguide_fhir_bundle", {"screening": screening, "record": record, "context": context}, first=True):
+        for plugin, result in self._each("clinicguide_fhir_bundle",
+                                         {"screening": screening, "record": record, "context": context}, first=True):
             if result is None:
                 continue
             if not isinstance(result, dict) or result.get("resourceType") != "Bundle":
                 raise PluginError(plugin, "clinicguide_fhir_bundle", "must return a FHIR Bundle as a dict")
             if plugin not in _BUILTIN_NAMES and (problem := _not_json(result)):
-                raise PluginError(plugin, "clinicguide_fhir_bundle", f"returned a Bundle that cannot be written as JSON: {problem}")
+                raise PluginError(plugin, "clinicguide_fhir_bundle",
+                                  f"returned a Bundle that cannot be written as JSON: {problem}")
             return result
-        raise PluginError("clinicguide", "clinicguide_fhir_bundle", "no plugin wrote the Bundle (is the built-in writer blocked?)")
+        raise PluginError("clinicguide", "clinicguide_fhir_bundle",
+                          "no plugin wrote the Bundle (is the built-in writer blocked?)")
 
     def process(self, kind: str, resource: dict[str, Any], guidance: Any, fhir_version: str) -> None:
         """Run ``clinicguide_process_<kind>`` on ``resource`` in place."""

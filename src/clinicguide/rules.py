@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from .errors import Problem
 from .terminology import VERIFIED_CODES
@@ -98,7 +98,8 @@ def _unique_ids(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
         ident = node.get("id")
         if isinstance(ident, str):
             if ident in seen:
-                yield at(path + ("id",), "CG314", f"criterion id {ident!r} is already used at {_where(at, seen[ident])}; answers need unique ids")
+                yield at(path + ("id",), "CG314",
+                         f"criterion id {ident!r} is already used at {_where(at, seen[ident])}; answers need unique ids")
             seen.setdefault(ident, path + ("id",))
 
 
@@ -149,7 +150,8 @@ def _ranges(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
         for max_path, maximum in _entries(regimen, "maximums"):
             per, period = maximum.get("per"), maximum.get("period")
             if per == "period" and period is None:
-                yield at(path + max_path + ("per",), "CG313", "a per-period maximum needs a period, e.g. period: {value: 3, unit: mo}")
+                yield at(path + max_path + ("per",), "CG313",
+                         "a per-period maximum needs a period, e.g. period: {value: 3, unit: mo}")
             if per == "session" and period is not None:
                 yield at(path + max_path + ("period",), "CG313", "a per-session maximum takes no period; use per: period")
 
@@ -169,10 +171,11 @@ def _comparable_limits(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
             units = range_units.get(parameter, set()) if isinstance(parameter, str) else set()
             if isinstance(unit, str) and (wrong := sorted(u for u in units if not comparable(unit, u))):
                 yield at(path + max_path + ("unit",), "CG316",
-                         f"maximum in {unit} cannot be compared with the {maximum.get('parameter')} range(s) in {', '.join(wrong)}")
+                         f"maximum in {unit} cannot be compared with the {maximum.get('parameter')} range(s) in "
+                         f"{', '.join(wrong)}")
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -180,7 +183,8 @@ def _disclosure(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
     disclosed = {ref for _, item in _entries(data, "consent") for _, ref in _refs(item, "discloses")}
     for path, risk in _entries(data, "risks"):
         if risk.get("severity") in DISCLOSURE_REQUIRED and isinstance(risk.get("id"), str) and risk["id"] not in disclosed:
-            yield at(path + ("id",), "CG307", f"{risk.get('severity')} risk {risk.get('id')!r} is not disclosed by any consent item's discloses list")
+            yield at(path + ("id",), "CG307",
+                     f"{risk.get('severity')} risk {risk.get('id')!r} is not disclosed by any consent item's discloses list")
 
 
 def _date(value: Any) -> dt.date | None:
@@ -193,18 +197,21 @@ def _date(value: Any) -> dt.date | None:
 def _governance(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
     version = data.get("version")
     changelog = data.get("changelog")
-    if isinstance(version, str) and isinstance(changelog, list):
-        if not any(isinstance(c, dict) and c.get("version") == version for c in changelog):
-            yield at(("changelog",), "CG308", f"the changelog has no entry for version {version}; add one")
+    if (isinstance(version, str) and isinstance(changelog, list)
+            and not any(isinstance(c, dict) and c.get("version") == version for c in changelog)):
+        yield at(("changelog",), "CG308", f"the changelog has no entry for version {version}; add one")
     if data.get("status") == "active":
-        review = data.get("review") if isinstance(data.get("review"), dict) else {}
+        review = data.get("review")
+        if not isinstance(review, dict):
+            review = {}
         approved, due = _date(review.get("approved")), _date(review.get("next_review"))
         if not review.get("reviewers"):
             yield at(("review",), "CG309", "an active document needs at least one named reviewer", key=True)
         if approved is None:
             yield at(("review",), "CG309", "an active document needs review.approved (the approval date)", key=True)
         if due is None:
-            yield at(("review",), "CG309", "an active document needs review.next_review (the date the next review is due)", key=True)
+            yield at(("review",), "CG309",
+                     "an active document needs review.next_review (the date the next review is due)", key=True)
         elif approved is not None and due <= approved:
             yield at(("review", "next_review"), "CG309", f"next_review {due} must be after approved {approved}")
 
@@ -214,7 +221,9 @@ def _codes(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
         key = (coding["system"], coding["code"])
         display = VERIFIED_CODES.get(key)
         if display is None:
-            yield at(path + ("code",), "CG310", f"code {coding['code']} ({coding['system']}) is not in the verified code table; carry the criterion as a question instead")
+            yield at(path + ("code",), "CG310",
+                     f"code {coding['code']} ({coding['system']}) is not in the verified code table; carry the criterion as a "
+                     "question instead")
         elif coding.get("display") != display:
             yield at(path + ("display",), "CG310", f"display for {coding['code']} must be {display!r}")
 
@@ -230,7 +239,8 @@ def library_problems(checked: Sequence[Checked]) -> list[Problem]:
         key = (data["id"], data["version"])
         if key in seen:
             line, column = entry.positions.of(("id",)) if entry.positions else (1, 1)
-            found.append(Problem(entry.display, line, column, "CG302", f"guidance {key[0]}|{key[1]} is also defined in {seen[key].display}", "$.id"))
+            found.append(Problem(entry.display, line, column, "CG302",
+                                 f"guidance {key[0]}|{key[1]} is also defined in {seen[key].display}", "$.id"))
         else:
             seen[key] = entry
     return found

@@ -96,7 +96,8 @@ def _with_cached_refs(schema: Any) -> Any:
     def cached_ref(validator: Any, ref: str, instance: Any, subschema: Any) -> Any:
         resolver = getattr(validator, "_resolver", None)
         base = getattr(resolver, "_base_uri", None)
-        if getattr(validator, "_ref_resolver", None) is not None or base is None:  # not the referencing path: as stock
+        # Not the referencing path: as stock.
+        if getattr(validator, "_ref_resolver", None) is not None or resolver is None or base is None:
             yield from validator._validate_reference(ref=ref, instance=instance)
             return
         found = resolved_refs.get((base, ref))
@@ -104,7 +105,7 @@ def _with_cached_refs(schema: Any) -> Any:
             try:
                 found = resolver.lookup(ref)
             except referencing.exceptions.Unresolvable as err:  # as jsonschema reports it
-                raise jsonschema.exceptions._WrappedReferencingError(err) from err
+                raise jsonschema.exceptions._WrappedReferencingError(err) from err  # type: ignore[attr-defined]  # private, not in the stubs
             resolved_refs[(base, ref)] = found
         yield from validator.descend(instance, found.contents, resolver=found.resolver)
 

@@ -193,7 +193,8 @@ def clinicguide_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ca
     site.mkdir(exist_ok=True)
     paths = [str(site)]
 
-    def install(distribution: str, version: str, entry_points: Mapping[str, str], source: Path | str | None = None) -> dict[str, str]:
+    def install(distribution: str, version: str, entry_points: Mapping[str, str],
+                source: Path | str | None = None) -> dict[str, str]:
         fake_install(site, distribution, version, entry_points)
         if source is not None and str(source) not in paths:
             paths.append(str(source))

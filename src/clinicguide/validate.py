@@ -85,7 +85,8 @@ def check_file(path: Path, display: str | None = None, schema_root: Path | None 
     sha = hashlib.sha256(raw).hexdigest()
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
-        found = Problem(display, *positions.of(()), "CG110", f"the document is {kind}; a guidance document is a mapping of fields")
+        found = Problem(display, *positions.of(()), "CG110",
+                        f"the document is {kind}; a guidance document is a mapping of fields")
         return Checked(path, display, None, positions, (found,), sha)
     located = Locator(display, positions)
     found_problems = list(schema_problems(data, located, schema_root))
@@ -130,25 +131,31 @@ def _title(schema: Any) -> str:
 def _explain(error: ValidationError, at: Locator) -> Iterator[Problem]:
     """Turn one jsonschema error into editor-friendly problems (choosing the useful sub-error)."""
     path = tuple(error.absolute_path)
-    kind, value, schema = error.validator, error.instance, error.schema
+    kind = error.validator
+    # Document data, and the failing keyword's schema and value. (jsonschema's types also allow the
+    # placeholder of an error built by hand, and a boolean schema, which has no keyword to fail.)
+    value: Any = error.instance
+    schema: Any = error.schema
+    expected: Any = error.validator_value
     if kind == "additionalProperties":
         allowed = ", ".join(schema.get("properties", {}))
         for name in sorted(set(value) - set(schema.get("properties", {}))):
             yield at(path + (name,), "CG201", f"unknown field {name!r} in {_title(schema)}; allowed: {allowed}", key=True)
     elif kind == "required":
-        missing = error.validator_value if isinstance(error.validator_value, list) else []
+        missing = expected if isinstance(expected, list) else []
         for name in missing:
             if isinstance(value, dict) and name not in value:
                 yield at(path, "CG202", f"{_title(schema)} is missing the required field {name!r}", key=True)
     elif kind == "type":
-        yield at(path, "CG203", f"{_title(schema)} must be {_a(error.validator_value)}, not {_describe(value)}")
+        yield at(path, "CG203", f"{_title(schema)} must be {_a(expected)}, not {_describe(value)}")
     elif kind == "enum":
-        options = ", ".join(map(str, error.validator_value))
+        options = ", ".join(map(str, expected))
         yield at(path, "CG204", f"{value!r} is not allowed for {_title(schema)}; use one of: {options}")
-    elif kind == "format" and error.validator_value == "date":
+    elif kind == "format" and expected == "date":
         yield at(path, "CG312", f"{value!r} is not a valid date (YYYY-MM-DD)")
     elif kind in ("pattern", "format"):
-        yield at(path, "CG204", f"{value!r} is not in the form expected for {_title(schema)}: {schema.get('description', '')}".rstrip(": "))
+        yield at(path, "CG204",
+                 f"{value!r} is not in the form expected for {_title(schema)}: {schema.get('description', '')}".rstrip(": "))
     elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         yield at(path, "CG205", f"{_title(schema)}: {error.message}")
     elif kind in ("minItems", "uniqueItems", "minProperties"):
@@ -156,16 +163,17 @@ def _explain(error: ValidationError, at: Locator) -> Iterator[Problem]:
     elif kind in ("minLength", "maxLength"):
         yield at(path, "CG209", f"{_title(schema)}: {_plain(error)}")
     elif kind == "oneOf" and isinstance(value, dict) and error.context:
-        yield from _explain_criterion(error, at)
+        yield from _explain_criterion(error, value, at)
     elif kind == "oneOf":  # the one oneOf in the schema is the criterion
-        yield at(path, "CG207", f"a criterion is a mapping with exactly one of {', '.join(_CRITERION_KEYS)}; found {_describe(value)}")
+        yield at(path, "CG207",
+                 f"a criterion is a mapping with exactly one of {', '.join(_CRITERION_KEYS)}; found {_describe(value)}")
     else:
         yield at(path, "CG204", f"{_title(schema)}: {error.message}")
 
 
-def _explain_criterion(error: ValidationError, at: Locator) -> Iterator[Problem]:
-    """A criterion matches one alternative by its key; report that alternative's errors."""
-    present = [k for k in _CRITERION_KEYS if k in error.instance]
+def _explain_criterion(error: ValidationError, instance: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    """A criterion (``instance``) matches one alternative by its key; report that alternative's errors."""
+    present = [k for k in _CRITERION_KEYS if k in instance]
     path = tuple(error.absolute_path)
     if len(present) != 1:
         found = ", ".join(present) if present else "none of them"
@@ -180,9 +188,10 @@ def _explain_criterion(error: ValidationError, at: Locator) -> Iterator[Problem]
 
 
 def _a(expected: Any) -> str:
-    names = {"object": "a mapping", "array": "a list", "string": "text", "number": "a number", "integer": "a whole number", "boolean": "true or false", "null": "empty"}
+    names = {"object": "a mapping", "array": "a list", "string": "text", "number": "a number", "integer": "a whole number",
+             "boolean": "true or false", "null": "empty"}
     if isinstance(expected, list):
-        return " or ".join(names.get(e, e) for e in expected)
+        return " or ".join(names.get(e, str(e)) for e in expected)
     return names.get(expected, str(expected))
 
 

@@ -80,7 +80,7 @@ def _scalar(event: ev.ScalarEvent) -> Any:
         raise YamlProblem("CG107", f"tag {tag!r} is not allowed; write a plain value", *_pos(event.start_mark))
     if tag == f"{_CORE}str" or tag == f"{_CORE}timestamp":
         return event.value
-    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)  # type: ignore[arg-type]  # libyaml's Mark, not in the stubs' node type
     try:
         value = _constructor.construct_object(node)
     except (ValueError, KeyError, IndexError, yaml.YAMLError):  # e.g. !!int abc, !!bool maybe
@@ -88,7 +88,8 @@ def _scalar(event: ev.ScalarEvent) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         raise YamlProblem("CG204", f"{event.value!r} is not a finite number", *_pos(event.start_mark))
     if implicit and tag in (f"{_CORE}int", f"{_CORE}float") and not _PLAIN_NUMBER.fullmatch(event.value):
-        raise YamlProblem("CG204", f"{event.value!r} reads as the number {value:g}; write {value:g}, or quote it if it is text", *_pos(event.start_mark))
+        raise YamlProblem("CG204", f"{event.value!r} reads as the number {value:g}; write {value:g}, or quote it if it is text",
+                          *_pos(event.start_mark))
     return value
 
 
@@ -112,14 +113,16 @@ class _Builder:
         self.next()  # DocumentEndEvent
         extra = self.next()
         if not isinstance(extra, ev.StreamEndEvent):
-            raise YamlProblem("CG109", "file holds more than one YAML document ('---'); keep one per file", *_pos(extra.start_mark))
+            raise YamlProblem("CG109", "file holds more than one YAML document ('---'); keep one per file",
+                              *_pos(extra.start_mark))
         return value
 
     def node(self, event: Any, path: JsonPath, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise YamlProblem("CG108", f"nesting deeper than {MAX_DEPTH} levels", *_pos(event.start_mark))
         if isinstance(event, ev.AliasEvent) or getattr(event, "anchor", None):
-            raise YamlProblem("CG106", "anchors (&) and aliases (*) are not allowed; write the value out", *_pos(event.start_mark))
+            raise YamlProblem("CG106", "anchors (&) and aliases (*) are not allowed; write the value out",
+                              *_pos(event.start_mark))
         self.positions.values[path] = _pos(event.start_mark)
         if isinstance(event, ev.ScalarEvent):
             return _scalar(event)
@@ -145,7 +148,8 @@ class _Builder:
                 raise YamlProblem("CG111", "mapping keys must be plain text", *where)
             key = _scalar(key_event)
             if not isinstance(key, str):
-                raise YamlProblem("CG111", f"mapping key {key_event.value!r} must be text, not {type(key).__name__}; quote it", *where)
+                raise YamlProblem("CG111", f"mapping key {key_event.value!r} must be text, not {type(key).__name__}; quote it",
+                                  *where)
             if key in result:
                 first = self.positions.keys[path + (key,)]
                 raise YamlProblem("CG105", f"duplicate key {key!r} (first at line {first[0]})", *where)

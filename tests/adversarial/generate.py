@@ -93,7 +93,8 @@ RICH: dict[str, Any] = {
     "indications": [{"id": "ind-acne", "text": "Acne.", "label": "on-label", "sources": ["S1"]}],
     "contraindications": [
         {"id": "ci-pregnancy", "severity": "absolute", "text": "Pregnancy.",
-         "criterion": {"condition": {"codes": [{"system": "http://snomed.info/sct", "code": "77386006", "display": "Pregnant (finding)"}]}},
+         "criterion": {"condition": {"codes": [{"system": "http://snomed.info/sct", "code": "77386006",
+                                                "display": "Pregnant (finding)"}]}},
          "question": "Is the patient pregnant?", "sources": ["S1"]},
         {"id": "ci-young", "severity": "relative", "text": "Young.",
          "criterion": {"all": [{"age": {"below": 18}}, {"not": {"id": "crit-checked", "question": "Checked?"}}]},
@@ -102,7 +103,8 @@ RICH: dict[str, Any] = {
     "regimens": [{
         "id": "reg-standard", "title": "Standard", "label": "on-label", "indications": ["ind-acne"], "route": "oral",
         "ranges": [{"id": "rng-dose", "parameter": "dose", "low": 0.5, "high": 1, "unit": "mg/kg/d", "sources": ["S1"]}],
-        "maximums": [{"id": "max-session", "parameter": "dose", "value": 2, "unit": "mg/kg/d", "per": "session", "sources": ["S1"]}],
+        "maximums": [{"id": "max-session", "parameter": "dose", "value": 2, "unit": "mg/kg/d",
+                      "per": "session", "sources": ["S1"]}],
         "min_interval": {"id": "int-one", "value": 1, "unit": "d", "sources": ["S1"]},
         "sources": ["S1"],
     }],
@@ -175,14 +177,19 @@ def generated(marker_dir: Path) -> list[Case]:
     add("nesting-flow-100k.yaml", "CG108", "a: " + "[" * 100_000 + "]" * 100_000, 1)
     add("nesting-flow-mapping-100k.yaml", "CG108", "a: " + "{a: " * 100_000 + "x" + "}" * 100_000, 1)
     add("nesting-block-200.yaml", "CG108", "".join("  " * i + f"k{i}:\n" for i in range(200)) + "  " * 200 + "leaf: x\n")
-    add("key-100k-chars.yaml", "CG104", BASE + "k" * 100_000 + ": value\n", BASE.count("\n") + 1, "YAML keys are limited to 1024 characters")
+    add("key-100k-chars.yaml", "CG104", BASE + "k" * 100_000 + ": value\n", BASE.count("\n") + 1,
+        "YAML keys are limited to 1024 characters")
     add("id-500k-chars.yaml", "CG209", _swap("id: adversarial-base", "id: x" + "y" * 500_000), 2)
     add("many-documents.yaml", "CG109", BASE + "---\na: 1\n" * 50_000, BASE.count("\n") + 1)
     add("many-unknown-fields.yaml", "CG201", BASE + "".join(f"extra{i}: {i}\n" for i in range(5_000)), BASE.count("\n") + 1)
-    risks = "".join(f"  - id: risk-{i}\n    text: Redness {i}.\n    severity: mild\n    frequency: {{category: common}}\n    sources: [S1]\n"
+    risks = "".join(f"  - id: risk-{i}\n    text: Redness {i}.\n    severity: mild\n    frequency: {{category: common}}\n    "
+                    "sources: [S1]\n"
                     for i in range(3_000))
-    big = _swap("risks:\n", "risks:\n" + risks) .replace("aftercare: []", "aftercare: []\nmonitoring: [{id: mon-x, kind: visit, text: X., timing: Y., sources: [S404]}]")
-    add("many-risks-dangling-source.yaml", "CG303", big, _line_of(big, "monitoring:"), "3,000 valid risks, then one dangling reference")
+    big = _swap("risks:\n", "risks:\n" + risks) .replace("aftercare: []",
+                                                         "aftercare: []\nmonitoring: [{id: mon-x, kind: visit, text: X., timing: "
+                                                         "Y., sources: [S404]}]")
+    add("many-risks-dangling-source.yaml", "CG303", big, _line_of(big, "monitoring:"),
+        "3,000 valid risks, then one dangling reference")
     # Encodings and bytes.
     add("binary-random.yaml", "CG103", bytes(rng.randrange(256) for _ in range(4096)) + b"\x00", 1)
     add("binary-png.yaml", "CG103", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), 1)
@@ -192,7 +199,8 @@ def generated(marker_dir: Path) -> list[Case]:
     add("utf16-le-no-bom.yaml", "CG103", BASE.encode("utf-16-le"), 1)
     add("utf32-le-bom.yaml", "CG103", b"\xff\xfe\x00\x00" + BASE.encode("utf-32-le"), 1)
     add("latin1-accent.yaml", "CG103", _swap("Adversarial example", "Adversarial caf\xe9 example").encode("latin-1"), 6)
-    add("cp1252-quotes.yaml", "CG103", _swap("Redness for a day.", "\u201cRedness\u201d for a day.").encode("cp1252"), _line_of(BASE, "Redness"))
+    add("cp1252-quotes.yaml", "CG103",
+        _swap("Redness for a day.", "\u201cRedness\u201d for a day.").encode("cp1252"), _line_of(BASE, "Redness"))
     add("utf8-surrogate.yaml", "CG103", base.replace(b"Adversarial example", b"Adversarial \xed\xa0\x80 example"), 6)
     add("utf8-overlong.yaml", "CG103", base.replace(b"Adversarial example", b"Adversarial \xc0\xaf example"), 6)
     add("utf8-truncated.yaml", "CG103", base + b"summary: caf\xc3", BASE.count("\n") + 1)
@@ -220,7 +228,8 @@ def generated(marker_dir: Path) -> list[Case]:
         ("exec-module.yaml", "title: !!python/module:subprocess ''\n"),
         ("exec-state.yaml", f'title: !!python/object:subprocess.Popen {{args: ["touch", "{marker}"]}}\n'),
         ("exec-in-key.yaml", "!!python/name:os.system '' : value\n"),
-        ("exec-tag-directive.yaml", f'%TAG !x! tag:yaml.org,2002:python/object/apply:\n---\ntitle: !x!os.system ["touch {marker}"]\n'),
+        ("exec-tag-directive.yaml",
+         f'%TAG !x! tag:yaml.org,2002:python/object/apply:\n---\ntitle: !x!os.system ["touch {marker}"]\n'),
     ]:
         add(name, "CG107", text, None)
     add("exec-in-complex-key.yaml", "CG111", f'? !!python/object/apply:os.system ["touch {marker}"]\n: value\n', 1)
@@ -254,7 +263,8 @@ def _scalar(value: Any) -> str:
         return repr(value)
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
 
-def emit(data: Any, *, duplicate_at: JsonPath | None = None, unknown_at: JsonPath | None = None) -> tuple[str, dict[JsonPath, int], int | None]:
+def emit(data: Any, *, duplicate_at: JsonPath | None = None,
+         unknown_at: JsonPath | None = None) -> tuple[str, dict[JsonPath, int], int | None]:
     """Block-style YAML for ``data``, the line of every value, and the line of the injected key.
 
     ``duplicate_at``: repeat the first key of the mapping at that path (as its last key).
@@ -287,7 +297,7 @@ def emit(data: Any, *, duplicate_at: JsonPath | None = None, unknown_at: JsonPat
             node(child, path, indent + 2)
         else:
             empty = "{}" if isinstance(child, dict) else "[]" if isinstance(child, list) else None
-            lines.append(f"{head} {empty if empty else _scalar(child)}")
+            lines.append(f"{head} {empty or _scalar(child)}")
             where[path] = len(lines)
 
     node(data, (), 0)

@@ -30,7 +30,8 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 PATIENT = HERE / "data" / "patient.json"
 ANSWERS = HERE / "data" / "microneedling-answers.json"
 AGENT = f"example-site (clinicguide-example-site {DIST.version})"
-SCREEN = ["microneedling", "--patient", str(PATIENT), "--answers", str(ANSWERS), "--last-treatment", "never", "--date", "2026-12-01"]
+SCREEN = ["microneedling", "--patient", str(PATIENT), "--answers", str(ANSWERS),
+          "--last-treatment", "never", "--date", "2026-12-01"]
 
 
 def run(*args: str, blocked: bool = False) -> subprocess.CompletedProcess[str]:
@@ -38,7 +39,8 @@ def run(*args: str, blocked: bool = False) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("CLINICGUIDE_DISABLE_PLUGINS", "CLINICGUIDE_TRACE")}
     if blocked:
         env["CLINICGUIDE_DISABLE_PLUGINS"] = "example-site"
-    done = subprocess.run([sys.executable, "-m", "clinicguide", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "clinicguide", *args], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=120)
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
@@ -62,7 +64,8 @@ def test_discovered_through_its_entry_point() -> None:
     assert len(found) == 1
     assert found[0].value == "clinicguide_example_site"
     assert found[0].dist is not None and found[0].dist.name == "clinicguide-example-site"
-    assert Path(site.__file__).resolve().is_relative_to(Path(DIST.locate_file("")).resolve()), "tests must run against the installed plugin"
+    installed = Path(DIST.locate_file("")).resolve()
+    assert Path(site.__file__).resolve().is_relative_to(installed), "tests must run against the installed plugin"
 
 
 def test_1_plugins_lists_it() -> None:
@@ -98,8 +101,9 @@ def test_2_site_document_validates_clean() -> None:
     assert "pre-hyaluronidase" in {p["id"] for p in shown["prerequisites"]}
 
 
-@pytest.mark.parametrize("guidance_id", ["botulinum-toxin-glabellar", "ha-dermal-filler", "isotretinoin-oral", "laser-enlarged-pores",
-                                         "microneedling", "salicylic-acid-topical", "site-ha-filler-lips"])
+@pytest.mark.parametrize("guidance_id",
+                         ["botulinum-toxin-glabellar", "ha-dermal-filler", "isotretinoin-oral", "laser-enlarged-pores",
+                          "microneedling", "salicylic-acid-topical", "site-ha-filler-lips"])
 def test_3_every_checklist_gains_the_photography_consent(guidance_id: str) -> None:
     with_plugin = json.loads(ok("checklist", guidance_id))
     last = with_plugin["item"][-1]

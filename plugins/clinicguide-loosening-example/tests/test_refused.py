@@ -27,13 +27,15 @@ def installed(clinicguide_installed: Any, monkeypatch: pytest.MonkeyPatch) -> di
     which would change the numbers in the refusal.
     """
     monkeypatch.setenv("CLINICGUIDE_DISABLE_PLUGINS", "example-site")
-    env = clinicguide_installed("clinicguide-loosening-example", "0.1.0", {"loosening-example": "clinicguide_loosening_example"}, SOURCE)
+    env = clinicguide_installed("clinicguide-loosening-example", "0.1.0",
+                                {"loosening-example": "clinicguide_loosening_example"}, SOURCE)
     env["CLINICGUIDE_DISABLE_PLUGINS"] = "example-site"
     return env
 
 
 def cli(env: dict[str, str], *args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "clinicguide", *args], capture_output=True, text=True, env=env, cwd=tmp, timeout=120)
+    return subprocess.run([sys.executable, "-m", "clinicguide", *args], capture_output=True, text=True,
+                          env=env, cwd=tmp, timeout=120)
 
 
 def test_the_entry_point_is_found(installed: dict[str, str]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ..errors import ClinicguideError, ContentError
 from . import audit, content, decide, plugins
@@ -18,7 +19,7 @@ COMMAND_MODULES = (content, decide, audit, plugins)
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own usage errors: exit 2, no traceback
+    def error(self, message: str) -> NoReturn:  # argparse's own usage errors: exit 2, no traceback
         self.print_usage(sys.stderr)
         self.exit(2, f"clinicguide: error: {message}\n")
 

@@ -131,14 +131,17 @@ def _verified_text(report: verify.Report) -> str:
              f"  sha256 {report.sha256}",
              f"  {report.files} files match the manifest (size and SHA-256); no file missing, none extra",
              f"  package: {record['package']['name']} {record['package']['version']}",
-             f"  schemas: {', '.join(record['schemas']['versions'])} (released and unchanged: {', '.join(record['schemas']['released']) or 'none'})",
-             f"  guidance: {len(record['guidance'])} documents, each valid against the schema version it declares, cross-references resolved"]
+             (f"  schemas: {', '.join(record['schemas']['versions'])} (released and unchanged: "
+              f"{', '.join(record['schemas']['released']) or 'none'})"),
+             (f"  guidance: {len(record['guidance'])} documents, each valid against the schema version it declares, "
+              "cross-references resolved")]
     for g in record["guidance"]:
         review = g["review"]
         reviewers = ", ".join(f"{p.get('name')} ({p.get('role')})" for p in review["reviewers"]) or "no reviewer yet"
         dates = f"approved {review['approved']}, next review {review['next_review']}" if review["approved"] else "not approved"
         lines.append(f"    {g['id']} {g['version']} [{g['status']}] schema {g['schema']}: {reviewers}; {dates}")
-    lines.append(f"  FHIR {record['fhir']['version']}: {record['fhir']['resources']} resources, a PlanDefinition and a Questionnaire per guidance")
+    lines.append(f"  FHIR {record['fhir']['version']}: {record['fhir']['resources']} resources, a PlanDefinition and a "
+                 "Questionnaire per guidance")
     if report.unrecorded:
         lines.append(f"  note: not in the bundle's guidance release history: {', '.join(report.unrecorded)}")
     return "\n".join(lines) + "\n"
@@ -168,7 +171,8 @@ def run_record(args: argparse.Namespace) -> int:
         raise ContentError(_shown(problems))
     added = guidance_history.record(checked, schema_root, today, __version__)
     history = _display(str(guidance_history.history_path(schema_root)))
-    emit("".join(f"recorded {key}\n" for key in added) + (f"{len(added)} version(s) added to {history}\n" if added else f"nothing new to record in {history}\n"))
+    summary = f"{len(added)} version(s) added to {history}\n" if added else f"nothing new to record in {history}\n"
+    emit("".join(f"recorded {key}\n" for key in added) + summary)
     return 0
 
 

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 def register(commands: Any) -> None:
     validate = commands.add_parser("validate", help="check guidance files against their schema and the content rules")
     validate.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the packaged guidance)")
-    validate.add_argument("--format", choices=("text", "json", "github"), default="text", help="report format (github: workflow annotations)")
+    validate.add_argument("--format", choices=("text", "json", "github"), default="text",
+                          help="report format (github: workflow annotations)")
     validate.add_argument("--codes", action="store_true", help="list every problem code and exit")
     validate.set_defaults(run=run_validate)
 
@@ -65,14 +66,17 @@ def run_validate(args: argparse.Namespace) -> int:
 def _report(fmt: str, files: int, problems: list[Problem]) -> str:
     if fmt == "json":
         return dumps({"files": files, "ok": not problems, "problems": [
-            {"file": p.file, "line": p.line, "column": p.column, "code": p.code, "message": p.message, "path": p.path} for p in problems]})
+            {"file": p.file, "line": p.line, "column": p.column, "code": p.code,
+             "message": p.message, "path": p.path} for p in problems]})
     if fmt == "github":
         def escape(text: str) -> str:
             return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return "".join(f"::error file={p.file},line={p.line},col={p.column},title={p.code}::{escape(p.message)}\n" for p in problems)
+        return "".join(f"::error file={p.file},line={p.line},col={p.column},title={p.code}::{escape(p.message)}\n"
+                       for p in problems)
     lines = [f"{p}\n" for p in problems]
     files_word = "file" if files == 1 else "files"
-    lines.append(f"{files} {files_word} checked: {len(problems)} problem(s)\n" if problems else f"{files} {files_word} checked: no problems\n")
+    summary = f"{len(problems)} problem(s)" if problems else "no problems"
+    lines.append(f"{files} {files_word} checked: {summary}\n")
     return "".join(lines)
 
 
@@ -86,7 +90,8 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     widths = {k: max([len(k)] + [len(r[k]) for r in rows]) for k in ("id", "version", "status")}
     header = f"{'ID':<{widths['id']}}  {'VERSION':<{widths['version']}}  {'STATUS':<{widths['status']}}  TITLE\n"
-    emit(header + "".join(f"{r['id']:<{widths['id']}}  {r['version']:<{widths['version']}}  {r['status']:<{widths['status']}}  {r['title']}\n" for r in rows))
+    emit(header + "".join(f"{r['id']:<{widths['id']}}  {r['version']:<{widths['version']}}  {r['status']:<{widths['status']}}  "
+                          f"{r['title']}\n" for r in rows))
     return 0
 
 
@@ -103,7 +108,8 @@ def run_show(args: argparse.Namespace) -> int:
 
 def _as_json(value: Any) -> Any:
     if dataclasses.is_dataclass(value):
-        return {f.name: _as_json(getattr(value, f.name)) for f in dataclasses.fields(value) if getattr(value, f.name) not in (None, ())}
+        return {f.name: _as_json(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if getattr(value, f.name) not in (None, ())}
     if isinstance(value, tuple):
         return [_as_json(v) for v in value]
     if isinstance(value, dt.date):
@@ -125,19 +131,25 @@ def render(doc: Guidance) -> str:
     if review.approved:
         out.append(f"Approved {review.approved}; next review due {review.next_review}")
     out += ["", "Indications"] + [f"  - {i.text} ({i.label}){cite(i.sources)}" for i in doc.indications]
-    out += ["", "Contraindications"] + [f"  - [{c.severity}] {c.text}{cite(c.sources)}\n      ask: {c.question}" for c in doc.contraindications]
+    out += ["", "Contraindications"] + [f"  - [{c.severity}] {c.text}{cite(c.sources)}\n      ask: {c.question}"
+                                        for c in doc.contraindications]
     for regimen in doc.regimens:
         out += ["", f"Regimen: {regimen.title} ({regimen.label}, {regimen.route}){cite(regimen.sources)}"]
         out += [f"  {r.parameter}: {r.low:g}-{r.high:g} {r.unit}{cite(r.sources)}" for r in regimen.ranges]
-        out += [f"  maximum {m.parameter}: {m.value:g} {m.unit} per {m.per if m.per == 'session' else m.period}{cite(m.sources)}" for m in regimen.maximums]
+        out += [f"  maximum {m.parameter}: {m.value:g} {m.unit} per {m.per if m.per == 'session' else m.period}{cite(m.sources)}"
+                for m in regimen.maximums]
         if regimen.min_interval:
             out.append(f"  minimum interval: {regimen.min_interval.duration}{cite(regimen.min_interval.sources)}")
-    out += ["", "Risks"] + [f"  - [{r.severity}, {r.frequency.category}{f', {r.frequency.percent:g}%' if r.frequency.percent is not None else ''}] {r.text}{cite(r.sources)}" for r in doc.risks]
+    out += ["", "Risks"] + [f"  - [{r.severity}, "
+                            f"{r.frequency.category}{f', {r.frequency.percent:g}%' if r.frequency.percent is not None else ''}] "
+                            f"{r.text}{cite(r.sources)}" for r in doc.risks]
     out += ["", "Consent"] + [f"  - ({c.section}) {c.text}{cite(c.sources)}" for c in doc.consent]
     if doc.prerequisites:
         out += ["", "Before treatment"] + [f"  - {p.text}{cite(p.sources)}" for p in doc.prerequisites]
-    out += ["", "Aftercare"] + [f"  - [{a.category}] from {a.start}{f' for {a.lasts}' if a.lasts else ''}: {a.text}{cite(a.sources)}" for a in doc.aftercare]
+    out += ["", "Aftercare"] + [f"  - [{a.category}] from {a.start}{f' for {a.lasts}' if a.lasts else ''}: "
+                                f"{a.text}{cite(a.sources)}" for a in doc.aftercare]
     if doc.monitoring:
         out += ["", "Monitoring"] + [f"  - [{m.kind}] {m.text} ({m.timing}){cite(m.sources)}" for m in doc.monitoring]
-    out += ["", "Sources"] + [f"  [{s.id}] {s.title}. {s.publisher}{f', {s.year}' if s.year else ''}. ({s.evidence}){f' {s.url}' if s.url else ''}" for s in doc.sources]
+    out += ["", "Sources"] + [f"  [{s.id}] {s.title}. {s.publisher}{f', {s.year}' if s.year else ''}. "
+                              f"({s.evidence}){f' {s.url}' if s.url else ''}" for s in doc.sources]
     return "\n".join(out) + "\n"

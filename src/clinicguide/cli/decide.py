@@ -60,8 +60,10 @@ def _engine(args: argparse.Namespace) -> ClinicGuide:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--guidance", action="append", default=[], metavar="PATH", help="also load guidance from this folder (repeatable)")
-    parser.add_argument("--canonical-base", metavar="URL", help="canonical base URL (default $CLINICGUIDE_CANONICAL_BASE or https://clinicguide.org/fhir)")
+    parser.add_argument("--guidance", action="append", default=[], metavar="PATH",
+                        help="also load guidance from this folder (repeatable)")
+    parser.add_argument("--canonical-base", metavar="URL",
+                        help="canonical base URL (default $CLINICGUIDE_CANONICAL_BASE or https://clinicguide.org/fhir)")
     parser.add_argument("--validate-fhir", action="store_true", help="validate output against the fhir.resources models")
     parser.add_argument("--fhir", default="R4", metavar="R4|R5", help="FHIR version of the output (default R4)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
@@ -72,7 +74,8 @@ def _patient_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patient", required=True, metavar="FILE", help="FHIR R4 Bundle (or plain patient mapping) as JSON")
     parser.add_argument("--version", dest="doc_version", metavar="V", help="guidance version (default: newest in force)")
     parser.add_argument("--dose", metavar="QTY", help="proposed dose with a UCUM unit, e.g. '20 mg/d'")
-    parser.add_argument("--param", action="append", metavar="NAME=QTY", help="a proposed parameter, e.g. needle-depth=1.0mm (repeatable)")
+    parser.add_argument("--param", action="append", metavar="NAME=QTY",
+                        help="a proposed parameter, e.g. needle-depth=1.0mm (repeatable)")
     parser.add_argument("--regimen", metavar="ID", help="check the proposal against this regimen only")
     parser.add_argument("--last-treatment", metavar="DATE|never", help="date of the last treatment, or 'never'")
     parser.add_argument("--answer", action="append", metavar="CRITERION=yes|no", help="a clinician's answer (repeatable)")
@@ -115,7 +118,8 @@ def _usage_checked(args: argparse.Namespace) -> None:
         try:
             dt.date.fromisoformat(value)
         except ValueError:
-            raise UsageError(f"{option} takes a date as YYYY-MM-DD{' or never' if option == '--last-treatment' else ''}, got {value!r}") from None
+            never = " or never" if option == "--last-treatment" else ""
+            raise UsageError(f"{option} takes a date as YYYY-MM-DD{never}, got {value!r}") from None
 
 
 def _plan(args: argparse.Namespace) -> PlanResult:
@@ -127,9 +131,10 @@ def _plan(args: argparse.Namespace) -> PlanResult:
             raise InputError(f"{args.answers}: answers must be a JSON object of criterion: yes|no")
         answers.update(loaded)
     answers.update(_pairs(args.answer, "--answer"))
-    proposed = {"dose": args.dose, "params": _pairs(args.param, "--param"), "last_treatment": args.last_treatment, "regimen": args.regimen}
-    return _engine(args).plan(args.id, read_json(args.patient, "patient"), proposed=proposed if any(proposed.values()) else None, date=args.date,
-                              answers=answers, version=args.doc_version, fhir_version=args.fhir)
+    proposed = {"dose": args.dose, "params": _pairs(args.param, "--param"), "last_treatment": args.last_treatment,
+                "regimen": args.regimen}
+    return _engine(args).plan(args.id, read_json(args.patient, "patient"), proposed=proposed if any(proposed.values()) else None,
+                              date=args.date, answers=answers, version=args.doc_version, fhir_version=args.fhir)
 
 
 def run_plan(args: argparse.Namespace) -> int:

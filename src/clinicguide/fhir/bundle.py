@@ -38,7 +38,8 @@ class BundleContext:
 def _monitoring(screening: Screening, record: PatientRecord) -> tuple[MonitoringItem, ...]:
     """Monitoring that applies to this patient: kept unless its criterion is known false."""
     ctx = Context(record, screening.date, screening.answers)
-    return tuple(m for m in screening.guidance.monitoring if m.applies_to is None or evaluate(m.applies_to, ctx).value is not False)
+    return tuple(m for m in screening.guidance.monitoring
+                 if m.applies_to is None or evaluate(m.applies_to, ctx).value is not False)
 
 
 def _addresses(screening: Screening, record: PatientRecord) -> list[str]:
@@ -69,10 +70,11 @@ def plan_bundle(screening: Screening, record: PatientRecord, context: BundleCont
     context.process("careplan", careplan)
     context.process("questionnaire", questionnaire)
     resources = [careplan, questionnaire]
-    resources += [build_issue(f, i, subject, screening.date, canon, version) for f, i in zip(issues, issue_ids)]
+    resources += [build_issue(f, i, subject, screening.date, canon, version) for f, i in zip(issues, issue_ids, strict=True)]
     provenance_id = resource_id(seed, "Provenance")
     targets = [urn(r["id"]) for r in resources]
-    resources.append(build_provenance(provenance_id, targets, screening.date, canon, context.digest, context.agents, context.amendments))
+    resources.append(build_provenance(provenance_id, targets, screening.date, canon, context.digest,
+                                      context.agents, context.amendments))
     return collection(seed, resources)
 
 

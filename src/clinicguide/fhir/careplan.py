@@ -84,12 +84,15 @@ def build_careplan(screening: Screening, ident: str, subject: dict[str, str], ca
     acts = _Activities(version, subject)
     kind = "MedicationRequest" if guidance.kind == "medication" else "ServiceRequest"
     day = {"start": screening.date.isoformat(), "end": screening.date.isoformat()}
-    acts.add("intervention", kind, guidance.title, f"{guidance.title}.{_proposal_text(screening)} Decision: {screening.decision}.",
+    acts.add("intervention", kind, guidance.title,
+             f"{guidance.title}.{_proposal_text(screening)} Decision: {screening.decision}.",
              period_=day, do_not_perform=screening.decision == "contraindicated")
     for item in guidance.prerequisites:
-        acts.add(item.id, "Task", "Before treatment", f"Before treatment: {item.text}", period_={"end": screening.date.isoformat()})
+        acts.add(item.id, "Task", "Before treatment", f"Before treatment: {item.text}",
+                 period_={"end": screening.date.isoformat()})
     for care in guidance.aftercare:
-        acts.add(care.id, "Task", f"Aftercare: {care.category}", _aftercare_text(care), period_=period(screening.date, care.start, care.lasts))
+        acts.add(care.id, "Task", f"Aftercare: {care.category}", _aftercare_text(care),
+                 period_=period(screening.date, care.start, care.lasts))
     for mon in monitoring:
         coding = {"system": mon.code.system, "code": mon.code.code, "display": mon.code.display} if mon.code else None
         acts.add(mon.id, "ServiceRequest" if mon.kind == "lab" else "Task", f"Monitoring: {mon.kind}",
@@ -110,7 +113,8 @@ def build_careplan(screening: Screening, ident: str, subject: dict[str, str], ca
     if acts.contained:
         plan["contained"] = acts.contained
     if addresses:
-        plan["addresses"] = [{"reference": r} for r in addresses] if version == "R4" else [{"reference": {"reference": r}} for r in addresses]
+        plan["addresses"] = ([{"reference": r} for r in addresses] if version == "R4"
+                             else [{"reference": {"reference": r}} for r in addresses])
     if issue_refs:
         plan["supportingInfo"] = [{"reference": r} for r in issue_refs]
     return plan

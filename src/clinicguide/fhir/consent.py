@@ -64,7 +64,8 @@ def build_consent(guidance: Guidance, canon: Canonicals, checklist: dict[str, An
     subject = response.get("subject")
     if not isinstance(subject, Mapping) or not isinstance(subject.get("reference"), str):
         raise InputError("QuestionnaireResponse.subject must reference the patient")
-    source = {"reference": f"QuestionnaireResponse/{response['id']}"} if isinstance(response.get("id"), str) else {"display": "consent checklist response"}
+    source = ({"reference": f"QuestionnaireResponse/{response['id']}"} if isinstance(response.get("id"), str)
+              else {"display": "consent checklist response"})
     seed = resource_id(expected, subject["reference"], authored or "", version)
     category = [codeable(f"Informed consent to treatment: {guidance.title}")]
     consent: dict[str, Any] = {"resourceType": "Consent", "id": seed, "status": "active", "category": category}

@@ -12,15 +12,16 @@ from typing import Any
 from ..library import Library
 from ..model import Guidance, Regimen, Source
 from ..terminology import UCUM
+from .bundle import collection
 from .common import Canonicals, FhirVersion, canonical_base, fhir_version, resource_id
 from .questionnaire import build_questionnaire
-from .bundle import collection
 
 _STATUS = {"draft": "draft", "active": "active", "retired": "retired"}
 
 
 def _citation(source: Source, version: FhirVersion) -> dict[str, Any]:
-    text = f"[{source.id}] {source.title}. {source.publisher}" + (f", {source.year}" if source.year else "") + f". Evidence: {source.evidence}."
+    year = f", {source.year}" if source.year else ""
+    text = f"[{source.id}] {source.title}. {source.publisher}{year}. Evidence: {source.evidence}."
     artifact: dict[str, Any] = {"type": "citation", "label": source.id, "display": source.title, "citation": text}
     if source.url:
         if version == "R4":
@@ -74,17 +75,21 @@ def plan_definition(guidance: Guidance, canon: Canonicals, version: FhirVersion)
     screening = [{"title": f"{c.severity.capitalize()} contraindication: {c.text}", "description": c.question,
                   "documentation": _citations(guidance, c.sources, version)} for c in guidance.contraindications]
     actions: list[dict[str, Any]] = [{"title": "Screen for contraindications", "action": screening}] if screening else []
-    actions += [{"title": r.title, "description": f"{r.label} regimen", "definitionCanonical": canon.versioned(canon.activity_definition(r.id)),
+    actions += [{"title": r.title, "description": f"{r.label} regimen",
+                 "definitionCanonical": canon.versioned(canon.activity_definition(r.id)),
                  "documentation": _citations(guidance, r.sources, version)} for r in guidance.regimens]
     if guidance.prerequisites:
-        actions.append({"title": "Before treatment", "action": [{"title": p.text, "documentation": _citations(guidance, p.sources, version)} for p in guidance.prerequisites]})
+        actions.append({"title": "Before treatment",
+                        "action": [{"title": p.text,
+                                    "documentation": _citations(guidance, p.sources, version)} for p in guidance.prerequisites]})
     if guidance.aftercare:
         actions.append({"title": "Aftercare", "action": [
             {"title": f"{a.category}: {a.text}", "description": f"from {a.start}" + (f" for {a.lasts}" if a.lasts else ""),
              "documentation": _citations(guidance, a.sources, version)} for a in guidance.aftercare]})
     if guidance.monitoring:
         actions.append({"title": "Monitoring", "action": [
-            {"title": m.text, "description": m.timing, "documentation": _citations(guidance, m.sources, version)} for m in guidance.monitoring]})
+            {"title": m.text, "description": m.timing,
+             "documentation": _citations(guidance, m.sources, version)} for m in guidance.monitoring]})
     resource: dict[str, Any] = {
         "resourceType": "PlanDefinition",
         "id": guidance.id,

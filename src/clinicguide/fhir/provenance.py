@@ -13,8 +13,9 @@ def build_provenance(ident: str, targets: Sequence[str], recorded: dt.date, cano
                      agents: Sequence[str], amendments: Sequence[str] = ()) -> dict[str, Any]:
     """``agents`` are ``name version`` strings (clinicguide first, then plugins)."""
     entities: list[dict[str, Any]] = [
-        {"role": "source", "what": {"identifier": {"system": "urn:ietf:rfc:3986", "value": canon.versioned(canon.plan_definition)},
-                                    "display": f"guidance {canon.guidance.ref}"}},
+        {"role": "source",
+         "what": {"identifier": {"system": "urn:ietf:rfc:3986", "value": canon.versioned(canon.plan_definition)},
+                  "display": f"guidance {canon.guidance.ref}"}},
     ]
     if digest:
         entities.append({"role": "source", "what": {"identifier": {"system": canon.digest_system, "value": f"sha256:{digest}"},

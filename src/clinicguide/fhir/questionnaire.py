@@ -54,7 +54,8 @@ def build_questionnaire(guidance: Guidance, canon: Canonicals, version: FhirVers
         "status": _STATUS[guidance.status],
         "subjectType": ["Patient"],
         "date": guidance.changelog[0].date.isoformat(),
-        "description": "Each statement must be acknowledged before treatment. Derived from " + canon.versioned(canon.plan_definition),
+        "description": "Each statement must be acknowledged before treatment. Derived from "
+                       + canon.versioned(canon.plan_definition),
         "item": groups,
     }
 

@@ -15,7 +15,7 @@ import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from ..errors import ContentError, UsageError
 from ..library import Library
@@ -26,7 +26,7 @@ from ..validate import Checked, check_paths
 from . import guidance_history, jsonfile, manifest, schema_history
 from .safetar import TOP
 
-FHIR_VERSION = "R4"
+FHIR_VERSION: Final = "R4"
 #: 1980-01-01T00:00:00Z, the reproducible-builds convention; any fixed value would do.
 FIXED_MTIME = 315532800
 FILE_MODE = 0o644

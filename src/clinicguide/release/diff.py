@@ -16,8 +16,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import (
-    AftercareItem, ConsentItem, Contraindication, Duration, Guidance, Indication, Interval, Maximum,
-    MonitoringItem, Prerequisite, Range, Regimen, Risk, Source,
+    AftercareItem,
+    ConsentItem,
+    Contraindication,
+    Duration,
+    Guidance,
+    Indication,
+    Interval,
+    Maximum,
+    MonitoringItem,
+    Person,
+    Prerequisite,
+    Range,
+    Regimen,
+    Risk,
+    Source,
 )
 
 #: How a change bears on safety: ``loosening`` and ``unclear`` both need clinical sign-off.
@@ -66,9 +79,11 @@ def diff_releases(old: dict[str, Guidance], new: dict[str, Guidance]) -> list[Gu
     for ident in sorted(set(old) | set(new)):
         before, after = old.get(ident), new.get(ident)
         if before is None and after is not None:
-            changes: tuple[Change, ...] = (Change("guidance", ident, "added", f"new guidance {after.ref} ({after.status})", None, after.version),)
+            changes: tuple[Change, ...] = (Change("guidance", ident, "added",
+                                                  f"new guidance {after.ref} ({after.status})", None, after.version),)
         elif after is None and before is not None:
-            changes = (Change("guidance", ident, "removed", f"guidance {before.ref} is no longer in the release; hosts can no longer screen against it",
+            changes = (Change("guidance", ident, "removed",
+                              f"guidance {before.ref} is no longer in the release; hosts can no longer screen against it",
                               before.version, None, UNCLEAR),)
         else:
             assert before is not None and after is not None
@@ -147,7 +162,10 @@ def _plain(value: Any) -> Any:
 
 def _review(old: Guidance, new: Guidance) -> Iterator[Change]:
     before, after = old.review, new.review
-    names = lambda people: [f"{p.name} ({p.role})" for p in people]  # noqa: E731
+
+    def names(people: tuple[Person, ...]) -> list[str]:
+        return [f"{p.name} ({p.role})" for p in people]
+
     if names(before.reviewers) != names(after.reviewers):
         yield Change("review", "reviewers", "changed", "reviewers changed", names(before.reviewers), names(after.reviewers))
     for attribute in ("approved", "next_review"):
@@ -172,7 +190,8 @@ def _indication(section: str, name: str, old: Indication, new: Indication) -> It
 def _contraindication(section: str, name: str, old: Contraindication, new: Contraindication) -> Iterator[Change]:
     if old.severity != new.severity:
         loosened = old.severity == "absolute"
-        yield Change(section, name, "relaxed" if loosened else "tightened", f"severity {old.severity} -> {new.severity}: {new.text}",
+        yield Change(section, name, "relaxed" if loosened else "tightened",
+                     f"severity {old.severity} -> {new.severity}: {new.text}",
                      old.severity, new.severity, LOOSENING if loosened else OTHER)
     if old.criterion != new.criterion:
         yield Change(section, name, "changed", "criterion changed; it may now match fewer patients - compare by hand",
@@ -193,14 +212,16 @@ def _regimen(section: str, name: str, old: Regimen, new: Regimen) -> Iterator[Ch
         yield Change(section, name, "changed", f"route {old.route} -> {new.route}", old.route, new.route, UNCLEAR)
     gained = [i for i in new.indications if i not in old.indications]
     if gained:
-        yield Change(section, name, "widened", f"now also for {', '.join(gained)}", list(old.indications), list(new.indications), LOOSENING)
+        yield Change(section, name, "widened", f"now also for {', '.join(gained)}", list(old.indications),
+                     list(new.indications), LOOSENING)
     elif old.indications != new.indications:
         yield Change(section, name, "changed", "indications changed", list(old.indications), list(new.indications))
     yield from _fields(section, name, old, new, ("title", "product", "frequency", "duration", "sources"))
     part = f"{name}/"
     yield from _items("ranges", old.ranges, new.ranges, _range, prefix=part,
                       added=lambda r: (OTHER, f"added: {r.parameter} {r.low:g}-{r.high:g} {r.unit}"),
-                      removed=lambda r: (LOOSENING, f"removed: {r.parameter} {r.low:g}-{r.high:g} {r.unit}; the parameter is no longer bounded"))
+                      removed=lambda r: (LOOSENING, (f"removed: {r.parameter} {r.low:g}-{r.high:g} {r.unit}; "
+                                                     "the parameter is no longer bounded")))
     yield from _items("maximums", old.maximums, new.maximums, _maximum, prefix=part,
                       added=lambda m: (OTHER, f"added: {_maximum_text(m)}"),
                       removed=lambda m: (LOOSENING, f"removed: {_maximum_text(m)}"))
@@ -209,17 +230,23 @@ def _regimen(section: str, name: str, old: Regimen, new: Regimen) -> Iterator[Ch
 
 def _range(section: str, name: str, old: Range, new: Range) -> Iterator[Change]:
     if (old.parameter, old.unit) != (new.parameter, new.unit):
-        yield Change(section, name, "changed", f"{old.parameter} {old.low:g}-{old.high:g} {old.unit} -> {new.parameter} {new.low:g}-{new.high:g} {new.unit}; "
+        yield Change(section, name, "changed",
+                     f"{old.parameter} {old.low:g}-{old.high:g} {old.unit} -> {new.parameter} {new.low:g}-{new.high:g} "
+                     f"{new.unit}; "
                      "the unit or parameter changed, so compare by hand", _range_text(old), _range_text(new), UNCLEAR)
     else:
         if new.low < old.low:
-            yield Change(section, name, "widened", f"{new.parameter} low lowered {old.low:g} -> {new.low:g} {new.unit}", old.low, new.low, LOOSENING)
+            yield Change(section, name, "widened",
+                         f"{new.parameter} low lowered {old.low:g} -> {new.low:g} {new.unit}", old.low, new.low, LOOSENING)
         elif new.low > old.low:
-            yield Change(section, name, "narrowed", f"{new.parameter} low raised {old.low:g} -> {new.low:g} {new.unit}", old.low, new.low)
+            yield Change(section, name, "narrowed",
+                         f"{new.parameter} low raised {old.low:g} -> {new.low:g} {new.unit}", old.low, new.low)
         if new.high > old.high:
-            yield Change(section, name, "widened", f"{new.parameter} high raised {old.high:g} -> {new.high:g} {new.unit}", old.high, new.high, LOOSENING)
+            yield Change(section, name, "widened", f"{new.parameter} high raised {old.high:g} -> {new.high:g} {new.unit}",
+                         old.high, new.high, LOOSENING)
         elif new.high < old.high:
-            yield Change(section, name, "narrowed", f"{new.parameter} high lowered {old.high:g} -> {new.high:g} {new.unit}", old.high, new.high)
+            yield Change(section, name, "narrowed",
+                         f"{new.parameter} high lowered {old.high:g} -> {new.high:g} {new.unit}", old.high, new.high)
     yield from _fields(section, name, old, new, ("text", "sources"))
 
 
@@ -238,13 +265,16 @@ def _maximum(section: str, name: str, old: Maximum, new: Maximum) -> Iterator[Ch
                      _maximum_text(old), _maximum_text(new), UNCLEAR)
     else:
         if new.value > old.value:
-            yield Change(section, name, "raised", f"{new.parameter} maximum raised {old.value:g} -> {new.value:g} {new.unit}", old.value, new.value, LOOSENING)
+            yield Change(section, name, "raised", f"{new.parameter} maximum raised {old.value:g} -> {new.value:g} {new.unit}",
+                         old.value, new.value, LOOSENING)
         elif new.value < old.value:
-            yield Change(section, name, "lowered", f"{new.parameter} maximum lowered {old.value:g} -> {new.value:g} {new.unit}", old.value, new.value)
+            yield Change(section, name, "lowered",
+                         f"{new.parameter} maximum lowered {old.value:g} -> {new.value:g} {new.unit}", old.value, new.value)
         if old.period and new.period and old.period != new.period:
             shorter = new.period.timedelta() < old.period.timedelta()
             # The same amount allowed within a shorter period allows more in total.
-            yield Change(section, name, "shortened" if shorter else "lengthened", f"{new.parameter} maximum period {old.period} -> {new.period}",
+            yield Change(section, name, "shortened" if shorter else "lengthened",
+                         f"{new.parameter} maximum period {old.period} -> {new.period}",
                          str(old.period), str(new.period), LOOSENING if shorter else OTHER)
     yield from _fields(section, name, old, new, ("text", "sources"))
 
@@ -254,15 +284,18 @@ def _interval(name: str, old: Interval | None, new: Interval | None) -> Iterator
         return
     if new is None:
         assert old is not None
-        yield Change("intervals", name, "removed", f"minimum interval of {old.duration} removed", str(old.duration), None, LOOSENING)
+        yield Change("intervals", name, "removed", f"minimum interval of {old.duration} removed",
+                     str(old.duration), None, LOOSENING)
     elif old is None:
         yield Change("intervals", name, "added", f"minimum interval of {new.duration} added", None, str(new.duration))
     else:
         a, b = old.duration.timedelta(), new.duration.timedelta()
         if b < a:
-            yield Change("intervals", name, "shortened", f"minimum interval shortened {old.duration} -> {new.duration}", str(old.duration), str(new.duration), LOOSENING)
+            yield Change("intervals", name, "shortened", f"minimum interval shortened {old.duration} -> {new.duration}",
+                         str(old.duration), str(new.duration), LOOSENING)
         elif b > a:
-            yield Change("intervals", name, "lengthened", f"minimum interval lengthened {old.duration} -> {new.duration}", str(old.duration), str(new.duration))
+            yield Change("intervals", name, "lengthened", f"minimum interval lengthened {old.duration} -> {new.duration}",
+                         str(old.duration), str(new.duration))
         yield from _fields("intervals", name, old, new, ("text", "sources"))
 
 
@@ -272,7 +305,8 @@ def _risk(section: str, name: str, old: Risk, new: Risk) -> Iterator[Change]:
         yield Change(section, name, "lowered" if lowered else "raised", f"severity {old.severity} -> {new.severity}: {new.text}",
                      old.severity, new.severity, LOOSENING if lowered else OTHER)
     if old.frequency != new.frequency:
-        yield Change(section, name, "changed", f"frequency {_frequency(old)} -> {_frequency(new)}", _frequency(old), _frequency(new))
+        yield Change(section, name, "changed", f"frequency {_frequency(old)} -> {_frequency(new)}",
+                     _frequency(old), _frequency(new))
     yield from _fields(section, name, old, new, ("text", "onset", "duration", "sources"))
 
 
@@ -284,7 +318,8 @@ def _frequency(risk: Risk) -> str:
 def _consent(section: str, name: str, old: ConsentItem, new: ConsentItem) -> Iterator[Change]:
     dropped = [r for r in old.discloses if r not in new.discloses]
     if dropped:
-        yield Change(section, name, "narrowed", f"no longer discloses {', '.join(dropped)}", list(old.discloses), list(new.discloses), LOOSENING)
+        yield Change(section, name, "narrowed", f"no longer discloses {', '.join(dropped)}", list(old.discloses),
+                     list(new.discloses), LOOSENING)
     elif old.discloses != new.discloses:
         yield Change(section, name, "widened", "discloses more risks", list(old.discloses), list(new.discloses))
     yield from _fields(section, name, old, new, ("section", "text", "sources"))
@@ -317,14 +352,16 @@ def _duration(value: Duration | None) -> str | None:
 def _monitoring(section: str, name: str, old: MonitoringItem, new: MonitoringItem) -> Iterator[Change]:
     if old.every != new.every:
         rarer = old.every is not None and (new.every is None or new.every.timedelta() > old.every.timedelta())
-        yield Change(section, name, "less frequent" if rarer else "more frequent", f"repeat every {old.every or '-'} -> {new.every or '-'}",
+        yield Change(section, name, "less frequent" if rarer else "more frequent",
+                     f"repeat every {old.every or '-'} -> {new.every or '-'}",
                      _duration(old.every), _duration(new.every), LOOSENING if rarer else OTHER)
     if old.at != new.at:
         dropped = [str(d) for d in old.at if d not in new.at]
         yield Change(section, name, "changed", f"times {[str(d) for d in old.at]} -> {[str(d) for d in new.at]}",
                      [str(d) for d in old.at], [str(d) for d in new.at], LOOSENING if dropped else OTHER)
     if old.applies_to != new.applies_to:
-        yield Change(section, name, "changed", "applies_to criterion changed - compare by hand", _plain(old.applies_to), _plain(new.applies_to), UNCLEAR)
+        yield Change(section, name, "changed", "applies_to criterion changed - compare by hand", _plain(old.applies_to),
+                     _plain(new.applies_to), UNCLEAR)
     yield from _fields(section, name, old, new, ("kind", "text", "timing", "code", "sources"))
 
 

@@ -125,7 +125,8 @@ def unbumped_changes(checked: Sequence[Checked], schema_root: Path | None = None
             line, column = entry.positions.of(("version",)) if entry.positions else (1, 1)
             recorded = f" on {history[key].recorded}" if history[key].recorded else ""
             found.append(Problem(entry.display, line, column, "CG315",
-                                 f"{key} was released{recorded} with other content; bump the version and add a changelog entry", "$.version"))
+                                 f"{key} was released{recorded} with other content; bump the version and add a changelog entry",
+                                 "$.version"))
     return found
 
 

@@ -48,14 +48,15 @@ def read(path: Path) -> Any:
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` in one step, so a reader never sees half a file."""
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        temp = Path(name)
         try:
-            os.chmod(temp, 0o644)  # mkstemp makes it private; a release file is for everyone to read
+            temp.chmod(0o644)  # mkstemp makes it private; a release file is for everyone to read
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-            os.replace(temp, path)
+            temp.replace(path)
         except BaseException:
-            os.unlink(temp)
+            temp.unlink()
             raise
     except OSError as exc:
         raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None

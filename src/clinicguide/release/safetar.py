@@ -97,7 +97,9 @@ def _members(tar_bytes: bytes, label: str) -> dict[str, bytes]:
                 shown = _printable(info.name)
                 # Case-folded, so that two names cannot land on one file on a case-insensitive disk.
                 if info.name.casefold() in seen:
-                    refused.append(finding("CG404", shown, "appears twice in the bundle (perhaps differing only in case); which copy counts would be ambiguous"))
+                    refused.append(finding("CG404", shown,
+                                           "appears twice in the bundle (perhaps differing only in case); which copy counts "
+                                           "would be ambiguous"))
                     continue
                 seen.add(info.name.casefold())
                 reason = _unsafe(info)

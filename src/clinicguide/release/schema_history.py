@@ -92,14 +92,18 @@ def frozen_problems(schema_root: Path) -> list[Problem]:
         for rel, digest in sorted(release.files.items()):
             path = schema_root / rel
             if not path.is_file():
-                found.append(Problem(str(path), 1, 1, "CG401", f"schema {release.version} was released with this file; it is missing"))
+                found.append(Problem(str(path), 1, 1, "CG401",
+                                     f"schema {release.version} was released with this file; it is missing"))
             elif file_sha256(path.read_bytes()) != digest:
-                found.append(Problem(str(path), 1, 1, "CG403", f"schema {release.version} is released and frozen, but this file changed since; restore it and put changes in a new version folder"))
+                found.append(Problem(str(path), 1, 1, "CG403",
+                                     f"schema {release.version} is released and frozen, but this file changed since; restore it "
+                                     "and put changes in a new version folder"))
         for folder in sorted(folders):
             for path in sorted((schema_root / folder).rglob("*")):
                 rel = path.relative_to(schema_root).as_posix()
                 if path.is_file() and rel not in release.files:
-                    found.append(Problem(str(path), 1, 1, "CG402", f"added to the released schema folder {folder}; released folders never change"))
+                    found.append(Problem(str(path), 1, 1, "CG402",
+                                         f"added to the released schema folder {folder}; released folders never change"))
     return found
 
 

@@ -90,7 +90,8 @@ def verify(path: Path) -> Report:
             history = guidance_history.load(schema_root)
         except ReleaseRecordError:
             history = {}  # already reported by _validate
-        report.unrecorded = sorted(f"{g['id']}|{g['version']}" for g in record["guidance"] if f"{g['id']}|{g['version']}" not in history)
+        report.unrecorded = sorted(f"{g['id']}|{g['version']}" for g in record["guidance"]
+                                   if f"{g['id']}|{g['version']}" not in history)
     report.findings = sorted(set(report.findings))
     return report
 
@@ -105,7 +106,9 @@ def _hashes(record: dict[str, Any], files: dict[str, bytes]) -> list[Finding]:
             continue
         digest = hashlib.sha256(data).hexdigest()
         if len(data) != entry["size"] or digest != entry["sha256"]:
-            found.append(finding("CG403", path, f"altered: {len(data)} bytes, sha256 {digest}; the manifest says {entry['size']} bytes, sha256 {entry['sha256']}"))
+            found.append(finding("CG403", path,
+                                 f"altered: {len(data)} bytes, sha256 {digest}; the manifest says {entry['size']} bytes, sha256 "
+                                 f"{entry['sha256']}"))
     for path in sorted(set(files) - set(listed)):
         found.append(finding("CG402", path, "in the bundle but not in the manifest"))
     return found
@@ -160,7 +163,9 @@ def _validate(root: Path) -> tuple[list[Checked], list[Finding]]:
             history.unlink()
             checked = check_paths([root / "guidance"], schema_root=root / "schemas")
     except Exception as exc:  # a hostile schema (remote $ref, odd keywords) must not end in a traceback
-        return [], [*found, finding("CG404", "schemas", f"a schema in the bundle cannot be used to validate ({type(exc).__name__}: {str(exc)[:200]})")]
+        return [], [*found,
+                    finding("CG404", "schemas",
+                            f"a schema in the bundle cannot be used to validate ({type(exc).__name__}: {str(exc)[:200]})")]
     return checked, found + _rename([p for c in checked for p in c.problems], root)
 
 
@@ -169,13 +174,16 @@ def _cross_references(record: dict[str, Any], checked: list[Checked], files: dic
     found: list[Finding] = []
     versions = list(available(root / "schemas"))
     if sorted(record["schemas"]["versions"]) != sorted(versions):
-        found.append(finding("CG404", manifest.NAME, f"lists schema versions {record['schemas']['versions']}, but the bundle holds {versions}"))
+        found.append(finding("CG404", manifest.NAME,
+                             f"lists schema versions {record['schemas']['versions']}, but the bundle holds {versions}"))
     try:
         released = [r.version for r in schema_history.load(root / "schemas")]
     except ReleaseRecordError:
         released = record["schemas"]["released"]  # the malformed record is reported on its own
     if record["schemas"]["released"] != released:
-        found.append(finding("CG404", manifest.NAME, f"lists released schema versions {record['schemas']['released']}, but the bundle's releases.json has {released}"))
+        found.append(finding("CG404", manifest.NAME,
+                             f"lists released schema versions {record['schemas']['released']}, but the bundle's releases.json "
+                             f"has {released}"))
     documents = {c.path.relative_to(root).as_posix(): c for c in checked}
     listed: set[str] = set()
     for entry in record["guidance"]:
@@ -184,7 +192,8 @@ def _cross_references(record: dict[str, Any], checked: list[Checked], files: dic
         if document is None:
             if entry["file"] in files:
                 continue
-            found.append(finding("CG401", entry["file"], f"the manifest lists {entry['id']}|{entry['version']} in this file, which the bundle lacks"))
+            found.append(finding("CG401", entry["file"],
+                                 f"the manifest lists {entry['id']}|{entry['version']} in this file, which the bundle lacks"))
             continue
         found.extend(_guidance_entry(entry, document))
         found.extend(_fhir(entry, files))
@@ -197,8 +206,12 @@ def _guidance_entry(entry: dict[str, Any], document: Checked) -> list[Finding]:
     data = document.data
     if data is None:
         return []  # unreadable; the validator reported it
-    review = data.get("review") if isinstance(data.get("review"), dict) else {}
-    reviewers = review.get("reviewers") if isinstance(review.get("reviewers"), list) else []
+    review = data.get("review")
+    if not isinstance(review, dict):
+        review = {}
+    reviewers = review.get("reviewers")
+    if not isinstance(reviewers, list):
+        reviewers = []
     # Everything the verified summary prints must come from the documents, not the manifest's word.
     actual = {
         "id": data.get("id"), "version": data.get("version"), "status": data.get("status"), "schema": data.get("schema"),
@@ -230,7 +243,8 @@ def _fhir(entry: dict[str, Any], files: dict[str, bytes]) -> list[Finding]:
             continue
         kinds.add(resource["resourceType"])
         if resource.get("version") != entry["version"]:
-            found.append(finding("CG404", path, f"has version {resource.get('version')!r}, but the guidance is {entry['version']}"))
+            found.append(finding("CG404", path,
+                                 f"has version {resource.get('version')!r}, but the guidance is {entry['version']}"))
     for kind in ("PlanDefinition", "Questionnaire"):
         if kind not in kinds:
             found.append(finding("CG404", entry["file"], f"the bundle holds no FHIR {kind} for {entry['id']}|{entry['version']}"))

@@ -15,7 +15,8 @@ and tightens one limit, and is recorded in every plan's Provenance.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from importlib.metadata import PackageNotFoundError, version as _version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
 from pathlib import Path
 from typing import Any
 
