@@ -34,7 +34,8 @@ def guide() -> ClinicGuide:
     ({"regimen": ["reg-label"]}, "proposed.regimen"),
     ({"dose": 20}, "proposed.dose"),
 ])
-def test_a_wrongly_typed_proposal_is_an_input_error_naming_the_field(guide: ClinicGuide, proposed: dict[str, Any], field: str) -> None:
+def test_a_wrongly_typed_proposal_is_an_input_error_naming_the_field(
+        guide: ClinicGuide, proposed: dict[str, Any], field: str) -> None:
     with pytest.raises(InputError) as caught:
         guide.plan("microneedling", MARIA, proposed=proposed, date="2026-12-01")
     assert field in str(caught.value)
@@ -67,5 +68,5 @@ def test_any_value_in_any_field_ends_in_a_clinicguide_error_or_a_result(
 
 
 def test_the_module_level_plan_refuses_the_same_way() -> None:
-    with pytest.raises(InputError, match="proposed.params.needle-depth"):
+    with pytest.raises(InputError, match=r"proposed\.params\.needle-depth"):
         clinicguide.plan("microneedling", MARIA, proposed={"params": {"needle-depth": None}}, date="2026-12-01")

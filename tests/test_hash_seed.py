@@ -27,7 +27,8 @@ for patient in sorted((root / "examples/patients").glob("*.json")):
     for gid in guidance:
         for command in ("plan", "screen"):
             for fhir in ("R4", "R5"):
-                runs.append([command, gid, "--patient", str(patient), "--date", "2026-12-01", "--last-treatment", "never", "--fhir", fhir])
+                runs.append([command, gid, "--patient", str(patient), "--date", "2026-12-01",
+                             "--last-treatment", "never", "--fhir", fhir])
 for gid in guidance:
     runs += [["checklist", gid], ["checklist", gid, "--fhir", "R5"]]
 runs += [["consent", "microneedling", "--response", str(root / "examples/responses/microneedling-complete.json")],

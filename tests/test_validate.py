@@ -252,7 +252,8 @@ def _shipped_with(tmp_path: Path, old: str, new: str) -> Path:
 
 def test_a_final_newline_does_not_satisfy_a_schema_pattern(tmp_path: Path) -> None:
     """JSON Schema patterns are ECMA-262: ``$`` does not match before a final newline, as it does in Python."""
-    codes = {(p.code, p.line) for p in check_file(_shipped_with(tmp_path, "id: microneedling\n", 'id: "microneedling-nl\\n"\n')).problems}
+    path = _shipped_with(tmp_path, "id: microneedling\n", 'id: "microneedling-nl\\n"\n')
+    codes = {(p.code, p.line) for p in check_file(path).problems}
     assert ("CG204", 3) in codes and ("CG317", 3) in codes
 
 
@@ -262,9 +263,12 @@ def test_version_patterns_follow_ecma_262(tmp_path: Path, value: str) -> None:
     assert any(p.code == "CG204" and p.path == "$.version" for p in problems)
 
 
-@pytest.mark.parametrize(("char", "prose_ok"), [("\x07", False), ("\x85", False), ("\u202e", False), ("\u2066", False), ("\n", True), ("\t", True)])
+@pytest.mark.parametrize(("char", "prose_ok"), [
+    ("\x07", False), ("\x85", False), ("\u202e", False), ("\u2066", False), ("\n", True), ("\t", True),
+])
 def test_invisible_characters_are_refused_with_their_own_code(tmp_path: Path, char: str, prose_ok: bool) -> None:
     in_prose = check_file(_shipped_with(tmp_path, "title: ", f"title: {json.dumps('Micro' + char + 'needling')} #")).problems
     assert [p.code for p in in_prose if p.code == "CG317"] == ([] if prose_ok else ["CG317"])
-    in_name = check_file(_shipped_with(tmp_path, "id: microneedling\n", f"id: {json.dumps('micro' + char + 'needling')}\n")).problems
+    renamed = _shipped_with(tmp_path, "id: microneedling\n", f"id: {json.dumps('micro' + char + 'needling')}\n")
+    in_name = check_file(renamed).problems
     assert [(p.code, p.line) for p in in_name if p.code == "CG317"] == [("CG317", 3)]

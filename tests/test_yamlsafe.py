@@ -229,7 +229,7 @@ def test_the_parsers_own_depth_limit_is_the_same_problem_at_the_same_place(openi
     real_parse = yaml.parse
     where = 3 + len(opening) * (MAX_DEPTH + 3)  # the scanner gives up a little further on
 
-    def parser_with_a_depth_limit(stream: str, Loader: object) -> Iterator[object]:  # noqa: N803 (PyYAML's name)
+    def parser_with_a_depth_limit(stream: str, Loader: object) -> Iterator[object]:
         if len(stream) <= where:  # the text up to the limit parses as before
             yield from real_parse(stream, Loader=Loader)
             return

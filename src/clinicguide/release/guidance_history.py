@@ -15,7 +15,6 @@ of a release drift silently, and a patch bump for a wording fix is cheap.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
