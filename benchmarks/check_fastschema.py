@@ -1,4 +1,4 @@
-"""Differential check of clinicguide.fastschema against jsonschema on mutated documents.
+"""Differential check of clinicguide.content.fastschema against jsonschema on mutated documents.
 
 The fast check may answer "valid" only where jsonschema reports no error, and "invalid"
 only where it reports one. This takes the shipped and test documents, applies random
@@ -23,7 +23,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from clinicguide import fastschema, yamlsafe
+from clinicguide.content import fastschema, yamlsafe
 from clinicguide.resources import schemas_dir
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -200,7 +200,7 @@ t1, c1 = time.perf_counter(), time.process_time()
 out = {"import_ms": (t1 - t0) * 1000, "import_cpu_ms": (c1 - c0) * 1000, "modules_after_import": len(sys.modules)}
 stage = sys.argv[1]
 if stage == "work":  # the modules load_library() imports on first use, imported before the clock starts
-    import clinicguide.library, clinicguide.plugins
+    import clinicguide.content.library, clinicguide.host.manager
     t1, c1 = time.perf_counter(), time.process_time()
 if stage in ("load", "work"):
     library = clinicguide.load_library()
@@ -275,7 +275,8 @@ def _check_jsonschema_cmd(given: str | None) -> list[str] | None:
 
 def _stages(files: list[Path]) -> dict[str, float]:
     """Per-stage time in this process (warm): read+parse, schema, rules, typed model."""
-    from clinicguide import model, rules, schemas, validate, yamlsafe
+    from clinicguide.content import check as validate
+    from clinicguide.content import model, rules, schemas, yamlsafe
 
     totals = {"parse_ms": 0.0, "schema_ms": 0.0, "rules_ms": 0.0, "model_ms": 0.0, "schema_jsonschema_only_ms": 0.0}
     for path in files:  # warm: jsonschema imported and its validator built, as the fast path leaves them unbuilt
@@ -301,7 +302,7 @@ def _stages(files: list[Path]) -> dict[str, float]:
 
 def validate_section(env: Env, libraries: dict[str, list[Path]], schema: Path, cj_cmd: list[str] | None,
                      runs: dict[str, int], skipped: str | None = None) -> dict[str, Any]:
-    from clinicguide.validate import check_paths
+    from clinicguide.content.check import check_paths
 
     cg_cmd = [sys.executable, "-m", "clinicguide", "validate"]
     rows = []
@@ -472,7 +473,7 @@ print(json.dumps({"maxrss_kib": peak_kib()}))
 _RETAINED = r"""
 import gc, json, tracemalloc
 import clinicguide
-from clinicguide.library import load_library
+from clinicguide.content.library import load_library
 load_library()  # imports and compiled validators are not the library's own memory
 gc.collect()
 tracemalloc.start()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "tests" / "examples"
+EXAMPLES = REPO / "tests" / "unit" / "content" / "examples"
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs ~10 ms
 # pluggy and importlib.metadata (about 120 ms). `from clinicguide import X` and
 # `clinicguide.X` work as before; each name is imported once and then cached here.
 _LAZY: dict[str, str] = {
-    "ClinicGuide": "engine",
-    "PlanResult": "engine",
-    "checklist": "engine",
-    "consent": "engine",
-    "plan": "engine",
+    "ClinicGuide": "guide",
+    "PlanResult": "guide",
+    "checklist": "guide",
+    "consent": "guide",
+    "plan": "guide",
     "ClinicguideError": "errors",
     "ConsentIncomplete": "errors",
     "ContentError": "errors",
@@ -23,37 +23,30 @@ _LAZY: dict[str, str] = {
     "PluginError": "errors",
     "Problem": "errors",
     "UsageError": "errors",
-    "Finding": "decision",
-    "Proposal": "decision",
-    "hookimpl": "hookspecs",
-    "Library": "library",
-    "load_library": "library",
-    "Guidance": "model",
+    "Finding": "clinical.decision",
+    "Proposal": "clinical.decision",
+    "hookimpl": "host.hookspecs",
+    "Library": "content.library",
+    "load_library": "content.library",
+    "Guidance": "content.model",
 }
 
 if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported eagerly
-    from .decision import Finding, Proposal
-    from .engine import ClinicGuide, PlanResult, checklist, consent, plan
+    from .clinical.decision import Finding, Proposal
+    from .content.library import Library, load_library
+    from .content.model import Guidance
     from .errors import ClinicguideError, ConsentIncomplete, ContentError, InputError, PluginError, Problem, UsageError
-    from .hookspecs import hookimpl
-    from .library import Library, load_library
-    from .model import Guidance
+    from .guide import ClinicGuide, PlanResult, checklist, consent, plan
+    from .host.hookspecs import hookimpl
 
     __version__: str
 
 
-def _package_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("clinicguide")
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        return "0+unknown"
-
-
 def __getattr__(name: str) -> object:
     if name == "__version__":
-        value: object = _package_version()  # importlib.metadata alone costs ~30 ms to import
+        from .version import package_version
+
+        value: object = package_version()
     elif name in _LAZY:
         value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
     else:

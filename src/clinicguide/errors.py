@@ -67,3 +67,13 @@ class PluginError(ClinicguideError):
     def __init__(self, plugin: str, hook: str, reason: str) -> None:
         self.plugin, self.hook, self.reason = plugin, hook, reason
         super().__init__(f"plugin {plugin!r} in hook {hook!r}: {reason}")
+
+
+class ReleaseRecordError(ClinicguideError):
+    """A release history file (schema or guidance) is unreadable or malformed: exit code 1."""
+
+    exit_code = 1
+
+    def __init__(self, file: str, reason: str) -> None:
+        self.file, self.reason = file, reason
+        super().__init__(f"{file}: CG404 {reason}")

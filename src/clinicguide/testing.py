@@ -5,7 +5,7 @@ test suite in an environment that has clinicguide can use them without a conftes
 
 - ``clinicguide_library_factory``: a :class:`~clinicguide.Library` from documents
   written to a temporary folder, loaded through given plugins;
-- ``clinicguide_manager``: the typed plugin manager (:class:`clinicguide.plugins.Hooks`)
+- ``clinicguide_manager``: the typed plugin manager (:class:`clinicguide.host.manager.Hooks`)
   with given plugins; ``.pm`` is the pluggy manager itself;
 - ``clinicguide_guide``: a :class:`~clinicguide.ClinicGuide` with given plugins;
 - ``clinicguide_patient``: a plain patient mapping with safe defaults;
@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .engine import ClinicGuide
-    from .library import Library
-    from .plugins import Hooks
+    from .content.library import Library
+    from .guide import ClinicGuide
+    from .host.manager import Hooks
 
 __all__ = [
     "clinicguide_guide",
@@ -50,8 +50,8 @@ __all__ = [
 
 def packaged_document(guidance_id: str) -> dict[str, Any]:
     """An editable deep copy of a shipped guidance document's data, e.g. ``packaged_document("microneedling")``."""
+    from .content.yamlsafe import read
     from .resources import guidance_dir
-    from .yamlsafe import read
 
     path = guidance_dir() / f"{guidance_id}.yaml"
     if not path.is_file():
@@ -116,8 +116,8 @@ def clinicguide_library_factory(tmp_path: Path) -> Callable[..., Library]:
     site. Invalid content raises :class:`clinicguide.ContentError`; a refused amendment
     :class:`clinicguide.PluginError`.
     """
-    from .library import load_library
-    from .plugins import Hooks
+    from .content.library import load_library
+    from .host.manager import Hooks
 
     calls = 0
 
@@ -143,11 +143,11 @@ def clinicguide_library_factory(tmp_path: Path) -> Callable[..., Library]:
 def clinicguide_manager() -> Callable[..., Hooks]:
     """``make(*plugins, entry_point_plugins=False, blocked=None)``: the plugin manager with these plugins.
 
-    Returns the typed facade :class:`clinicguide.plugins.Hooks` (call ``.screen(...)``,
+    Returns the typed facade :class:`clinicguide.host.manager.Hooks` (call ``.screen(...)``,
     ``.plugins()``, ...); ``.pm`` is the pluggy ``PluginManager``. ``blocked=None``
     honours ``$CLINICGUIDE_DISABLE_PLUGINS`` as the product does.
     """
-    from .plugins import Hooks
+    from .host.manager import Hooks
 
     def make(*plugins: object, entry_point_plugins: bool = False, blocked: Iterable[str] | None = None) -> Hooks:
         return Hooks(plugins, entry_point_plugins=entry_point_plugins, blocked=blocked)
@@ -158,7 +158,7 @@ def clinicguide_manager() -> Callable[..., Hooks]:
 @pytest.fixture
 def clinicguide_guide() -> Callable[..., ClinicGuide]:
     """``make(*plugins, library=None, entry_point_plugins=False, **options)``: a ClinicGuide with these plugins."""
-    from .engine import ClinicGuide
+    from .guide import ClinicGuide
 
     def make(*plugins: object, library: Library | None = None, entry_point_plugins: bool = False, **options: Any) -> ClinicGuide:
         return ClinicGuide(library, plugins=plugins, entry_point_plugins=entry_point_plugins, **options)

@@ -37,10 +37,10 @@ class _Version(argparse.Action):
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
                  option_string: str | None = None) -> None:
-        from .. import __version__
+        from ..version import package_version
 
         formatter = parser._get_formatter()
-        formatter.add_text(f"clinicguide {__version__}")
+        formatter.add_text(f"clinicguide {package_version()}")
         parser._print_message(formatter.format_help(), sys.stdout)
         parser.exit()
 

@@ -151,8 +151,9 @@ def run_record(args: argparse.Namespace) -> int:
     if args.root is None and data_root().name == "_data":
         # The packaged data of an installed wheel: a record written there would be lost on upgrade.
         raise UsageError("release record writes the release history of a source tree; run it in a checkout or give --root")
-    from ..release import guidance_history, schema_history
-    from ..validate import check_paths
+    from ..content import history as guidance_history
+    from ..content.check import check_paths
+    from ..release import schema_history
 
     root = _root(args.root)
     schema_root = root / "schemas"
@@ -163,13 +164,13 @@ def run_record(args: argparse.Namespace) -> int:
         else:
             emit(f"schema {args.schema} was already recorded, unchanged\n")
         return 0
-    from .. import __version__
+    from ..version import package_version
 
     checked = check_paths([root / "guidance"], schema_root=schema_root)
     problems = [p for c in checked for p in c.problems]
     if problems:
         raise ContentError(_shown(problems))
-    added = guidance_history.record(checked, schema_root, today, __version__)
+    added = guidance_history.record(checked, schema_root, today, package_version())
     history = _display(str(guidance_history.history_path(schema_root)))
     summary = f"{len(added)} version(s) added to {history}\n" if added else f"nothing new to record in {history}\n"
     emit("".join(f"recorded {key}\n" for key in added) + summary)

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..codes import PROBLEM_CODES
+from ..content.check import check_paths
 from ..errors import Problem, UsageError
 from ..resources import guidance_dir
-from ..validate import check_paths
 from .output import dumps, emit
 
 if TYPE_CHECKING:
-    from ..model import Guidance
+    from ..content.model import Guidance
 
 # list and show import the library (and with it the plugin machinery) when they run, so
 # that validate, which content repositories run on every commit, starts without it.
@@ -81,7 +81,7 @@ def _report(fmt: str, files: int, problems: list[Problem]) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from ..library import load_library
+    from ..content.library import load_library
 
     library = load_library()
     rows = [{"id": g.id, "version": g.version, "status": g.status, "kind": g.kind, "title": g.title} for g in library]
@@ -96,7 +96,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from ..library import load_library
+    from ..content.library import load_library
 
     doc = load_library().get(args.id, args.doc_version)
     if args.format == "json":

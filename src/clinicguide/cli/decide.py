@@ -12,7 +12,7 @@ from ..errors import InputError, UsageError
 from .output import dumps, emit
 
 if TYPE_CHECKING:  # imported where used: every command builds this parser, and the engine costs ~50 ms to import
-    from ..engine import ClinicGuide, PlanResult
+    from ..guide import ClinicGuide, PlanResult
 
 MAX_INPUT_BYTES = 20_000_000
 
@@ -53,8 +53,8 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
 
 
 def _engine(args: argparse.Namespace) -> ClinicGuide:
-    from ..engine import ClinicGuide
-    from ..library import load_library
+    from ..content.library import load_library
+    from ..guide import ClinicGuide
 
     return ClinicGuide(load_library(*args.guidance), canonical_base_url=args.canonical_base, validate_fhir=args.validate_fhir)
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import canonical
-from ..criteria import Context, evaluate
-from ..decision import Screening
-from ..model import MonitoringItem
-from ..patient import PatientRecord
+from ..clinical.criteria import Context, evaluate
+from ..clinical.decision import Screening
+from ..clinical.patient import PatientRecord
+from ..content.model import MonitoringItem
 from .careplan import build_careplan
 from .common import Canonicals, FhirVersion, resource_id, subject_reference, urn
 from .issues import build_issue

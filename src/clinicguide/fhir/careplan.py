@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..decision import Screening
-from ..model import AftercareItem, MonitoringItem
+from ..clinical.decision import Screening
+from ..content.model import AftercareItem, MonitoringItem
 from .common import Canonicals, FhirVersion, at, codeable, period
 
 _TIMING_UNITS = {"min", "h", "d", "wk", "mo", "a"}

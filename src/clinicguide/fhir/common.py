@@ -8,8 +8,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..content.model import Duration, Guidance
 from ..errors import UsageError
-from ..model import Duration, Guidance
 
 FhirVersion = Literal["R4", "R5"]
 FHIR_VERSIONS: tuple[FhirVersion, ...] = ("R4", "R5")

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..clinical.patient import fhir_date
+from ..content.model import Guidance
 from ..errors import ConsentIncomplete, InputError
-from ..model import Guidance
-from ..patient import fhir_date
 from .common import Canonicals, FhirVersion, codeable, resource_id
 from .questionnaire import all_link_ids, required_items
 

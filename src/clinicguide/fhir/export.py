@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..library import Library
-from ..model import Guidance, Regimen, Source
+from ..content.library import Library
+from ..content.model import Guidance, Regimen, Source
 from ..terminology import UCUM
 from .bundle import collection
 from .common import Canonicals, FhirVersion, canonical_base, fhir_version, resource_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import ConsentItem, Guidance
+from ..content.model import ConsentItem, Guidance
 from .common import Canonicals, FhirVersion, resource_id
 
 # Reading order of the checklist's groups, with their headings.

@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from .. import jsonfile
+from ..content import history as guidance_history
+from ..content.check import Checked, check_paths
+from ..content.library import Library
+from ..content.model import guidance_from_data
+from ..content.schemas import available
 from ..errors import ContentError, UsageError
-from ..library import Library
-from ..model import guidance_from_data
 from ..resources import data_root
-from ..schemas import available
-from ..validate import Checked, check_paths
-from . import guidance_history, jsonfile, manifest, schema_history
+from . import manifest, schema_history
 from .safetar import TOP
 
 FHIR_VERSION: Final = "R4"
@@ -158,7 +160,7 @@ def owner_of(resource: dict[str, Any], library: Library) -> str | None:
 
 def _manifest(checked: list[Checked], guidance_root: Path, schema_root: Path, files: dict[str, bytes],
               owners: dict[str, list[str]], resource_count: int) -> dict[str, Any]:
-    from .. import __version__
+    from ..version import package_version
 
     documents = []
     for entry in checked:
@@ -177,7 +179,7 @@ def _manifest(checked: list[Checked], guidance_root: Path, schema_root: Path, fi
             raise UsageError(f"the FHIR export gave no PlanDefinition or no Questionnaire for {ref}")
     return {
         "format": manifest.FORMAT,
-        "package": {"name": "clinicguide", "version": __version__},
+        "package": {"name": "clinicguide", "version": package_version()},
         "schemas": {"versions": list(available(schema_root)), "released": [r.version for r in schema_history.load(schema_root)]},
         "guidance": sorted(documents, key=lambda d: (d["id"], d["version"])),
         "fhir": {"version": FHIR_VERSION, "resources": resource_count},
@@ -217,9 +219,9 @@ def _info(name: str, kind: bytes, mode: int, size: int) -> tarfile.TarInfo:
 
 
 def default_name() -> str:
-    from .. import __version__
+    from ..version import package_version
 
-    return f"clinicguide-release-{__version__}.tar.gz"
+    return f"clinicguide-release-{package_version()}.tar.gz"
 
 
 def write(built: Built, out: Path) -> None:

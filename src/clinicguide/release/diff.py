@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import (
+from ..content.model import (
     AftercareItem,
     ConsentItem,
     Contraindication,

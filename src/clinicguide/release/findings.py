@@ -49,13 +49,3 @@ class BundleRefused(ClinicguideError):
         first = self.findings[0] if self.findings else "no details"
         more = f" (and {len(self.findings) - 1} more)" if len(self.findings) > 1 else ""
         super().__init__(f"{bundle}: refused: {first}{more}")
-
-
-class ReleaseRecordError(ClinicguideError):
-    """A release history file (schema or guidance) is unreadable or malformed: exit code 1."""
-
-    exit_code = 1
-
-    def __init__(self, file: str, reason: str) -> None:
-        self.file, self.reason = file, reason
-        super().__init__(f"{file}: CG404 {reason}")

@@ -11,8 +11,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from . import jsonfile
-from .findings import Finding, ReleaseRecordError, finding
+from .. import jsonfile
+from ..errors import ReleaseRecordError
+from .findings import Finding, finding
 
 NAME = "manifest.json"
 FORMAT = 1

@@ -16,10 +16,9 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
-from ..errors import Problem, UsageError
-from ..schemas import SCHEMA_FILE, version_key
-from . import jsonfile
-from .findings import ReleaseRecordError
+from .. import jsonfile
+from ..content.schemas import SCHEMA_FILE, version_key
+from ..errors import Problem, ReleaseRecordError, UsageError
 
 RELEASES_FILE = "releases.json"
 FORMAT = 1

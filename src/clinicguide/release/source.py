@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ContentError, Problem, UsageError
-from ..library import version_key
-from ..model import Guidance, guidance_from_data
-from ..validate import check_paths
-from .findings import BundleRefused, ReleaseRecordError, finding
+from ..content.check import check_paths
+from ..content.library import version_key
+from ..content.model import Guidance, guidance_from_data
+from ..errors import ContentError, Problem, ReleaseRecordError, UsageError
+from .findings import BundleRefused, finding
 from .safetar import materialise, read_bundle
 
 

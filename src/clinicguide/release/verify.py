@@ -19,10 +19,12 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from ..schemas import SCHEMA_FILE, available
-from ..validate import Checked, check_paths
-from . import guidance_history, manifest, schema_history
-from .findings import BundleRefused, Finding, ReleaseRecordError, finding
+from ..content import history as guidance_history
+from ..content.check import Checked, check_paths
+from ..content.schemas import SCHEMA_FILE, available
+from ..errors import ReleaseRecordError
+from . import manifest, schema_history
+from .findings import BundleRefused, Finding, finding
 from .safetar import materialise, read_bundle_bytes, read_raw
 
 

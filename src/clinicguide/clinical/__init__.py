@@ -1,0 +1,1 @@
+"""Clinical: the pure decision engine (patient records, criteria, findings, doses, screening)."""

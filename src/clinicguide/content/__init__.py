@@ -1,0 +1,1 @@
+"""Content: YAML guidance files to a validated, immutable model and library."""

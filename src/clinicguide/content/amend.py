@@ -1,0 +1,165 @@
+"""Safety-monotone site amendments of guidance data.
+
+A site may add items and tighten limits; it may never remove or loosen anything. Each
+refusal names the plugin and the item. The amended document is validated again in full,
+so an added item must meet the same schema and rules as shipped content.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import PluginError
+from .model import Duration
+
+HOOK = "clinicguide_amend_guidance"
+ADDABLE = ("contraindications", "risks", "consent", "aftercare", "monitoring", "prerequisites", "sources")
+
+
+def _refuse(plugin: str, reason: str) -> PluginError:
+    return PluginError(plugin, HOOK, reason)
+
+
+def _all_ids(data: dict[str, Any]) -> set[str]:
+    from .rules import items
+
+    return {entry["id"] for _, entry in items(data) if isinstance(entry.get("id"), str)} | {
+        s["id"] for s in data.get("sources", []) if isinstance(s, Mapping) and isinstance(s.get("id"), str)}
+
+
+def _limits(data: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Ranges, maximums and minimum intervals by id, with their kind."""
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    for regimen in data.get("regimens", []):
+        for rng in regimen.get("ranges", []):
+            found[rng["id"]] = ("range", rng)
+        for maximum in regimen.get("maximums", []):
+            found[maximum["id"]] = ("maximum", maximum)
+        if isinstance(regimen.get("min_interval"), dict):
+            found[regimen["min_interval"]["id"]] = ("interval", regimen["min_interval"])
+    return found
+
+
+def _number(plugin: str, item: str, field: str, value: Any) -> float:
+    # NaN compares false with everything, so it would pass every "only narrower" test below.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _refuse(plugin, f"narrowing {item}: {field} must be a finite number")
+    try:
+        number = float(value)
+    except OverflowError:  # an int past float's range (10**400) raised outside the plugin call: a traceback
+        number = math.inf
+    if not math.isfinite(number):
+        raise _refuse(plugin, f"narrowing {item}: {field} must be a finite number")
+    return number
+
+
+def _cited(plugin: str, item: str, target: dict[str, Any], change: Mapping[str, Any]) -> None:
+    """Add the sources a narrowing cites (the site's own policy) to the item; existing ones stay."""
+    added = change.get("sources", [])
+    if not isinstance(added, (list, tuple)) or not all(isinstance(s, str) for s in added):
+        raise _refuse(plugin, f"narrowing {item}: sources must be a list of source ids")
+    target["sources"] = list(dict.fromkeys([*target.get("sources", []), *added]))
+
+
+def _narrow(plugin: str, item_id: str, kind: str, target: dict[str, Any], change: Any) -> str:
+    if not isinstance(change, Mapping):
+        raise _refuse(plugin, f"narrowing {item_id}: give the new values as a mapping")
+    allowed = {"range": {"low", "high"}, "maximum": {"value"}, "interval": {"value", "unit"}}[kind] | {"text", "sources"}
+    if unknown := sorted(set(change) - allowed):
+        raise _refuse(plugin, f"narrowing {item_id}: cannot change {', '.join(unknown)} of a {kind}")
+    if kind == "range":
+        low = _number(plugin, item_id, "low", change.get("low", target["low"]))
+        high = _number(plugin, item_id, "high", change.get("high", target["high"]))
+        if low < target["low"] or high > target["high"]:
+            raise _refuse(plugin,
+                          f"{item_id}: {low:g}-{high:g} {target['unit']} would widen the range "
+                          f"{target['low']:g}-{target['high']:g} {target['unit']}; only narrowing is allowed")
+        target["low"], target["high"] = low, high
+        result = f"narrowed {item_id} to {low:g}-{high:g} {target['unit']}"
+    elif kind == "maximum":
+        value = _number(plugin, item_id, "value", change.get("value", target["value"]))
+        if value > target["value"]:
+            raise _refuse(plugin,
+                          f"{item_id}: {value:g} {target['unit']} would raise the maximum {target['value']:g} {target['unit']}; "
+                          "only lowering is allowed")
+        target["value"] = value
+        result = f"lowered {item_id} to {value:g} {target['unit']}"
+    else:
+        value = _number(plugin, item_id, "value", change.get("value", target["value"]))
+        unit = change.get("unit", target["unit"])
+        try:
+            new, old = Duration(value, unit), Duration(target["value"], target["unit"])
+            shorter = new.timedelta() < old.timedelta()
+        except (KeyError, TypeError):
+            raise _refuse(plugin, f"narrowing {item_id}: unknown time unit {unit!r}") from None
+        except OverflowError:
+            raise _refuse(plugin, f"narrowing {item_id}: {value:g} {unit} is out of range") from None
+        if shorter:
+            raise _refuse(plugin, f"{item_id}: {new} would shorten the minimum interval {old}; only lengthening is allowed")
+        target["value"], target["unit"] = value, unit
+        result = f"lengthened {item_id} to {new}"
+    if "text" in change:
+        target["text"] = change["text"]
+    if "sources" in change:
+        _cited(plugin, item_id, target, change)
+        result += f", citing {', '.join(change['sources'])}"
+    return result
+
+
+def _named_items(values: Any) -> list[str]:
+    """Every item id named in a refused removal, however it was written (ids, items, or lists of them)."""
+    if isinstance(values, str):
+        return [values]
+    if isinstance(values, Mapping):
+        if isinstance(values.get("id"), str):
+            return [values["id"]]
+        return [n for key, value in values.items() for n in (_named_items(value) or [str(key)])]
+    if isinstance(values, (list, tuple, set)):
+        return [n for value in values for n in _named_items(value)]
+    return []
+
+
+def apply_amendment(data: Mapping[str, Any], amendment: Any, plugin: str) -> tuple[dict[str, Any], list[str]]:
+    """The amended copy of ``data`` and a description of each change; refuses any loosening."""
+    if not isinstance(amendment, Mapping):
+        raise _refuse(plugin, f"must return a mapping with 'add' and/or 'narrow', not {type(amendment).__name__}")
+    if unknown := sorted(set(amendment) - {"add", "narrow"}):
+        if removing := sorted(set(unknown) & {"remove", "delete", "replace"}):
+            named = _named_items([amendment[key] for key in removing])
+            what = f" {', '.join(named)}" if named else ""
+            raise _refuse(plugin, f"refused to {removing[0]}{what} in {data.get('id')}: a site may add items and narrow limits, "
+                                  "never remove, replace or loosen guidance")
+        raise _refuse(plugin, f"unknown amendment key(s) {', '.join(unknown)}; allowed: add, narrow")
+    amended = copy.deepcopy(dict(data))
+    changes: list[str] = []
+    taken = _all_ids(amended)
+    additions = amendment.get("add") or {}
+    if not isinstance(additions, Mapping):
+        raise _refuse(plugin, "'add' must map list names to lists of items")
+    for key, new_items in additions.items():
+        if key not in ADDABLE:
+            raise _refuse(plugin, f"cannot add to {key!r}; addable: {', '.join(ADDABLE)}")
+        if not isinstance(new_items, list):
+            raise _refuse(plugin, f"'add.{key}' must be a list")
+        for item in new_items:
+            ident = item.get("id") if isinstance(item, Mapping) else None
+            if not isinstance(ident, str):
+                raise _refuse(plugin, f"every item added to {key} needs an id")
+            if ident in taken:
+                raise _refuse(plugin, f"{ident!r} already exists in {data.get('id')}; a site may add items but not replace them")
+            taken.add(ident)
+            amended.setdefault(key, []).append(copy.deepcopy(dict(item)))
+            changes.append(f"added {key} {ident}")
+    narrowing = amendment.get("narrow") or {}
+    if not isinstance(narrowing, Mapping):
+        raise _refuse(plugin, "'narrow' must map item ids to new values")
+    limits = _limits(amended)
+    for item_id, change in narrowing.items():
+        if item_id not in limits:
+            raise _refuse(plugin, f"{data.get('id')} has no range, maximum or interval {item_id!r} to narrow")
+        kind, target = limits[item_id]
+        changes.append(_narrow(plugin, item_id, kind, target, change))
+    return amended, changes

@@ -1,0 +1,229 @@
+"""Validation of guidance files: safe reading, the declared schema, then the semantic rules.
+
+Every problem is collected and located (``file:line:col: CODE message``); nothing stops
+at the first one, so an editor can fix a file in one pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import Problem
+from . import history as guidance_history
+from . import rules, schemas
+from .yamlsafe import JsonPath, Positions, YamlProblem, decode, parse, problem, read_bytes
+
+if TYPE_CHECKING:  # annotations only: jsonschema is imported when a document first needs it (schemas.py)
+    from jsonschema import ValidationError
+
+GUIDANCE_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One guidance file after validation: its data (if readable) and its problems."""
+
+    path: Path
+    display: str
+    data: dict[str, Any] | None
+    positions: Positions | None
+    problems: tuple[Problem, ...]
+    sha256: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def guidance_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand folders to the guidance files they hold, sorted; files are kept as given.
+
+    A folder that cannot be listed (unreadable, or gone while loading) and a guidance file
+    that is not a regular one (a dangling link) are kept, so reading them reports CG101:
+    ``rglob`` and ``is_file`` skipped them, and their documents went missing without a word.
+    """
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(_walk(path))
+        else:
+            found.append(path)
+    return found
+
+
+def _walk(folder: Path) -> list[Path]:
+    found: list[Path] = []
+    for root, folders, files in os.walk(folder, onerror=lambda exc: found.append(Path(exc.filename))):
+        folders.sort()
+        found.extend(Path(root, name) for name in files if Path(name).suffix in GUIDANCE_SUFFIXES)
+    return sorted(found)
+
+
+def json_path(path: Iterable[str | int]) -> str:
+    """``$.risks[2].severity`` for the path ``('risks', 2, 'severity')``."""
+    out = "$"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def check_file(path: Path, display: str | None = None, schema_root: Path | None = None) -> Checked:
+    """Read one file and check it against its declared schema and the per-document rules."""
+    display = display or str(path)
+    try:
+        raw = read_bytes(path)
+        data, positions = parse(decode(raw, display))
+    except YamlProblem as exc:
+        return Checked(path, display, None, None, (problem(exc, display),))
+    # The digest of the bytes that were parsed: reading the file a second time could hash
+    # other content, or fail with a traceback if the folder vanished in between.
+    sha = hashlib.sha256(raw).hexdigest()
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
+        found = Problem(display, *positions.of(()), "CG110",
+                        f"the document is {kind}; a guidance document is a mapping of fields")
+        return Checked(path, display, None, positions, (found,), sha)
+    located = Locator(display, positions)
+    found_problems = list(schema_problems(data, located, schema_root))
+    found_problems += rules.document_problems(data, located)
+    return Checked(path, display, data, positions, tuple(sorted(set(found_problems))), sha)
+
+
+class Locator:
+    """Makes :class:`Problem` objects for paths inside one document."""
+
+    def __init__(self, file: str, positions: Positions) -> None:
+        self.file, self.positions = file, positions
+
+    def __call__(self, path: JsonPath, code: str, message: str, *, key: bool = False) -> Problem:
+        line, column = self.positions.of(tuple(path), key=key)
+        return Problem(self.file, line, column, code, message, json_path(path))
+
+
+def schema_problems(data: dict[str, Any], at: Locator, schema_root: Path | None = None) -> Iterator[Problem]:
+    """Problems of ``data`` against the schema version it declares."""
+    declared = data.get("schema")
+    if not isinstance(declared, str):
+        known = ", ".join(schemas.available(schema_root))
+        yield at(("schema",), "CG208", f"declare the schema version as text, e.g. schema: \"1.0\" (known: {known})")
+        return
+    validator = schemas.validator(declared, schema_root)
+    if validator is None:
+        known = ", ".join(schemas.available(schema_root))
+        yield at(("schema",), "CG208", f"schema version {declared!r} is not known (known: {known})")
+        return
+    for error in validator.iter_errors(data):
+        yield from _explain(error, at)
+
+
+_CRITERION_KEYS = ("condition", "medication", "observation", "allergy", "age", "sex", "question", "all", "any", "not")
+
+
+def _title(schema: Any) -> str:
+    return schema.get("title", "this item").lower() if isinstance(schema, dict) else "this item"
+
+
+def _explain(error: ValidationError, at: Locator) -> Iterator[Problem]:
+    """Turn one jsonschema error into editor-friendly problems (choosing the useful sub-error)."""
+    path = tuple(error.absolute_path)
+    kind = error.validator
+    # Document data, and the failing keyword's schema and value. (jsonschema's types also allow the
+    # placeholder of an error built by hand, and a boolean schema, which has no keyword to fail.)
+    value: Any = error.instance
+    schema: Any = error.schema
+    expected: Any = error.validator_value
+    if kind == "additionalProperties":
+        allowed = ", ".join(schema.get("properties", {}))
+        for name in sorted(set(value) - set(schema.get("properties", {}))):
+            yield at(path + (name,), "CG201", f"unknown field {name!r} in {_title(schema)}; allowed: {allowed}", key=True)
+    elif kind == "required":
+        missing = expected if isinstance(expected, list) else []
+        for name in missing:
+            if isinstance(value, dict) and name not in value:
+                yield at(path, "CG202", f"{_title(schema)} is missing the required field {name!r}", key=True)
+    elif kind == "type":
+        yield at(path, "CG203", f"{_title(schema)} must be {_a(expected)}, not {_describe(value)}")
+    elif kind == "enum":
+        options = ", ".join(map(str, expected))
+        yield at(path, "CG204", f"{value!r} is not allowed for {_title(schema)}; use one of: {options}")
+    elif kind == "format" and expected == "date":
+        yield at(path, "CG312", f"{value!r} is not a valid date (YYYY-MM-DD)")
+    elif kind in ("pattern", "format"):
+        yield at(path, "CG204",
+                 f"{value!r} is not in the form expected for {_title(schema)}: {schema.get('description', '')}".rstrip(": "))
+    elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        yield at(path, "CG205", f"{_title(schema)}: {error.message}")
+    elif kind in ("minItems", "uniqueItems", "minProperties"):
+        yield at(path, "CG206", f"{_title(schema)}: {_plain(error)}")
+    elif kind in ("minLength", "maxLength"):
+        yield at(path, "CG209", f"{_title(schema)}: {_plain(error)}")
+    elif kind == "oneOf" and isinstance(value, dict) and error.context:
+        yield from _explain_criterion(error, value, at)
+    elif kind == "oneOf":  # the one oneOf in the schema is the criterion
+        yield at(path, "CG207",
+                 f"a criterion is a mapping with exactly one of {', '.join(_CRITERION_KEYS)}; found {_describe(value)}")
+    else:
+        yield at(path, "CG204", f"{_title(schema)}: {error.message}")
+
+
+def _explain_criterion(error: ValidationError, instance: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    """A criterion (``instance``) matches one alternative by its key; report that alternative's errors."""
+    present = [k for k in _CRITERION_KEYS if k in instance]
+    path = tuple(error.absolute_path)
+    if len(present) != 1:
+        found = ", ".join(present) if present else "none of them"
+        yield at(path, "CG207", f"a criterion needs exactly one of {', '.join(_CRITERION_KEYS)}; found {found}")
+        return
+    branch = _CRITERION_KEYS.index(present[0])
+    errors = [e for e in error.context if e.schema_path and e.schema_path[0] == branch]
+    if not errors:
+        yield at(path, "CG207", f"the {present[0]} criterion is not understood")
+    for sub in errors:
+        yield from _explain(sub, at)
+
+
+def _a(expected: Any) -> str:
+    names = {"object": "a mapping", "array": "a list", "string": "text", "number": "a number", "integer": "a whole number",
+             "boolean": "true or false", "null": "empty"}
+    if isinstance(expected, list):
+        return " or ".join(names.get(e, str(e)) for e in expected)
+    return names.get(expected, str(expected))
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"true/false ({value})"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    kind = {str: "text", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    return f"{kind} {shown}"
+
+
+def _plain(error: ValidationError) -> str:
+    message = error.message
+    return message if len(message) <= 120 else message[:117] + "..."
+
+
+def check_paths(paths: Iterable[Path], schema_root: Path | None = None) -> list[Checked]:
+    """Check files and folders, then the rules that span documents (duplicate id|version)."""
+    checked = [check_file(p, schema_root=schema_root) for p in guidance_files(paths)]
+    cross = rules.library_problems(checked) + guidance_history.unbumped_changes(checked, schema_root)
+    if not cross:
+        return checked
+    by_file: dict[str, list[Problem]] = {}
+    for found in cross:
+        by_file.setdefault(found.file, []).append(found)
+    return [
+        Checked(c.path, c.display, c.data, c.positions, tuple(sorted({*c.problems, *by_file.get(c.display, ())})), c.sha256)
+        for c in checked
+    ]

@@ -1,0 +1,276 @@
+"""Semantic rules that a JSON Schema cannot express.
+
+They run on the raw document next to the schema check and are written defensively
+(a wrong type elsewhere is the schema's problem to report, not a crash here).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeGuard
+
+from ..errors import Problem
+from ..terminology import VERIFIED_CODES
+from .yamlsafe import JsonPath
+
+if TYPE_CHECKING:
+    from .check import Checked, Locator
+
+# Top-level lists whose entries are clinical items with an id and sources.
+ITEM_LISTS = ("indications", "contraindications", "regimens", "risks", "consent", "prerequisites", "aftercare", "monitoring")
+DISCLOSURE_REQUIRED = ("moderate", "severe")
+# Fields of running prose, where a line break or a tab is part of the text; every other text
+# (ids, codes, versions, names, units, URLs) is one line.
+PROSE_FIELDS = frozenset({"text", "title", "note", "question", "summary", "changes", "evidence_note", "description"})
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _entries(data: Any, key: str) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
+    values = data.get(key) if isinstance(data, dict) else None
+    if isinstance(values, list):
+        for index, value in enumerate(values):
+            if isinstance(value, dict):
+                yield (key, index), value
+
+
+def items(data: dict[str, Any]) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
+    """Every item with an id: the top-level lists plus a regimen's ranges, maximums and interval."""
+    for key in ITEM_LISTS:
+        for path, entry in _entries(data, key):
+            yield path, entry
+            if key == "regimens":
+                for sub in ("ranges", "maximums"):
+                    for sub_path, sub_entry in _entries(entry, sub):
+                        yield path + sub_path, sub_entry
+                if isinstance(entry.get("min_interval"), dict):
+                    yield path + ("min_interval",), entry["min_interval"]
+
+
+def criteria(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
+    """Every criterion node under ``node`` (itself included), depth first."""
+    if not isinstance(node, dict):
+        return
+    yield path, node
+    for key in ("all", "any"):
+        for index, child in enumerate(node.get(key) or () if isinstance(node.get(key), list) else ()):
+            yield from criteria(child, path + (key, index))
+    if "not" in node:
+        yield from criteria(node["not"], path + ("not",))
+
+
+def document_criteria(data: dict[str, Any]) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
+    """Criteria of contraindications and of monitoring items' ``applies_to``."""
+    for path, entry in _entries(data, "contraindications"):
+        yield from criteria(entry.get("criterion"), path + ("criterion",))
+    for path, entry in _entries(data, "monitoring"):
+        yield from criteria(entry.get("applies_to"), path + ("applies_to",))
+
+
+def _codings(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
+    if isinstance(node, dict):
+        if isinstance(node.get("system"), str) and isinstance(node.get("code"), str):
+            yield path, node
+        for key, value in node.items():
+            yield from _codings(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _codings(value, path + (index,))
+
+
+def document_problems(data: dict[str, Any], at: Locator) -> list[Problem]:
+    """Every semantic problem of one document."""
+    found: list[Problem] = []
+    for rule in (_unique_ids, _references, _ranges, _comparable_limits, _disclosure, _governance, _codes, _control_characters):
+        found.extend(rule(data, at))
+    return found
+
+
+def _unique_ids(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    seen: dict[str, JsonPath] = {}
+    for path, entry in items(data):
+        ident = entry.get("id")
+        if isinstance(ident, str):
+            if ident in seen:
+                yield at(path + ("id",), "CG301", f"id {ident!r} is already used at {_where(at, seen[ident])}")
+            seen.setdefault(ident, path + ("id",))
+    for path, node in document_criteria(data):
+        ident = node.get("id")
+        if isinstance(ident, str):
+            if ident in seen:
+                yield at(path + ("id",), "CG314",
+                         f"criterion id {ident!r} is already used at {_where(at, seen[ident])}; answers need unique ids")
+            seen.setdefault(ident, path + ("id",))
+
+
+def _where(at: Locator, path: JsonPath) -> str:
+    return f"line {at.positions.of(path)[0]}"
+
+
+def _ids(data: Any, key: str) -> set[str]:
+    """The text ids of the entries of a top-level list (a wrong type is the schema's to report)."""
+    return {e["id"] for _, e in _entries(data, key) if isinstance(e.get("id"), str)}
+
+
+def _refs(entry: dict[str, Any], key: str) -> Iterator[tuple[int, str]]:
+    """``(index, id)`` of the text references in ``entry[key]``."""
+    values = entry.get(key)
+    for index, ref in enumerate(values if isinstance(values, list) else ()):
+        if isinstance(ref, str):
+            yield index, ref
+
+
+def _references(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    source_ids, risk_ids, indication_ids = _ids(data, "sources"), _ids(data, "risks"), _ids(data, "indications")
+    cited: set[str] = set()
+    for path, entry in items(data):
+        for index, ref in _refs(entry, "sources"):
+            cited.add(ref)
+            if ref not in source_ids:
+                yield at(path + ("sources", index), "CG303", f"source {ref!r} is not in this document's sources list")
+    for path, entry in _entries(data, "consent"):
+        for index, ref in _refs(entry, "discloses"):
+            if ref not in risk_ids:
+                yield at(path + ("discloses", index), "CG304", f"risk {ref!r} is not in this document's risks")
+    for path, entry in _entries(data, "regimens"):
+        for index, ref in _refs(entry, "indications"):
+            if ref not in indication_ids:
+                yield at(path + ("indications", index), "CG305", f"indication {ref!r} is not in this document's indications")
+    for path, source in _entries(data, "sources"):
+        if isinstance(source.get("id"), str) and source["id"] not in cited:
+            yield at(path + ("id",), "CG311", f"source {source['id']!r} is never cited; cite it or remove it")
+
+
+def _ranges(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    for path, regimen in _entries(data, "regimens"):
+        for range_path, rng in _entries(regimen, "ranges"):
+            low, high = rng.get("low"), rng.get("high")
+            if _number(low) and _number(high) and low > high:
+                yield at(path + range_path + ("low",), "CG306", f"low {low} is greater than high {high}")
+        for max_path, maximum in _entries(regimen, "maximums"):
+            per, period = maximum.get("per"), maximum.get("period")
+            if per == "period" and period is None:
+                yield at(path + max_path + ("per",), "CG313",
+                         "a per-period maximum needs a period, e.g. period: {value: 3, unit: mo}")
+            if per == "session" and period is not None:
+                yield at(path + max_path + ("period",), "CG313", "a per-session maximum takes no period; use per: period")
+
+
+def _comparable_limits(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    """A maximum must be comparable with its parameter's ranges, or no dose could be checked."""
+    from ..units import comparable
+
+    range_units: dict[str, set[str]] = {}
+    for _, regimen in _entries(data, "regimens"):
+        for _, rng in _entries(regimen, "ranges"):
+            if isinstance(rng.get("parameter"), str) and isinstance(rng.get("unit"), str):
+                range_units.setdefault(rng["parameter"], set()).add(rng["unit"])
+    for path, regimen in _entries(data, "regimens"):
+        for max_path, maximum in _entries(regimen, "maximums"):
+            unit, parameter = maximum.get("unit"), maximum.get("parameter")
+            units = range_units.get(parameter, set()) if isinstance(parameter, str) else set()
+            if isinstance(unit, str) and (wrong := sorted(u for u in units if not comparable(unit, u))):
+                yield at(path + max_path + ("unit",), "CG316",
+                         f"maximum in {unit} cannot be compared with the {maximum.get('parameter')} range(s) in "
+                         f"{', '.join(wrong)}")
+
+
+def _number(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _disclosure(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    disclosed = {ref for _, item in _entries(data, "consent") for _, ref in _refs(item, "discloses")}
+    for path, risk in _entries(data, "risks"):
+        if risk.get("severity") in DISCLOSURE_REQUIRED and isinstance(risk.get("id"), str) and risk["id"] not in disclosed:
+            yield at(path + ("id",), "CG307",
+                     f"{risk.get('severity')} risk {risk.get('id')!r} is not disclosed by any consent item's discloses list")
+
+
+def _date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _governance(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    version = data.get("version")
+    changelog = data.get("changelog")
+    if (isinstance(version, str) and isinstance(changelog, list)
+            and not any(isinstance(c, dict) and c.get("version") == version for c in changelog)):
+        yield at(("changelog",), "CG308", f"the changelog has no entry for version {version}; add one")
+    if data.get("status") == "active":
+        review = data.get("review")
+        if not isinstance(review, dict):
+            review = {}
+        approved, due = _date(review.get("approved")), _date(review.get("next_review"))
+        if not review.get("reviewers"):
+            yield at(("review",), "CG309", "an active document needs at least one named reviewer", key=True)
+        if approved is None:
+            yield at(("review",), "CG309", "an active document needs review.approved (the approval date)", key=True)
+        if due is None:
+            yield at(("review",), "CG309",
+                     "an active document needs review.next_review (the date the next review is due)", key=True)
+        elif approved is not None and due <= approved:
+            yield at(("review", "next_review"), "CG309", f"next_review {due} must be after approved {approved}")
+
+
+def _codes(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    for path, coding in _codings(data, ()):
+        key = (coding["system"], coding["code"])
+        display = VERIFIED_CODES.get(key)
+        if display is None:
+            yield at(path + ("code",), "CG310",
+                     f"code {coding['code']} ({coding['system']}) is not in the verified code table; carry the criterion as a "
+                     "question instead")
+        elif coding.get("display") != display:
+            yield at(path + ("display",), "CG310", f"display for {coding['code']} must be {display!r}")
+
+
+def library_problems(checked: Sequence[Checked]) -> list[Problem]:
+    """Rules across documents: one id|version may appear only once in a library."""
+    seen: dict[tuple[str, str], Checked] = {}
+    found: list[Problem] = []
+    for entry in checked:
+        data = entry.data
+        if not data or not isinstance(data.get("id"), str) or not isinstance(data.get("version"), str):
+            continue
+        key = (data["id"], data["version"])
+        if key in seen:
+            line, column = entry.positions.of(("id",)) if entry.positions else (1, 1)
+            found.append(Problem(entry.display, line, column, "CG302",
+                                 f"guidance {key[0]}|{key[1]} is also defined in {seen[key].display}", "$.id"))
+        else:
+            seen[key] = entry
+    return found
+
+
+def _control_characters(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    """Control and bidi characters: invisible to a reader, yet they change what an id matches or how text shows."""
+    for path, text in _strings(data, ()):
+        prose = any(isinstance(part, str) and part in PROSE_FIELDS for part in path[-2:])
+        for index, char in enumerate(text):
+            if _hidden(char, prose):
+                hint = " (line breaks and tabs belong only in prose fields)" if char in "\n\t" else ""
+                message = f"text holds the invisible character U+{ord(char):04X} at position {index + 1}; delete it{hint}"
+                yield at(path, "CG317", message)
+                break
+
+
+def _hidden(char: str, prose: bool) -> bool:
+    code = ord(char)
+    if char in "\n\t":
+        return not prose
+    return code < 0x20 or 0x7F <= code <= 0x9F or char in _BIDI_CONTROLS
+
+
+def _strings(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, path + (index,))

@@ -1,0 +1,268 @@
+"""Safe YAML reading that keeps every node's position.
+
+Built on the parser's event stream (libyaml when present) rather than a constructor,
+so nothing in a file can name a Python object, aliases cannot multiply memory, and
+every value, and every mapping key, keeps its line and column for error messages.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml import events as ev
+
+from ..errors import Problem
+
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 40
+
+_Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_resolver = yaml.resolver.Resolver()
+_constructor = yaml.constructor.SafeConstructor()
+_CORE = "tag:yaml.org,2002:"
+# Plain scalar types kept as Python values; dates stay text (the schema checks them as strings).
+_SCALAR_TAGS = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_COLLECTION_TAGS = {f"{_CORE}map", f"{_CORE}seq"}
+# Numbers as people write them. YAML 1.1 also reads 010 as 8 (octal), 1:30 as 90 (base 60),
+# 0x1F, 0b11 and 1_000; those silently changed a value, so a plain one must be written instead.
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:0|[1-9][0-9]*|[0-9]+\.[0-9]*(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?)")
+
+JsonPath = tuple[str | int, ...]
+
+
+@dataclass
+class Positions:
+    """Where each value (and each mapping key) of a document starts, 1-based."""
+
+    values: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+
+    def of(self, path: JsonPath, *, key: bool = False) -> tuple[int, int]:
+        """Position of ``path``, falling back to the nearest ancestor that has one."""
+        table = self.keys if key else self.values
+        other = self.values if key else self.keys
+        while path:
+            if path in table:
+                return table[path]
+            if path in other:  # a list item has no key: use where the item starts
+                return other[path]
+            path = path[:-1]
+        return self.values.get((), (1, 1))
+
+
+class YamlProblem(Exception):
+    """Raised inside the reader; becomes a :class:`Problem` for the file."""
+
+    def __init__(self, code: str, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.code, self.message, self.line, self.column = code, message, line, column
+
+
+def _pos(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def _scalar(event: ev.ScalarEvent) -> Any:
+    tag = event.tag
+    implicit = tag is None or tag == "!"
+    if implicit:
+        tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag not in _SCALAR_TAGS:  # a plain '=' or '<<' (YAML 1.1 value/merge tags) is text
+            return event.value
+    if tag not in _SCALAR_TAGS:
+        raise YamlProblem("CG107", f"tag {tag!r} is not allowed; write a plain value", *_pos(event.start_mark))
+    if tag == f"{_CORE}str" or tag == f"{_CORE}timestamp":
+        return event.value
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)  # type: ignore[arg-type]  # libyaml's Mark, not in the stubs' node type
+    try:
+        value = _constructor.construct_object(node)
+    except (ValueError, KeyError, IndexError, yaml.YAMLError):  # e.g. !!int abc, !!bool maybe
+        raise YamlProblem("CG204", f"{event.value!r} is not a valid {tag.removeprefix(_CORE)}", *_pos(event.start_mark)) from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise YamlProblem("CG204", f"{event.value!r} is not a finite number", *_pos(event.start_mark))
+    if implicit and tag in (f"{_CORE}int", f"{_CORE}float") and not _PLAIN_NUMBER.fullmatch(event.value):
+        raise YamlProblem("CG204", f"{event.value!r} reads as the number {value:g}; write {value:g}, or quote it if it is text",
+                          *_pos(event.start_mark))
+    return value
+
+
+class _Builder:
+    """Turns the event stream into plain dicts, lists and scalars, with positions."""
+
+    def __init__(self, events: Any) -> None:
+        self.events = events
+        self.positions = Positions()
+
+    def next(self) -> Any:
+        return next(self.events)
+
+    def document(self) -> Any:
+        event = self.next()
+        assert isinstance(event, ev.StreamStartEvent)
+        event = self.next()
+        if isinstance(event, ev.StreamEndEvent):
+            raise YamlProblem("CG109", "file is empty; it must hold one guidance document")
+        value = self.node(self.next(), (), 1)
+        self.next()  # DocumentEndEvent
+        extra = self.next()
+        if not isinstance(extra, ev.StreamEndEvent):
+            raise YamlProblem("CG109", "file holds more than one YAML document ('---'); keep one per file",
+                              *_pos(extra.start_mark))
+        return value
+
+    def node(self, event: Any, path: JsonPath, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise YamlProblem("CG108", f"nesting deeper than {MAX_DEPTH} levels", *_pos(event.start_mark))
+        if isinstance(event, ev.AliasEvent) or getattr(event, "anchor", None):
+            raise YamlProblem("CG106", "anchors (&) and aliases (*) are not allowed; write the value out",
+                              *_pos(event.start_mark))
+        self.positions.values[path] = _pos(event.start_mark)
+        if isinstance(event, ev.ScalarEvent):
+            return _scalar(event)
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!") and tag not in _COLLECTION_TAGS:
+            raise YamlProblem("CG107", f"tag {tag!r} is not allowed; write a plain value", *_pos(event.start_mark))
+        if isinstance(event, ev.SequenceStartEvent):
+            items: list[Any] = []
+            while not isinstance(child := self.next(), ev.SequenceEndEvent):
+                items.append(self.node(child, path + (len(items),), depth + 1))
+            return items
+        if isinstance(event, ev.MappingStartEvent):
+            return self.mapping(path, depth)
+        raise YamlProblem("CG104", f"unexpected YAML event {type(event).__name__}", *_pos(event.start_mark))
+
+    def mapping(self, path: JsonPath, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        while not isinstance(key_event := self.next(), ev.MappingEndEvent):
+            where = _pos(key_event.start_mark)
+            if isinstance(key_event, ev.AliasEvent) or getattr(key_event, "anchor", None):
+                raise YamlProblem("CG106", "anchors (&) and aliases (*) are not allowed; write the value out", *where)
+            if not isinstance(key_event, ev.ScalarEvent):
+                raise YamlProblem("CG111", "mapping keys must be plain text", *where)
+            key = _scalar(key_event)
+            if not isinstance(key, str):
+                raise YamlProblem("CG111", f"mapping key {key_event.value!r} must be text, not {type(key).__name__}; quote it",
+                                  *where)
+            if key in result:
+                first = self.positions.keys[path + (key,)]
+                raise YamlProblem("CG105", f"duplicate key {key!r} (first at line {first[0]})", *where)
+            self.positions.keys[path + (key,)] = where
+            result[key] = self.node(self.next(), path + (key,), depth + 1)
+        return result
+
+
+def decode(data: bytes, file: str) -> str:
+    """Decode UTF-8 (an optional BOM allowed); name any other encoding."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise YamlProblem("CG103", "file is UTF-16; save it as UTF-8")
+    if b"\x00" in data:
+        raise YamlProblem("CG103", "file holds NUL bytes; it is binary, not YAML text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise YamlProblem("CG103", f"byte 0x{data[exc.start]:02x} is not UTF-8; save the file as UTF-8", line, column) from None
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    row = lines[line - 1] if 0 < line <= len(lines) else ""
+    return row[column - 1] if 0 < column <= len(row) else ""
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    """The character offset of a 1-based line and column."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+    return start + column - 1
+
+
+def _nesting_problem(text: str, line: int, column: int) -> YamlProblem:
+    """The CG108 problem for a file the parser itself found too deeply nested.
+
+    Newer parsers stop at their own depth limit, which lies far beyond ours, so the text up to
+    that point already holds the level where ours is crossed: read it again to report the same place.
+    """
+    try:
+        _Builder(iter(yaml.parse(text[: _offset(text, line, column)], Loader=_Parser))).document()
+    except YamlProblem as inner:
+        if inner.code == "CG108":
+            return inner
+    except yaml.YAMLError:
+        pass
+    return YamlProblem("CG108", f"nesting deeper than {MAX_DEPTH} levels", line, column)
+
+
+def parse(text: str) -> tuple[Any, Positions]:
+    """Parse one YAML document into plain values plus their positions."""
+    builder = _Builder(iter(yaml.parse(text, Loader=_Parser)))
+    try:
+        value = builder.document()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        reason = exc.problem or exc.context or "syntax error"
+        line, column = _pos(mark)
+        if "nesting depth" in reason:
+            raise _nesting_problem(text, line, column) from None
+        if _char_at(text, line, column) == "\t":
+            reason += " (a tab: indent with spaces, not tabs)"
+        if exc.problem and exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
+            reason += f" ({exc.context} started at line {exc.context_mark.line + 1})"
+        raise YamlProblem("CG104", reason, line, column) from None
+    except yaml.reader.ReaderError as exc:  # control characters and the like
+        # libyaml counts bytes and the pure-Python reader characters, so find the character itself.
+        at = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
+        line, column = (text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)) if at >= 0 else (1, 1)
+        raise YamlProblem("CG104", str(exc).splitlines()[0], line, column) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem("CG104", str(exc).splitlines()[0]) from None
+    return value, builder.positions
+
+
+def read(path: Path, display: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> tuple[Any, Positions]:
+    """Read and parse ``path``; every failure is a :class:`YamlProblem`."""
+    return parse(decode(read_bytes(path, max_bytes), display or str(path)))
+
+
+def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of the regular file ``path``, at most ``max_bytes``; every failure is a :class:`YamlProblem`."""
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            _folder(path)
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            raise YamlProblem("CG101", "is not a regular file")
+        if info.st_size > max_bytes:
+            raise YamlProblem("CG102", f"file is {info.st_size} bytes; the limit is {max_bytes}")
+        with path.open("rb") as stream:  # at most one byte past the limit, even if the file grows
+            data = stream.read(max_bytes + 1)
+    except OSError as exc:
+        raise YamlProblem("CG101", f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:  # the file grew after stat
+        raise YamlProblem("CG102", f"file is larger than the limit of {max_bytes} bytes")
+    return data
+
+
+def _folder(path: Path) -> None:
+    """Report a folder given where a file was expected, or one that cannot be listed."""
+    try:
+        with os.scandir(path):
+            pass
+    except OSError as exc:
+        raise YamlProblem("CG101", f"cannot read folder: {exc.strerror or exc}") from None
+    raise YamlProblem("CG101", "is a folder, not a file")
+
+
+def problem(exc: YamlProblem, file: str) -> Problem:
+    """The :class:`Problem` a reader failure reports."""
+    return Problem(file, exc.line, exc.column, exc.code, exc.message)

@@ -1,0 +1,210 @@
+"""The host-facing facade: plan, screen, checklist, consent and export on one loaded library.
+
+Hosts build one :class:`ClinicGuide` at start-up and call it per encounter; it holds only
+immutable state, so one instance serves many threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .clinical.decision import Decision, Finding, Proposal, Screening, check_answers, plausible_date, worst
+from .clinical.patient import PatientRecord, read_patient
+from .content.library import Library, load_library
+from .content.model import Guidance
+from .errors import InputError
+from .fhir.bundle import BundleContext
+from .fhir.common import Canonicals, FhirVersion, canonical_base, fhir_version
+from .fhir.consent import build_consent
+from .fhir.export import export_bundle
+from .fhir.questionnaire import build_questionnaire
+from .host.manager import Hooks
+
+_YES = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """A decision with its findings and the FHIR Bundle that carries them."""
+
+    guidance: str  # id|version
+    decision: Decision
+    findings: tuple[Finding, ...]
+    bundle: dict[str, Any]
+    fhir_version: FhirVersion
+
+    def summary(self) -> dict[str, Any]:
+        """The ``screen`` JSON contract: guidance, decision, and each finding's code, severity, item, message, question."""
+        findings = []
+        for f in self.findings:
+            entry: dict[str, Any] = {"code": f.code, "severity": f.severity, "outcome": f.outcome, "item": f.item,
+                                     "message": f.message, "sources": list(f.sources)}
+            if f.question:
+                entry["question"] = f.question
+            if f.evidence:
+                entry["evidence"] = list(f.evidence)
+            findings.append(entry)
+        return {"guidance": self.guidance, "decision": self.decision, "findings": findings}
+
+
+def parse_answers(answers: Mapping[str, Any] | None) -> dict[str, bool]:
+    """Answers keyed by criterion id; values true/false or yes/no."""
+    parsed: dict[str, bool] = {}
+    if answers is not None and not isinstance(answers, Mapping):  # was an AttributeError on a list
+        raise InputError("answers must map criterion ids to yes or no")
+    for key, value in (answers or {}).items():
+        if isinstance(value, bool):
+            parsed[str(key)] = value
+        elif isinstance(value, str) and value.lower() in _YES:
+            parsed[str(key)] = _YES[value.lower()]
+        else:
+            raise InputError(f"answer to {key!r} must be yes or no")
+    return parsed
+
+
+def parse_date(value: dt.date | str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return plausible_date(value.date(), "the procedure date")
+    if isinstance(value, dt.date):
+        return plausible_date(value, "the procedure date")
+    try:
+        parsed = dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InputError(f"date {value!r} is not YYYY-MM-DD") from None
+    return plausible_date(parsed, "the procedure date")
+
+
+class ClinicGuide:
+    """One loaded library, its plugins, and the settings a host chooses once.
+
+    :param library: a library to use as is (default: load it through the plugins).
+    :param plugins: plugin objects (modules or instances with hookimpls) the host registers.
+    :param entry_point_plugins: also load the ``clinicguide`` entry-point group (default True).
+    :param canonical_base_url: base of canonical URLs (default ``$CLINICGUIDE_CANONICAL_BASE``
+        or ``https://clinicguide.org/fhir``).
+    :param validate_fhir: validate every emitted resource against the fhir.resources models.
+    """
+
+    def __init__(self, library: Library | None = None, *, plugins: Iterable[object] = (), entry_point_plugins: bool = True,
+                 canonical_base_url: str | None = None, validate_fhir: bool = False) -> None:
+        self.hooks = Hooks(plugins, entry_point_plugins=entry_point_plugins)
+        self.library = library if library is not None else load_library(hooks=self.hooks)
+        self.base = canonical_base(canonical_base_url)
+        self.validate_fhir = validate_fhir
+
+    def _patient(self, patient: Any) -> PatientRecord:
+        if isinstance(patient, str):
+            data = self.hooks.patient_context(patient)
+            if data is None:
+                raise InputError("no plugin supplied the patient for the reference given")
+            patient = data
+        return read_patient(patient)
+
+    def screen(self, guidance_id: str, patient: Any, *, proposed: Proposal | Mapping[str, Any] | None = None,
+               date: dt.date | str | None = None, answers: Mapping[str, Any] | None = None,
+               version: str | None = None) -> tuple[Screening, PatientRecord]:
+        """The decision and findings without FHIR output (``patient`` may be a reference a plugin resolves)."""
+        guidance = self.library.get(guidance_id, version)
+        record = self._patient(patient)
+        parsed = parse_answers(answers)
+        check_answers(guidance, parsed)
+        when, proposal = parse_date(date), Proposal.coerce(proposed)
+        if record.birth_date is not None and record.birth_date[0] > when:
+            # Otherwise the age came out negative and age criteria quietly held ("younger than 22").
+            raise InputError("Patient.birthDate is after the procedure date")
+        findings = tuple(self.hooks.screen(guidance, record, when, parsed, proposal))
+        return Screening(guidance, worst(f.outcome for f in findings), findings, when, parsed, proposal), record
+
+    def plan(self, guidance_id: str, patient: Any, *, proposed: Proposal | Mapping[str, Any] | None = None,
+             date: dt.date | str | None = None, answers: Mapping[str, Any] | None = None, version: str | None = None,
+             fhir_version: str = "R4") -> PlanResult:
+        """Screen the patient, check the proposal, and build the FHIR Bundle.
+
+        :param guidance_id: the guidance to apply, e.g. ``"microneedling"``.
+        :param patient: a FHIR R4 Bundle (dict), the plain mapping the README documents,
+            or a reference string that a ``clinicguide_patient_context`` plugin resolves.
+        :param proposed: ``{"dose": "20 mg/d", "params": {"needle-depth": "1 mm"}, "last_treatment": "2026-09-01"}``.
+        :param date: the procedure date (default today); all timing is relative to it.
+        :param answers: clinician answers keyed by criterion id (``True``/``False`` or ``"yes"``/``"no"``).
+        :param version: a specific guidance version (default the newest in force).
+        :param fhir_version: ``"R4"`` (default) or ``"R5"``.
+        """
+        fhir = fhir_version_of(fhir_version)
+        screening, record = self.screen(guidance_id, patient, proposed=proposed, date=date, answers=answers, version=version)
+        guidance = screening.guidance
+        context = BundleContext(Canonicals(self.base, guidance), fhir, self.library.digest, self.hooks.agents(),
+                                self.library.amendments.get(guidance.ref, ()), self.hooks.processor(guidance, fhir))
+        bundle = self.hooks.fhir_bundle(screening, record, context)
+        self.hooks.process("bundle", bundle, guidance, fhir)
+        self._check(bundle, fhir)
+        return PlanResult(guidance.ref, screening.decision, screening.findings, bundle, fhir)
+
+    def _questionnaire(self, guidance: Guidance, fhir: FhirVersion) -> dict[str, Any]:
+        questionnaire = build_questionnaire(guidance, Canonicals(self.base, guidance), fhir)
+        self.hooks.process("questionnaire", questionnaire, guidance, fhir)
+        return questionnaire
+
+    def checklist(self, guidance_id: str, *, version: str | None = None, fhir_version: str = "R4") -> dict[str, Any]:
+        """The consent checklist Questionnaire of one guidance."""
+        fhir = fhir_version_of(fhir_version)
+        questionnaire = self._questionnaire(self.library.get(guidance_id, version), fhir)
+        self._check(questionnaire, fhir)
+        return questionnaire
+
+    def consent(self, guidance_id: str, response: Any, *, version: str | None = None, fhir_version: str = "R4") -> dict[str, Any]:
+        """A FHIR Consent from a completed checklist response; raises ConsentIncomplete if anything is unacknowledged."""
+        fhir = fhir_version_of(fhir_version)
+        guidance = self.library.get(guidance_id, version)
+        consent = build_consent(guidance, Canonicals(self.base, guidance), self._questionnaire(guidance, fhir), response, fhir)
+        self.hooks.process("consent", consent, guidance, fhir)
+        self._check(consent, fhir)
+        return consent
+
+    def export(self, fhir_version: str = "R4") -> dict[str, Any]:
+        """The library as PlanDefinition, ActivityDefinition and Questionnaire resources in a Bundle."""
+        fhir = fhir_version_of(fhir_version)
+        bundle = export_bundle(self.library, fhir, self.base)
+        self._check(bundle, fhir)
+        return bundle
+
+    def _check(self, resource: dict[str, Any], fhir: FhirVersion) -> None:
+        if self.validate_fhir:
+            from .fhir.models import validate_resource
+
+            validate_resource(resource, fhir)
+
+
+def fhir_version_of(value: str) -> FhirVersion:
+    # An alias: inside plan() and friends the parameter ``fhir_version`` hides the function.
+    return fhir_version(value)
+
+
+_default: ClinicGuide | None = None
+
+
+def default() -> ClinicGuide:
+    """A shared instance on the packaged library, created on first use."""
+    global _default
+    if _default is None:
+        _default = ClinicGuide()
+    return _default
+
+
+def plan(guidance_id: str, patient: Any, **options: Any) -> PlanResult:
+    """:meth:`ClinicGuide.plan` on the packaged library."""
+    return default().plan(guidance_id, patient, **options)
+
+
+def checklist(guidance_id: str, **options: Any) -> dict[str, Any]:
+    """:meth:`ClinicGuide.checklist` on the packaged library."""
+    return default().checklist(guidance_id, **options)
+
+
+def consent(guidance_id: str, response: Any, **options: Any) -> dict[str, Any]:
+    """:meth:`ClinicGuide.consent` on the packaged library."""
+    return default().consent(guidance_id, response, **options)

@@ -1,0 +1,1 @@
+"""Host: the plugin host (hook specifications, the manager, the built-in plugins)."""

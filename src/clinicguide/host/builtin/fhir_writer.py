@@ -1,0 +1,19 @@
+"""Built-in plugin: the FHIR Bundle writer (CarePlan, Questionnaire, DetectedIssue, Provenance)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..hookspecs import hookimpl
+
+if TYPE_CHECKING:  # imported on the first plan, not when load_library() registers the built-ins (~15 ms)
+    from ...clinical.decision import Screening
+    from ...clinical.patient import PatientRecord
+    from ...fhir.bundle import BundleContext
+
+
+@hookimpl
+def clinicguide_fhir_bundle(screening: Screening, record: PatientRecord, context: BundleContext) -> dict[str, Any]:
+    from ...fhir.bundle import plan_bundle
+
+    return plan_bundle(screening, record, context)

@@ -1,0 +1,163 @@
+"""Content test cases: every ``tests/content/cases/<guidance-id>/<case>.json`` is a test, in R4 and in R5.
+
+A case says what a guidance document must decide for one patient, proposal, date and set of
+clinician answers, the way a clinical guideline lists its test cases. Adding a file adds a test;
+no code changes. The format (JSON, paths relative to the repository root):
+
+``description``  what the case shows (required).
+``guidance``     the guidance id; must equal the case's folder name. ``version`` optionally pins one.
+``date``         the procedure date, YYYY-MM-DD.
+``patient`` | ``patient_file``   a FHIR R4 Bundle or the plain patient mapping, inline or as a file.
+``proposed``     optional ``{"dose", "params", "last_treatment", "regimen"}``.
+``answers_file`` optional JSON object of clinician answers; ``answers`` (inline) are applied after
+                 it and win on the same key.
+``xfail``        optional reason: the case states the right behaviour and the engine does not
+                 meet it yet (strict: the test fails once it passes, so the marker gets removed).
+``expect``       either ``{"error": "InputError", "message": "substring"?}`` or
+                 ``{"decision": ..., "findings": [{"code", "item", and optionally "severity",
+                 "outcome", "question", "evidence" (a subset)}], "absent_items": [...]}``.
+                 The decision must match exactly; every listed finding must be present; no finding
+                 may name an item in ``absent_items``.
+
+Each run goes through :meth:`ClinicGuide.plan` and validates every resource of the Bundle against
+the fhir.resources models of that FHIR version.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import clinicguide.errors
+from clinicguide.clinical.decision import DECISION_ORDER, FINDING_CODES
+from clinicguide.errors import ClinicguideError
+from clinicguide.fhir.models import validate_resource
+from clinicguide.guide import ClinicGuide
+
+ROOT = Path(__file__).resolve().parents[2]
+CASES = ROOT / "tests" / "content" / "cases"
+MIN_CASES_PER_GUIDANCE = 5
+
+_CASE_KEYS = {"description", "guidance", "version", "date", "patient", "patient_file", "proposed", "answers",
+              "answers_file", "xfail", "expect"}
+_EXPECT_KEYS = {"decision", "findings", "absent_items", "error", "message"}
+_FINDING_KEYS = {"code", "item", "severity", "outcome", "question", "evidence"}
+
+
+def _case_files() -> list[Path]:
+    return sorted(CASES.glob("*/*.json"))
+
+
+def _load_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _check_format(case: dict[str, Any], path: Path) -> None:
+    """Catch typos in a case file, so a misspelt key cannot make a case pass vacuously."""
+    where = path.relative_to(ROOT)
+    assert isinstance(case, dict), f"{where}: a case is a JSON object"
+    assert not set(case) - _CASE_KEYS, f"{where}: unknown keys {sorted(set(case) - _CASE_KEYS)}"
+    for key in ("description", "guidance", "date", "expect"):
+        assert key in case, f"{where}: missing {key!r}"
+    assert case["guidance"] == path.parent.name, f"{where}: guidance {case['guidance']!r} is not its folder's name"
+    assert ("patient" in case) != ("patient_file" in case), f"{where}: give exactly one of patient, patient_file"
+    expect = case["expect"]
+    assert not set(expect) - _EXPECT_KEYS, f"{where}: unknown expect keys {sorted(set(expect) - _EXPECT_KEYS)}"
+    if "error" in expect:
+        assert not {"decision", "findings", "absent_items"} & set(expect), f"{where}: an error case expects nothing else"
+        return
+    assert expect.get("decision") in DECISION_ORDER, f"{where}: expect.decision must be one of {DECISION_ORDER}"
+    for finding in expect.get("findings", []):
+        assert {"code", "item"} <= set(finding), f"{where}: each expected finding names code and item"
+        assert not set(finding) - _FINDING_KEYS, f"{where}: unknown finding keys {sorted(set(finding) - _FINDING_KEYS)}"
+        assert finding["code"] in FINDING_CODES, f"{where}: unknown finding code {finding['code']!r}"
+
+
+def _params() -> list[Any]:
+    params = []
+    for path in _case_files():
+        try:
+            reason = _load_json(path).get("xfail")
+        except (ValueError, AttributeError):  # reported by the test itself, for this case only
+            reason = None
+        name = str(path.relative_to(CASES).with_suffix(""))
+        for version in ("R4", "R5"):
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            params.append(pytest.param(path, version, id=f"{name}-{version}", marks=marks))
+    return params
+
+
+@pytest.fixture(scope="module")
+def guide() -> ClinicGuide:
+    return ClinicGuide(canonical_base_url="https://clinicguide.org/fhir", entry_point_plugins=False)
+
+
+def _inputs(case: dict[str, Any]) -> dict[str, Any]:
+    patient = case["patient"] if "patient" in case else _load_json(ROOT / case["patient_file"])
+    answers: dict[str, Any] = {}
+    if "answers_file" in case:
+        answers.update(_load_json(ROOT / case["answers_file"]))
+    answers.update(case.get("answers", {}))
+    return {"patient": patient, "proposed": case.get("proposed"), "date": case["date"], "answers": answers,
+            "version": case.get("version")}
+
+
+def _check_bundle(bundle: dict[str, Any], decision: str, findings: list[dict[str, Any]], version: str) -> None:
+    """The Bundle is valid FHIR and carries the decision it was built from."""
+    validate_resource(bundle, version)
+    resources = [entry["resource"] for entry in bundle["entry"]]
+    for resource in resources:
+        validate_resource(resource, version)
+    kinds = [r["resourceType"] for r in resources]
+    assert kinds.count("CarePlan") == 1 and kinds.count("Provenance") == 1 and kinds.count("Questionnaire") == 1
+    careplan = next(r for r in resources if r["resourceType"] == "CarePlan")
+    assert f"Decision: {decision} " in careplan["description"]
+    issues = [r for r in resources if r["resourceType"] == "DetectedIssue"]
+    assert len(issues) == sum(1 for f in findings if f["outcome"] != "eligible")
+    assert sorted(i["code"]["text"] for i in issues) == sorted(f["code"] for f in findings if f["outcome"] != "eligible")
+
+
+@pytest.mark.parametrize(("path", "version"), _params())
+def test_case(guide: ClinicGuide, path: Path, version: str) -> None:
+    case = _load_json(path)
+    _check_format(case, path)
+    expect = case["expect"]
+    inputs = _inputs(case)
+    if "error" in expect:
+        error = getattr(clinicguide.errors, expect["error"], None)
+        assert isinstance(error, type) and issubclass(error, ClinicguideError), f"unknown error class {expect['error']!r}"
+        with pytest.raises(error) as raised:
+            guide.plan(case["guidance"], inputs.pop("patient"), fhir_version=version, **inputs)
+        assert expect.get("message", "") in str(raised.value)
+        return
+
+    result = guide.plan(case["guidance"], inputs.pop("patient"), fhir_version=version, **inputs)
+    summary = result.summary()
+    found = summary["findings"]
+    shown = json.dumps([{k: f.get(k) for k in ("code", "item", "outcome")} for f in found], indent=1)
+    assert result.decision == expect["decision"], f"decision {result.decision}, findings: {shown}"
+    for wanted in expect.get("findings", []):
+        matches = [f for f in found if f["code"] == wanted["code"] and f["item"] == wanted["item"]]
+        assert matches, f"no finding {wanted['code']} on {wanted['item']}; findings: {shown}"
+        finding = matches[0]
+        for key in ("severity", "outcome", "question"):
+            if key in wanted:
+                assert finding.get(key) == wanted[key], f"{wanted['item']}: {key} is {finding.get(key)!r}"
+        missing = set(wanted.get("evidence", [])) - set(finding.get("evidence", []))
+        assert not missing, f"{wanted['item']}: evidence lacks {sorted(missing)} (has {finding.get('evidence')})"
+    for item in expect.get("absent_items", []):
+        assert not [f for f in found if f["item"] == item], f"unexpected finding on {item}; findings: {shown}"
+    _check_bundle(result.bundle, result.decision, found, version)
+
+
+def test_every_shipped_guidance_has_enough_cases(guide: ClinicGuide) -> None:
+    counts = {gid: len(list((CASES / gid).glob("*.json"))) for gid in guide.library.ids()}
+    assert all(n >= MIN_CASES_PER_GUIDANCE for n in counts.values()), counts
+
+
+def test_case_folders_name_shipped_guidance(guide: ClinicGuide) -> None:
+    folders = {p.name for p in CASES.iterdir() if p.is_dir()}
+    assert folders <= set(guide.library.ids()), folders - set(guide.library.ids())

@@ -1,0 +1,224 @@
+"""The typed, immutable guidance model."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clinicguide.content import model
+from clinicguide.content.model import (
+    AgeTest,
+    AllergyTest,
+    AllOf,
+    AnyOf,
+    Coding,
+    ConditionTest,
+    Duration,
+    Guidance,
+    MedicationTest,
+    Not,
+    ObservationTest,
+    Question,
+    SexTest,
+    build_criterion,
+    guidance_from_data,
+)
+from clinicguide.content.yamlsafe import read
+from clinicguide.resources import guidance_dir
+
+TESTS = Path(__file__).resolve().parents[2]
+
+FULL = TESTS / "unit" / "content" / "examples" / "valid" / "full.yaml"
+D = dt.date
+
+
+# -- Duration ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("start", "value", "unit", "expected"),
+    [
+        (D(2026, 8, 31), 6, "mo", D(2027, 2, 28)),  # crosses the year end and clamps to February's end
+        (D(2027, 8, 31), 6, "mo", D(2028, 2, 29)),  # leap year
+        (D(2026, 11, 15), 3, "mo", D(2027, 2, 15)),
+        (D(2026, 12, 31), 1, "mo", D(2027, 1, 31)),
+        (D(2026, 1, 31), 1, "mo", D(2026, 2, 28)),
+        (D(2026, 3, 31), 1, "mo", D(2026, 4, 30)),
+        (D(2026, 5, 10), 12, "mo", D(2027, 5, 10)),
+        (D(2026, 5, 10), 25, "mo", D(2028, 6, 10)),
+        (D(2026, 5, 10), 0, "mo", D(2026, 5, 10)),
+        (D(2024, 2, 29), 1, "a", D(2025, 2, 28)),
+        (D(2024, 2, 29), 4, "a", D(2028, 2, 29)),
+        (D(2026, 12, 25), 10, "d", D(2027, 1, 4)),
+        (D(2026, 12, 25), 2, "wk", D(2027, 1, 8)),
+        (D(2026, 12, 31), 24, "h", D(2027, 1, 1)),
+    ],
+)
+def test_duration_after(start: dt.date, value: float, unit: str, expected: dt.date) -> None:
+    assert Duration(value, unit).after(start) == expected
+
+
+@pytest.mark.parametrize(
+    ("end", "value", "unit", "expected"),
+    [
+        (D(2027, 2, 28), 6, "mo", D(2026, 8, 28)),
+        (D(2026, 1, 31), 2, "mo", D(2025, 11, 30)),
+        (D(2026, 3, 31), 1, "mo", D(2026, 2, 28)),
+        (D(2027, 1, 4), 10, "d", D(2026, 12, 25)),
+        (D(2028, 2, 29), 1, "a", D(2027, 2, 28)),
+    ],
+)
+def test_duration_before(end: dt.date, value: float, unit: str, expected: dt.date) -> None:
+    assert Duration(value, unit).before(end) == expected
+
+
+@pytest.mark.parametrize("months", [0.5, 0.25])
+def test_a_positive_fraction_of_a_month_moves_the_date(months: float) -> None:
+    start = D(2026, 5, 10)
+    assert Duration(months, "mo").after(start) > start
+
+
+def test_fractional_months_add_whole_months_then_days() -> None:
+    assert Duration(2.5, "mo").after(D(2026, 5, 10)) == D(2026, 7, 25)  # 2 months, then 15 days
+    assert Duration(-0.5, "mo").after(D(2026, 5, 10)) == D(2026, 4, 25)
+
+
+def test_duration_timedelta_and_text() -> None:
+    assert Duration(90, "min").timedelta() == dt.timedelta(minutes=90)
+    assert Duration(2, "wk").timedelta() == dt.timedelta(days=14)
+    assert Duration(1, "a").timedelta() == dt.timedelta(days=365.25)
+    assert str(Duration(6.0, "mo")) == "6 mo"
+    assert str(Duration(1.5, "h")) == "1.5 h"
+
+
+# -- criteria -----------------------------------------------------------------------------------
+
+SNOMED_PREGNANT = {"system": "http://snomed.info/sct", "code": "77386006", "display": "Pregnant (finding)"}
+
+
+def test_build_criterion_nested() -> None:
+    built = build_criterion({"id": "c1", "any": [
+        {"condition": {"codes": [SNOMED_PREGNANT], "status": "ever"}},
+        {"not": {"sex": "male"}},
+        {"id": "q1", "question": "Pregnant?"},
+    ]})
+    assert built == AnyOf((
+        ConditionTest((Coding(**SNOMED_PREGNANT),), "ever"),
+        Not(SexTest("male")),
+        Question("q1", "Pregnant?"),
+    ), "c1")
+
+
+def test_build_criterion_rejects_unknown_kinds() -> None:
+    with pytest.raises(ValueError, match="not a criterion"):
+        build_criterion({"smoker": True})
+
+
+def walk(criterion: Any) -> list[Any]:
+    if isinstance(criterion, (AllOf, AnyOf)):
+        children = criterion.items
+    else:
+        children = (criterion.item,) if isinstance(criterion, Not) else ()
+    return [criterion] + [n for c in children for n in walk(c)]
+
+
+# -- the full example --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def full() -> Guidance:
+    data, _ = read(FULL)
+    return guidance_from_data(data, "full.yaml")
+
+
+def test_full_example_uses_every_criterion_kind(full: Guidance) -> None:
+    roots = [c.criterion for c in full.contraindications] + [m.applies_to for m in full.monitoring]
+    kinds = {type(node) for root in roots if root is not None for node in walk(root)}
+    assert kinds == {ConditionTest, MedicationTest, ObservationTest, AllergyTest, AgeTest, SexTest, Question, AllOf, AnyOf, Not}
+
+
+def test_full_example_typed_values(full: Guidance) -> None:
+    assert full.ref == "example-full|1.2.0"
+    assert full.origin == "full.yaml"
+    assert full.review.approved == D(2026, 3, 1) and full.review.next_review == D(2027, 3, 1)
+    assert [c.date for c in full.changelog] == [D(2026, 3, 1), D(2026, 1, 15)]
+    medication = full.contraindications[1].criterion
+    assert medication == MedicationTest(
+        (Coding("http://www.nlm.nih.gov/research/umls/rxnorm", "197843", "isotretinoin 10 MG Oral Capsule"),),
+        Duration(6, "mo"),
+        "crit-recent-medication",
+    )
+    light = full.contraindications[3].criterion
+    assert isinstance(light, AllOf)
+    assert light.items[0] == AgeTest(below=18, at_least=12)
+    weight = light.items[2]
+    assert isinstance(weight, ObservationTest) and weight.below == 40.0 and weight.unit == "kg" and weight.at_least is None
+    assert full.contraindications[4].criterion is None
+
+
+def test_full_example_regimen(full: Guidance) -> None:
+    (regimen,) = full.regimens
+    assert [(r.id, r.low, r.high, r.unit) for r in regimen.ranges] == [("rng-dose", 0.5, 1.0, "mg/kg/d"),
+                                                                       ("rng-count", 1.0, 3.0, "{session}")]
+    assert all(isinstance(r.low, float) for r in regimen.ranges)
+    session, period = regimen.maximums
+    assert (session.per, session.period, session.value, session.unit) == ("session", None, 80.0, "mg/d")
+    assert (period.per, period.period) == ("period", Duration(6, "mo"))
+    assert regimen.min_interval is not None and regimen.min_interval.duration == Duration(8, "wk")
+    assert regimen.indications == ("ind-acne",)
+
+
+def test_full_example_aftercare_monitoring_and_risks(full: Guidance) -> None:
+    assert full.aftercare[0].lasts == Duration(16, "wk") and full.aftercare[1].lasts is None
+    assert full.aftercare[0].start == Duration(0, "d")
+    test = full.monitoring[0]
+    assert test.at == (Duration(0, "d"),) and test.every == Duration(1, "mo")
+    assert test.applies_to == AllOf((SexTest("female"), AgeTest(at_least=12)))
+    assert full.monitoring[2].code is None and full.monitoring[2].applies_to is None
+    assert full.risks[0].frequency.percent == 90.0
+    assert full.risk("risk-liver").severity == "moderate"
+    assert full.source("S1").year == 2024
+
+
+def test_model_is_immutable(full: Guidance) -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        full.title = "changed"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        full.regimens[0].ranges[0].high = 99  # type: ignore[misc]
+    assert isinstance(full.contraindications, tuple)
+    assert hash(full) == hash(guidance_from_data(read(FULL)[0], "elsewhere.yaml"))  # origin does not count
+
+
+# -- the shipped microneedling document --------------------------------------------------------
+
+ITEM_LISTS = ("indications", "contraindications", "regimens", "risks", "consent", "prerequisites", "aftercare", "monitoring")
+
+
+def test_guidance_from_data_on_shipped_microneedling() -> None:
+    path = guidance_dir() / "microneedling.yaml"
+    data, _ = read(path)
+    doc = guidance_from_data(data, str(path))
+    assert isinstance(doc, Guidance)
+    assert (doc.id, doc.version, doc.status, doc.kind, doc.title) == ("microneedling", data["version"],
+                                                                      data["status"], "procedure", data["title"])
+    assert doc.ref == f"microneedling|{data['version']}"
+    for key in ITEM_LISTS:
+        assert [item.id for item in getattr(doc, key)] == [entry["id"] for entry in data.get(key, [])], key
+    assert [s.id for s in doc.sources] == [s["id"] for s in data["sources"]]
+    cited = {ref for key in ITEM_LISTS for item in getattr(doc, key) for ref in item.sources}
+    assert cited <= {s.id for s in doc.sources}
+    for entry, item in zip(data["aftercare"], doc.aftercare, strict=True):
+        assert item.lasts == (Duration(entry["for"]["value"], entry["for"]["unit"]) if "for" in entry else None)
+    for entry, item in zip(data["contraindications"], doc.contraindications, strict=True):
+        assert (item.criterion is None) == ("criterion" not in entry)
+    assert all(isinstance(change.date, dt.date) for change in doc.changelog)
+    assert all(isinstance(getattr(doc, key), tuple) for key in ITEM_LISTS)
+
+
+def test_model_hints_resolve() -> None:
+    """Every dataclass in the model can be built by type (forward references resolve)."""
+    for value in vars(model).values():
+        if dataclasses.is_dataclass(value) and isinstance(value, type):
+            assert model._hints(value)
