@@ -18,7 +18,7 @@ PACKAGE = "clinicguide"
 #: Lowest first. A module may import from its own layer and from any layer before it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("clinicguide.errors", "clinicguide.codes", "clinicguide.resources", "clinicguide.canonical",
-              "clinicguide.terminology", "clinicguide.units", "clinicguide.version")),
+              "clinicguide.terminology", "clinicguide.units", "clinicguide.version", "clinicguide.jsonfile")),
     ("content", ("clinicguide.content",)),
     ("clinical", ("clinicguide.clinical",)),
     ("fhir", ("clinicguide.fhir",)),
