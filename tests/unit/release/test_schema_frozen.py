@@ -69,14 +69,14 @@ def test_a_missing_released_file_is_reported(schema_copy: Path) -> None:
 
 
 def test_record_freezes_a_new_version_and_refuses_to_refreeze_a_changed_one(schema_copy: Path) -> None:
-    new = schema_copy / "guidance" / "1.1"
+    new = schema_copy / "guidance" / "1.99"
     shutil.copytree(schema_copy / "guidance" / "1.0", new)
-    assert schema_history.record(schema_copy, "1.1", dt.date(2027, 1, 1)) is True
-    assert schema_history.record(schema_copy, "1.1", dt.date(2027, 1, 2)) is False  # unchanged: nothing to do
-    assert [r.version for r in schema_history.load(schema_copy)] == ["1.0", "1.1"]
+    assert schema_history.record(schema_copy, "1.99", dt.date(2027, 1, 1)) is True
+    assert schema_history.record(schema_copy, "1.99", dt.date(2027, 1, 2)) is False  # unchanged: nothing to do
+    assert [r.version for r in schema_history.load(schema_copy)] == ["1.0", "1.99"]
     (new / "guidance.schema.json").write_text("{}")
     with pytest.raises(UsageError, match="already released"):
-        schema_history.record(schema_copy, "1.1", dt.date(2027, 1, 3))
+        schema_history.record(schema_copy, "1.99", dt.date(2027, 1, 3))
     with pytest.raises(UsageError, match="no such schema"):
         schema_history.record(schema_copy, "9.9", dt.date(2027, 1, 3))
 
