@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
 from . import history as guidance_history
 from . import rules, schemas
-from .yamlsafe import JsonPath, Positions, YamlProblem, decode, parse, problem, read_bytes
+from .located import Checked, Locator
+from .yamlsafe import YamlProblem, decode, parse, problem, read_bytes
 
 if TYPE_CHECKING:  # annotations only: jsonschema is imported when a document first needs it (schemas.py)
     from jsonschema import ValidationError
@@ -24,28 +24,12 @@ if TYPE_CHECKING:  # annotations only: jsonschema is imported when a document fi
 GUIDANCE_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
-class Checked:
-    """One guidance file after validation: its data (if readable) and its problems."""
-
-    path: Path
-    display: str
-    data: dict[str, Any] | None
-    positions: Positions | None
-    problems: tuple[Problem, ...]
-    sha256: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
 def guidance_files(paths: Iterable[Path]) -> list[Path]:
     """Expand folders to the guidance files they hold, sorted; files are kept as given.
 
     A folder that cannot be listed (unreadable, or gone while loading) and a guidance file
-    that is not a regular one (a dangling link) are kept, so reading them reports CG101:
-    ``rglob`` and ``is_file`` skipped them, and their documents went missing without a word.
+    that is not a regular one (a dangling link) are kept, so that reading them reports
+    CG101 rather than their documents going missing unreported.
     """
     found: list[Path] = []
     for path in paths:
@@ -64,14 +48,6 @@ def _walk(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-def json_path(path: Iterable[str | int]) -> str:
-    """``$.risks[2].severity`` for the path ``('risks', 2, 'severity')``."""
-    out = "$"
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
 def check_file(path: Path, display: str | None = None, schema_root: Path | None = None) -> Checked:
     """Read one file and check it against its declared schema and the per-document rules."""
     display = display or str(path)
@@ -81,7 +57,7 @@ def check_file(path: Path, display: str | None = None, schema_root: Path | None 
     except YamlProblem as exc:
         return Checked(path, display, None, None, (problem(exc, display),))
     # The digest of the bytes that were parsed: reading the file a second time could hash
-    # other content, or fail with a traceback if the folder vanished in between.
+    # other content, or fail if the folder vanished in between.
     sha = hashlib.sha256(raw).hexdigest()
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
@@ -92,17 +68,6 @@ def check_file(path: Path, display: str | None = None, schema_root: Path | None 
     found_problems = list(schema_problems(data, located, schema_root))
     found_problems += rules.document_problems(data, located)
     return Checked(path, display, data, positions, tuple(sorted(set(found_problems))), sha)
-
-
-class Locator:
-    """Makes :class:`Problem` objects for paths inside one document."""
-
-    def __init__(self, file: str, positions: Positions) -> None:
-        self.file, self.positions = file, positions
-
-    def __call__(self, path: JsonPath, code: str, message: str, *, key: bool = False) -> Problem:
-        line, column = self.positions.of(tuple(path), key=key)
-        return Problem(self.file, line, column, code, message, json_path(path))
 
 
 def schema_problems(data: dict[str, Any], at: Locator, schema_root: Path | None = None) -> Iterator[Problem]:
