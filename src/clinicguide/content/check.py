@@ -86,6 +86,10 @@ def schema_problems(data: dict[str, Any], at: Locator, schema_root: Path | None 
         yield from _explain(error, at)
 
 
+# Keywords reported with jsonschema's own message, by code: numbers out of bounds, and the rest as CG204.
+_BOUNDS = {"minimum": "CG205", "maximum": "CG205", "exclusiveMinimum": "CG205", "exclusiveMaximum": "CG205"}
+# Keywords whose message quotes the value, cut to a readable length.
+_SHORTENED = {"minItems": "CG206", "uniqueItems": "CG206", "minProperties": "CG206", "minLength": "CG209", "maxLength": "CG209"}
 _CRITERION_KEYS = ("condition", "medication", "observation", "allergy", "age", "sex", "question", "all", "any", "not")
 
 
@@ -96,7 +100,7 @@ def _title(schema: Any) -> str:
 def _explain(error: ValidationError, at: Locator) -> Iterator[Problem]:
     """Turn one jsonschema error into editor-friendly problems (choosing the useful sub-error)."""
     path = tuple(error.absolute_path)
-    kind = error.validator
+    kind = str(error.validator)
     # Document data, and the failing keyword's schema and value. (jsonschema's types also allow the
     # placeholder of an error built by hand, and a boolean schema, which has no keyword to fail.)
     value: Any = error.instance
@@ -121,19 +125,15 @@ def _explain(error: ValidationError, at: Locator) -> Iterator[Problem]:
     elif kind in ("pattern", "format"):
         yield at(path, "CG204",
                  f"{value!r} is not in the form expected for {_title(schema)}: {schema.get('description', '')}".rstrip(": "))
-    elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        yield at(path, "CG205", f"{_title(schema)}: {error.message}")
-    elif kind in ("minItems", "uniqueItems", "minProperties"):
-        yield at(path, "CG206", f"{_title(schema)}: {_plain(error)}")
-    elif kind in ("minLength", "maxLength"):
-        yield at(path, "CG209", f"{_title(schema)}: {_plain(error)}")
+    elif kind in _SHORTENED:
+        yield at(path, _SHORTENED[kind], f"{_title(schema)}: {_plain(error)}")
     elif kind == "oneOf" and isinstance(value, dict) and error.context:
         yield from _explain_criterion(error, value, at)
     elif kind == "oneOf":  # the one oneOf in the schema is the criterion
         yield at(path, "CG207",
                  f"a criterion is a mapping with exactly one of {', '.join(_CRITERION_KEYS)}; found {_describe(value)}")
     else:
-        yield at(path, "CG204", f"{_title(schema)}: {error.message}")
+        yield at(path, _BOUNDS.get(kind, "CG204"), f"{_title(schema)}: {error.message}")
 
 
 def _explain_criterion(error: ValidationError, instance: dict[str, Any], at: Locator) -> Iterator[Problem]:

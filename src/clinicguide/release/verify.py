@@ -101,24 +101,28 @@ def verify(path: Path) -> Report:
     report.manifest, report.files = record, len(record["files"])
     report.problems.extend(_hashes(record, files))
     with tempfile.TemporaryDirectory(prefix="clinicguide-verify-") as temp:
-        root = Path(temp)
-        materialise(files, root)
-        schema_root = root / "schemas"
-        schema_root.mkdir(exist_ok=True)
-        (root / "guidance").mkdir(exist_ok=True)
-        report.problems.extend(as_member(p, root) for p in schema_history.frozen_problems(schema_root))
-        report.problems.extend(_unusable_schemas(schema_root, root))
-        checked, found = _validate(root)
-        report.problems.extend(found)
-        report.problems.extend(_cross_references(record, checked, files, root))
-        try:
-            history = guidance_history.load(schema_root)
-        except ReleaseRecordError:
-            history = {}  # already reported by _validate
-        report.unrecorded = sorted(f"{g['id']}|{g['version']}" for g in record["guidance"]
-                                   if f"{g['id']}|{g['version']}" not in history)
+        _check_contents(report, record, files, Path(temp))
     report.problems = sorted(set(report.problems))
     return report
+
+
+def _check_contents(report: Report, record: dict[str, Any], files: dict[str, bytes], root: Path) -> None:
+    """The checks that need the guidance and schemas on disk (written below ``root``): schemas, documents, cross-references."""
+    materialise(files, root)
+    schema_root = root / "schemas"
+    schema_root.mkdir(exist_ok=True)
+    (root / "guidance").mkdir(exist_ok=True)
+    report.problems.extend(as_member(p, root) for p in schema_history.frozen_problems(schema_root))
+    report.problems.extend(_unusable_schemas(schema_root, root))
+    checked, found = _validate(root)
+    report.problems.extend(found)
+    report.problems.extend(_cross_references(record, checked, files, root))
+    try:
+        history = guidance_history.load(schema_root)
+    except ReleaseRecordError:
+        history = {}  # already reported by _validate
+    report.unrecorded = sorted(f"{g['id']}|{g['version']}" for g in record["guidance"]
+                               if f"{g['id']}|{g['version']}" not in history)
 
 
 def _hashes(record: dict[str, Any], files: dict[str, bytes]) -> list[Problem]:
