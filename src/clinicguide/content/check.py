@@ -48,9 +48,9 @@ def _walk(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-def check_file(path: Path, display: str | None = None, schema_root: Path | None = None) -> Checked:
+def check_file(path: Path, schema_root: Path | None = None) -> Checked:
     """Read one file and check it against its declared schema and the per-document rules."""
-    display = display or str(path)
+    display = str(path)
     try:
         raw = read_bytes(path)
         data, positions = parse(decode(raw, display))

@@ -64,7 +64,7 @@ def read_raw(path: Path) -> bytes:
         raise UsageError(f"{label}: cannot read: {exc.strerror or exc}") from None
 
 
-def read_bundle_bytes(raw: bytes, label: str = "bundle") -> dict[str, bytes]:
+def read_bundle_bytes(raw: bytes, label: str) -> dict[str, bytes]:
     """Like :func:`read_bundle`, for bundle bytes already in memory."""
     if len(raw) > MAX_BUNDLE_BYTES:
         raise BundleRefused(label, [whole_file("CG404", label, f"bundle is {len(raw)} bytes; the limit is {MAX_BUNDLE_BYTES}")])

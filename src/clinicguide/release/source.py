@@ -20,7 +20,6 @@ from .safetar import as_member, materialise, read_bundle
 class Release:
     """The newest version of each guidance document in one release, by id."""
 
-    label: str
     documents: dict[str, Guidance]
 
 
@@ -64,7 +63,7 @@ def load_release(path: Path) -> Release:
             doc = guidance_from_data(entry.data, entry.display)
             if doc.id not in newest or semver_key(doc.version) > semver_key(newest[doc.id].version):
                 newest[doc.id] = doc
-    return Release(str(path), dict(sorted(newest.items())))
+    return Release(dict(sorted(newest.items())))
 
 
 def _checked(path: Path, guidance: Path, schema_root: Path | None, bundle_root: Path | None) -> list[Checked]:
