@@ -12,7 +12,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One located content problem: ``file:line:col: CODE message``."""
+    """One located problem with a file: ``file:line:col: CODE message``.
+
+    Line and column are 0 when the problem is with the whole file (a hash, a missing file,
+    an unsafe bundle member); it then reads ``file: CODE message``.
+    """
 
     file: str
     line: int
@@ -21,8 +25,33 @@ class Problem:
     message: str
     path: str = ""  # JSON path inside the document, e.g. ``$.risks[2].severity``
 
+    @property
+    def is_whole_file(self) -> bool:
+        return not self.line
+
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.code} {self.message}"
+        where = self.file if self.is_whole_file else f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.code} {self.message}"
+
+    def as_json(self, *, path: bool = True) -> dict[str, object]:
+        """The JSON form; ``path=False`` leaves out the JSON path (release checks report files, not fields)."""
+        found: dict[str, object] = {"file": self.file, "line": self.line, "column": self.column, "code": self.code,
+                                    "message": self.message}
+        if path:
+            found["path"] = self.path
+        return found
+
+
+def whole_file(code: str, file: str, message: str) -> Problem:
+    """A problem with a file as a whole, not with a place in it."""
+    return Problem(file, 0, 0, code, message)
+
+
+def _first_of(problems: tuple[Problem, ...]) -> str:
+    """The first problem, and how many more there are: an exception's one-line message."""
+    first = problems[0] if problems else "no details"
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"{first}{more}"
 
 
 class ClinicguideError(Exception):
@@ -42,9 +71,18 @@ class ContentError(ClinicguideError):
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(sorted(problems))
-        first = self.problems[0] if self.problems else "no details"
-        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        super().__init__(f"{first}{more}")
+        super().__init__(_first_of(self.problems))
+
+
+class BundleRefused(ClinicguideError):
+    """A release bundle cannot be read safely or is malformed; carries every problem (exit code 1)."""
+
+    exit_code = 1
+
+    def __init__(self, bundle: str, problems: Iterable[Problem]) -> None:
+        self.bundle = bundle
+        self.problems: tuple[Problem, ...] = tuple(sorted(set(problems)))
+        super().__init__(f"{bundle}: refused: {_first_of(self.problems)}")
 
 
 class InputError(ClinicguideError):

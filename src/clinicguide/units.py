@@ -12,6 +12,10 @@ from dataclasses import dataclass
 
 from .errors import InputError
 
+#: The units of time guidance and proposals use, in days; a month and a year are their mean
+#: lengths (a calendar month is the model's business: ``Duration.after``).
+TIME_UNITS: dict[str, float] = {"min": 1 / 1440, "h": 1 / 24, "d": 1.0, "wk": 7.0, "mo": 30.4375, "a": 365.25}
+
 # unit -> (dimension, factor to the dimension's base unit)
 _UNITS: dict[str, tuple[str, float]] = {
     "ug": ("mass", 1e-3), "mg": ("mass", 1.0), "g": ("mass", 1e3),
@@ -27,16 +31,15 @@ _UNITS: dict[str, tuple[str, float]] = {
     "[iU]": ("international-unit", 1.0),
     "/d": ("rate", 1.0),
     "{session}": ("count", 1.0),
-    "min": ("time", 1 / 1440), "h": ("time", 1 / 24), "d": ("time", 1.0), "wk": ("time", 7.0),
-    "mo": ("time", 30.4375), "a": ("time", 365.25),
+    **{unit: ("time", days) for unit, days in TIME_UNITS.items()},
 }
 # Spellings people type for a unit, mapped to the UCUM code.
 _ALIASES = {"mg/day": "mg/d", "mg/kg/day": "mg/kg/d", "lb": "[lb_av]", "U": None, "IU": "[iU]", "ml": "mL"}
 # A weight-based dimension and the absolute dimension it becomes once multiplied by weight.
 _PER_WEIGHT = {"mass/weight/time": "mass/time", "mass/weight": "mass"}
 
-# The unit may not start with a digit, a dot or an exponent: backtracking otherwise read "20"
-# as 2 in the unit "0" and "1e5" as 1 in the unit "e5", and the error named the wrong unit.
+# The unit may not start with a digit, a dot or an exponent, so that backtracking cannot read
+# "20" as 2 in the unit "0" or "1e5" as 1 in the unit "e5" (and an error name the wrong unit).
 _QUANTITY = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?![\d.]|[eE][+-]?\d)(\S+)\s*$")
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from ..errors import ClinicguideError, ContentError
+from ..report import refuse
 from . import audit, content, decide, plugins
 
 #: Modules that each add their subcommands with ``register(subparsers)``.
@@ -60,9 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except ContentError as exc:
-        for found in exc.problems:
-            print(found, file=sys.stderr)
-        print(f"clinicguide: {len(exc.problems)} problem(s) in the guidance", file=sys.stderr)
+        refuse(exc.problems, f"{len(exc.problems)} problem(s) in the guidance")
         return exc.exit_code
     except ClinicguideError as exc:
         print(f"clinicguide: error: {exc}", file=sys.stderr)

@@ -4,43 +4,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
-from .output import dumps, emit
+from ..jsonfile import read_input
+from ..report import emit_json
 
 if TYPE_CHECKING:  # imported where used: every command builds this parser, and the engine costs ~50 ms to import
     from ..guide import ClinicGuide, PlanResult
-
-MAX_INPUT_BYTES = 20_000_000
-
-
-def read_json(path: str, what: str) -> Any:
-    """A JSON input file; errors name the file and the line, never its content."""
-    file = Path(path)
-    try:
-        if file.stat().st_size > MAX_INPUT_BYTES:
-            raise InputError(f"{path}: {what} file is larger than {MAX_INPUT_BYTES} bytes")
-        text = file.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a folder; give the {what} file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: {what} file is not UTF-8 text") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: {what} file is not valid JSON ({exc.msg})") from None
-    except RecursionError:
-        raise InputError(f"{path}: {what} file is nested too deeply") from None
-    except ValueError:  # not a JSONDecodeError: a number past Python's digit limit (was a traceback)
-        raise InputError(f"{path}: {what} file holds a number with too many digits") from None
-
 
 def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
     pairs: dict[str, str] = {}
@@ -126,38 +97,38 @@ def _plan(args: argparse.Namespace) -> PlanResult:
     _usage_checked(args)
     answers: dict[str, Any] = {}
     if args.answers:
-        loaded = read_json(args.answers, "answers")
+        loaded = read_input(args.answers, "answers")
         if not isinstance(loaded, dict):
             raise InputError(f"{args.answers}: answers must be a JSON object of criterion: yes|no")
         answers.update(loaded)
     answers.update(_pairs(args.answer, "--answer"))
     proposed = {"dose": args.dose, "params": _pairs(args.param, "--param"), "last_treatment": args.last_treatment,
                 "regimen": args.regimen}
-    return _engine(args).plan(args.id, read_json(args.patient, "patient"), proposed=proposed if any(proposed.values()) else None,
+    return _engine(args).plan(args.id, read_input(args.patient, "patient"), proposed=proposed if any(proposed.values()) else None,
                               date=args.date, answers=answers, version=args.doc_version, fhir_version=args.fhir)
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    emit(dumps(_plan(args).bundle), args.output)
+    emit_json(_plan(args).bundle, args.output)
     return 0
 
 
 def run_screen(args: argparse.Namespace) -> int:
-    emit(dumps(_plan(args).summary()), args.output)
+    emit_json(_plan(args).summary(), args.output)
     return 0
 
 
 def run_checklist(args: argparse.Namespace) -> int:
-    emit(dumps(_engine(args).checklist(args.id, version=args.doc_version, fhir_version=args.fhir)), args.output)
+    emit_json(_engine(args).checklist(args.id, version=args.doc_version, fhir_version=args.fhir), args.output)
     return 0
 
 
 def run_consent(args: argparse.Namespace) -> int:
-    response = read_json(args.response, "response")
-    emit(dumps(_engine(args).consent(args.id, response, version=args.doc_version, fhir_version=args.fhir)), args.output)
+    response = read_input(args.response, "response")
+    emit_json(_engine(args).consent(args.id, response, version=args.doc_version, fhir_version=args.fhir), args.output)
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
-    emit(dumps(_engine(args).export(args.fhir)), args.output)
+    emit_json(_engine(args).export(args.fhir), args.output)
     return 0

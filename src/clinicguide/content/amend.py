@@ -49,7 +49,7 @@ def _number(plugin: str, item: str, field: str, value: Any) -> float:
         raise _refuse(plugin, f"narrowing {item}: {field} must be a finite number")
     try:
         number = float(value)
-    except OverflowError:  # an int past float's range (10**400) raised outside the plugin call: a traceback
+    except OverflowError:  # an int past float's range (10**400)
         number = math.inf
     if not math.isfinite(number):
         raise _refuse(plugin, f"narrowing {item}: {field} must be a finite number")
@@ -70,43 +70,51 @@ def _narrow(plugin: str, item_id: str, kind: str, target: dict[str, Any], change
     allowed = {"range": {"low", "high"}, "maximum": {"value"}, "interval": {"value", "unit"}}[kind] | {"text", "sources"}
     if unknown := sorted(set(change) - allowed):
         raise _refuse(plugin, f"narrowing {item_id}: cannot change {', '.join(unknown)} of a {kind}")
-    if kind == "range":
-        low = _number(plugin, item_id, "low", change.get("low", target["low"]))
-        high = _number(plugin, item_id, "high", change.get("high", target["high"]))
-        if low < target["low"] or high > target["high"]:
-            raise _refuse(plugin,
-                          f"{item_id}: {low:g}-{high:g} {target['unit']} would widen the range "
-                          f"{target['low']:g}-{target['high']:g} {target['unit']}; only narrowing is allowed")
-        target["low"], target["high"] = low, high
-        result = f"narrowed {item_id} to {low:g}-{high:g} {target['unit']}"
-    elif kind == "maximum":
-        value = _number(plugin, item_id, "value", change.get("value", target["value"]))
-        if value > target["value"]:
-            raise _refuse(plugin,
-                          f"{item_id}: {value:g} {target['unit']} would raise the maximum {target['value']:g} {target['unit']}; "
-                          "only lowering is allowed")
-        target["value"] = value
-        result = f"lowered {item_id} to {value:g} {target['unit']}"
-    else:
-        value = _number(plugin, item_id, "value", change.get("value", target["value"]))
-        unit = change.get("unit", target["unit"])
-        try:
-            new, old = Duration(value, unit), Duration(target["value"], target["unit"])
-            shorter = new.timedelta() < old.timedelta()
-        except (KeyError, TypeError):
-            raise _refuse(plugin, f"narrowing {item_id}: unknown time unit {unit!r}") from None
-        except OverflowError:
-            raise _refuse(plugin, f"narrowing {item_id}: {value:g} {unit} is out of range") from None
-        if shorter:
-            raise _refuse(plugin, f"{item_id}: {new} would shorten the minimum interval {old}; only lengthening is allowed")
-        target["value"], target["unit"] = value, unit
-        result = f"lengthened {item_id} to {new}"
+    narrow = {"range": _narrow_range, "maximum": _lower_maximum, "interval": _lengthen_interval}[kind]
+    result = narrow(plugin, item_id, target, change)
     if "text" in change:
         target["text"] = change["text"]
     if "sources" in change:
         _cited(plugin, item_id, target, change)
         result += f", citing {', '.join(change['sources'])}"
     return result
+
+
+def _narrow_range(plugin: str, item_id: str, target: dict[str, Any], change: Mapping[str, Any]) -> str:
+    low = _number(plugin, item_id, "low", change.get("low", target["low"]))
+    high = _number(plugin, item_id, "high", change.get("high", target["high"]))
+    if low < target["low"] or high > target["high"]:
+        raise _refuse(plugin,
+                      f"{item_id}: {low:g}-{high:g} {target['unit']} would widen the range "
+                      f"{target['low']:g}-{target['high']:g} {target['unit']}; only narrowing is allowed")
+    target["low"], target["high"] = low, high
+    return f"narrowed {item_id} to {low:g}-{high:g} {target['unit']}"
+
+
+def _lower_maximum(plugin: str, item_id: str, target: dict[str, Any], change: Mapping[str, Any]) -> str:
+    value = _number(plugin, item_id, "value", change.get("value", target["value"]))
+    if value > target["value"]:
+        raise _refuse(plugin,
+                      f"{item_id}: {value:g} {target['unit']} would raise the maximum {target['value']:g} {target['unit']}; "
+                      "only lowering is allowed")
+    target["value"] = value
+    return f"lowered {item_id} to {value:g} {target['unit']}"
+
+
+def _lengthen_interval(plugin: str, item_id: str, target: dict[str, Any], change: Mapping[str, Any]) -> str:
+    value = _number(plugin, item_id, "value", change.get("value", target["value"]))
+    unit = change.get("unit", target["unit"])
+    try:
+        new, old = Duration(value, unit), Duration(target["value"], target["unit"])
+        shorter = new.timedelta() < old.timedelta()
+    except (KeyError, TypeError):
+        raise _refuse(plugin, f"narrowing {item_id}: unknown time unit {unit!r}") from None
+    except OverflowError:
+        raise _refuse(plugin, f"narrowing {item_id}: {value:g} {unit} is out of range") from None
+    if shorter:
+        raise _refuse(plugin, f"{item_id}: {new} would shorten the minimum interval {old}; only lengthening is allowed")
+    target["value"], target["unit"] = value, unit
+    return f"lengthened {item_id} to {new}"
 
 
 def _named_items(values: Any) -> list[str]:
@@ -134,25 +142,7 @@ def apply_amendment(data: Mapping[str, Any], amendment: Any, plugin: str) -> tup
                                   "never remove, replace or loosen guidance")
         raise _refuse(plugin, f"unknown amendment key(s) {', '.join(unknown)}; allowed: add, narrow")
     amended = copy.deepcopy(dict(data))
-    changes: list[str] = []
-    taken = _all_ids(amended)
-    additions = amendment.get("add") or {}
-    if not isinstance(additions, Mapping):
-        raise _refuse(plugin, "'add' must map list names to lists of items")
-    for key, new_items in additions.items():
-        if key not in ADDABLE:
-            raise _refuse(plugin, f"cannot add to {key!r}; addable: {', '.join(ADDABLE)}")
-        if not isinstance(new_items, list):
-            raise _refuse(plugin, f"'add.{key}' must be a list")
-        for item in new_items:
-            ident = item.get("id") if isinstance(item, Mapping) else None
-            if not isinstance(ident, str):
-                raise _refuse(plugin, f"every item added to {key} needs an id")
-            if ident in taken:
-                raise _refuse(plugin, f"{ident!r} already exists in {data.get('id')}; a site may add items but not replace them")
-            taken.add(ident)
-            amended.setdefault(key, []).append(copy.deepcopy(dict(item)))
-            changes.append(f"added {key} {ident}")
+    changes = _add(plugin, data.get("id"), amended, amendment.get("add") or {})
     narrowing = amendment.get("narrow") or {}
     if not isinstance(narrowing, Mapping):
         raise _refuse(plugin, "'narrow' must map item ids to new values")
@@ -163,3 +153,26 @@ def apply_amendment(data: Mapping[str, Any], amendment: Any, plugin: str) -> tup
         kind, target = limits[item_id]
         changes.append(_narrow(plugin, item_id, kind, target, change))
     return amended, changes
+
+
+def _add(plugin: str, guidance_id: Any, amended: dict[str, Any], additions: Any) -> list[str]:
+    """Add the new items to ``amended``; a description of each addition."""
+    if not isinstance(additions, Mapping):
+        raise _refuse(plugin, "'add' must map list names to lists of items")
+    taken = _all_ids(amended)
+    changes: list[str] = []
+    for key, new_items in additions.items():
+        if key not in ADDABLE:
+            raise _refuse(plugin, f"cannot add to {key!r}; addable: {', '.join(ADDABLE)}")
+        if not isinstance(new_items, list):
+            raise _refuse(plugin, f"'add.{key}' must be a list")
+        for item in new_items:
+            ident = item.get("id") if isinstance(item, Mapping) else None
+            if not isinstance(ident, str):
+                raise _refuse(plugin, f"every item added to {key} needs an id")
+            if ident in taken:
+                raise _refuse(plugin, f"{ident!r} already exists in {guidance_id}; a site may add items but not replace them")
+            taken.add(ident)
+            amended.setdefault(key, []).append(copy.deepcopy(dict(item)))
+            changes.append(f"added {key} {ident}")
+    return changes

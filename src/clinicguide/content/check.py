@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
 from . import history as guidance_history
 from . import rules, schemas
-from .yamlsafe import JsonPath, Positions, YamlProblem, decode, parse, problem, read_bytes
+from .located import Checked, Locator
+from .yamlsafe import YamlProblem, decode, parse, problem, read_bytes
 
 if TYPE_CHECKING:  # annotations only: jsonschema is imported when a document first needs it (schemas.py)
     from jsonschema import ValidationError
@@ -24,28 +24,12 @@ if TYPE_CHECKING:  # annotations only: jsonschema is imported when a document fi
 GUIDANCE_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
-class Checked:
-    """One guidance file after validation: its data (if readable) and its problems."""
-
-    path: Path
-    display: str
-    data: dict[str, Any] | None
-    positions: Positions | None
-    problems: tuple[Problem, ...]
-    sha256: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
 def guidance_files(paths: Iterable[Path]) -> list[Path]:
     """Expand folders to the guidance files they hold, sorted; files are kept as given.
 
     A folder that cannot be listed (unreadable, or gone while loading) and a guidance file
-    that is not a regular one (a dangling link) are kept, so reading them reports CG101:
-    ``rglob`` and ``is_file`` skipped them, and their documents went missing without a word.
+    that is not a regular one (a dangling link) are kept, so that reading them reports
+    CG101 rather than their documents going missing unreported.
     """
     found: list[Path] = []
     for path in paths:
@@ -64,24 +48,16 @@ def _walk(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-def json_path(path: Iterable[str | int]) -> str:
-    """``$.risks[2].severity`` for the path ``('risks', 2, 'severity')``."""
-    out = "$"
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
-def check_file(path: Path, display: str | None = None, schema_root: Path | None = None) -> Checked:
+def check_file(path: Path, schema_root: Path | None = None) -> Checked:
     """Read one file and check it against its declared schema and the per-document rules."""
-    display = display or str(path)
+    display = str(path)
     try:
         raw = read_bytes(path)
         data, positions = parse(decode(raw, display))
     except YamlProblem as exc:
         return Checked(path, display, None, None, (problem(exc, display),))
     # The digest of the bytes that were parsed: reading the file a second time could hash
-    # other content, or fail with a traceback if the folder vanished in between.
+    # other content, or fail if the folder vanished in between.
     sha = hashlib.sha256(raw).hexdigest()
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
@@ -92,17 +68,6 @@ def check_file(path: Path, display: str | None = None, schema_root: Path | None 
     found_problems = list(schema_problems(data, located, schema_root))
     found_problems += rules.document_problems(data, located)
     return Checked(path, display, data, positions, tuple(sorted(set(found_problems))), sha)
-
-
-class Locator:
-    """Makes :class:`Problem` objects for paths inside one document."""
-
-    def __init__(self, file: str, positions: Positions) -> None:
-        self.file, self.positions = file, positions
-
-    def __call__(self, path: JsonPath, code: str, message: str, *, key: bool = False) -> Problem:
-        line, column = self.positions.of(tuple(path), key=key)
-        return Problem(self.file, line, column, code, message, json_path(path))
 
 
 def schema_problems(data: dict[str, Any], at: Locator, schema_root: Path | None = None) -> Iterator[Problem]:
@@ -121,6 +86,10 @@ def schema_problems(data: dict[str, Any], at: Locator, schema_root: Path | None 
         yield from _explain(error, at)
 
 
+# Keywords reported with jsonschema's own message, by code: numbers out of bounds, and the rest as CG204.
+_BOUNDS = {"minimum": "CG205", "maximum": "CG205", "exclusiveMinimum": "CG205", "exclusiveMaximum": "CG205"}
+# Keywords whose message quotes the value, cut to a readable length.
+_SHORTENED = {"minItems": "CG206", "uniqueItems": "CG206", "minProperties": "CG206", "minLength": "CG209", "maxLength": "CG209"}
 _CRITERION_KEYS = ("condition", "medication", "observation", "allergy", "age", "sex", "question", "all", "any", "not")
 
 
@@ -131,7 +100,7 @@ def _title(schema: Any) -> str:
 def _explain(error: ValidationError, at: Locator) -> Iterator[Problem]:
     """Turn one jsonschema error into editor-friendly problems (choosing the useful sub-error)."""
     path = tuple(error.absolute_path)
-    kind = error.validator
+    kind = str(error.validator)
     # Document data, and the failing keyword's schema and value. (jsonschema's types also allow the
     # placeholder of an error built by hand, and a boolean schema, which has no keyword to fail.)
     value: Any = error.instance
@@ -156,19 +125,15 @@ def _explain(error: ValidationError, at: Locator) -> Iterator[Problem]:
     elif kind in ("pattern", "format"):
         yield at(path, "CG204",
                  f"{value!r} is not in the form expected for {_title(schema)}: {schema.get('description', '')}".rstrip(": "))
-    elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        yield at(path, "CG205", f"{_title(schema)}: {error.message}")
-    elif kind in ("minItems", "uniqueItems", "minProperties"):
-        yield at(path, "CG206", f"{_title(schema)}: {_plain(error)}")
-    elif kind in ("minLength", "maxLength"):
-        yield at(path, "CG209", f"{_title(schema)}: {_plain(error)}")
+    elif kind in _SHORTENED:
+        yield at(path, _SHORTENED[kind], f"{_title(schema)}: {_plain(error)}")
     elif kind == "oneOf" and isinstance(value, dict) and error.context:
         yield from _explain_criterion(error, value, at)
     elif kind == "oneOf":  # the one oneOf in the schema is the criterion
         yield at(path, "CG207",
                  f"a criterion is a mapping with exactly one of {', '.join(_CRITERION_KEYS)}; found {_describe(value)}")
     else:
-        yield at(path, "CG204", f"{_title(schema)}: {error.message}")
+        yield at(path, _BOUNDS.get(kind, "CG204"), f"{_title(schema)}: {error.message}")
 
 
 def _explain_criterion(error: ValidationError, instance: dict[str, Any], at: Locator) -> Iterator[Problem]:

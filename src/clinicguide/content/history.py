@@ -21,19 +21,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import canonical as canonical_json
 from .. import jsonfile
 from ..errors import Problem, ReleaseRecordError, UsageError
 from ..resources import schemas_dir
-
-if TYPE_CHECKING:
-    from .check import Checked
+from .located import Checked
 
 HISTORY_FILE = "guidance-releases.json"
 FORMAT = 1
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _KEY = re.compile(r"^[a-z][a-z0-9-]*\|\d+\.\d+\.\d+$")
 
 
@@ -92,17 +89,10 @@ def parse(data: bytes, name: str) -> Mapping[str, Released]:
         raise ReleaseRecordError(name, f"must be an object with format {FORMAT} and a released object")
     released: dict[str, Released] = {}
     for key, entry in record["released"].items():
-        if not _KEY.match(key) or not isinstance(entry, dict) or not _SHA256.match(str(entry.get("content_sha256", ""))):
+        if not _KEY.match(key) or not isinstance(entry, dict) or not jsonfile.is_sha256(entry.get("content_sha256")):
             raise ReleaseRecordError(name, f"entry {key!r} needs the form id|x.y.z with a lower-case content_sha256")
         released[key] = Released(entry["content_sha256"], str(entry.get("recorded", "")), str(entry.get("package_version", "")))
     return MappingProxyType(released)
-
-
-def _key(entry: Checked) -> str | None:
-    data = entry.data
-    if data and isinstance(data.get("id"), str) and isinstance(data.get("version"), str):
-        return f"{data['id']}|{data['version']}"
-    return None
 
 
 def unbumped_changes(checked: Sequence[Checked], schema_root: Path | None = None) -> list[Problem]:
@@ -116,15 +106,13 @@ def unbumped_changes(checked: Sequence[Checked], schema_root: Path | None = None
         return []
     found: list[Problem] = []
     for entry in checked:
-        key = _key(entry)
+        key = entry.ref
         if key is None or key not in history or entry.data is None:
             continue
         if content_sha256(entry.data) != history[key].content_sha256:
-            line, column = entry.positions.of(("version",)) if entry.positions else (1, 1)
             recorded = f" on {history[key].recorded}" if history[key].recorded else ""
-            found.append(Problem(entry.display, line, column, "CG315",
-                                 f"{key} was released{recorded} with other content; bump the version and add a changelog entry",
-                                 "$.version"))
+            found.append(entry.problem_at(("version",), "CG315", f"{key} was released{recorded} with other content; "
+                                          "bump the version and add a changelog entry"))
     return found
 
 
@@ -138,7 +126,7 @@ def record(checked: Sequence[Checked], schema_root: Path, today: dt.date, packag
     history = dict(load(schema_root)) if path.is_file() else {}
     added: list[str] = []
     for entry in checked:
-        key = _key(entry)
+        key = entry.ref
         if key is None or entry.data is None:
             raise UsageError(f"{entry.display}: cannot record a document that does not validate")
         if key in history:

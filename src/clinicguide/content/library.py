@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ContentError, PluginError, UsageError
 from ..resources import guidance_dir
-from .check import Checked, Locator, check_paths, schema_problems
+from .check import check_paths, schema_problems
+from .located import Checked, Locator
 from .model import Guidance, guidance_from_data
 from .yamlsafe import Positions
 
@@ -19,9 +20,23 @@ if TYPE_CHECKING:
     from ..host.manager import Hooks
 
 
-def version_key(version: str) -> tuple[int, ...]:
-    """Sort key of a semantic version such as ``1.2.0``."""
+def semver_key(version: str) -> tuple[int, ...]:
+    """Sort key of a guidance version, which is semantic: ``1.2.0`` (schema versions are not: ``schemas.schema_version_key``)."""
     return tuple(int(part) for part in version.split("."))
+
+
+def library_digest(checked: Iterable[Checked], amendments: Iterable[str] = ()) -> str:
+    """The digest a Library cites in Provenance: SHA-256 over its files' digests, then each document's amendments.
+
+    The files count by content, not by name or order, so the same documents give the same
+    digest wherever they were loaded from.
+    """
+    digest = hashlib.sha256()
+    for sha256 in sorted(entry.sha256 for entry in checked):
+        digest.update(sha256.encode())
+    for changes in amendments:
+        digest.update(changes.encode())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -37,7 +52,7 @@ class Library:
         index: dict[str, list[Guidance]] = {}
         for doc in self.documents:
             index.setdefault(doc.id, []).append(doc)
-        frozen = {k: tuple(sorted(v, key=lambda g: version_key(g.version))) for k, v in sorted(index.items())}
+        frozen = {k: tuple(sorted(v, key=lambda g: semver_key(g.version))) for k, v in sorted(index.items())}
         object.__setattr__(self, "_index", MappingProxyType(frozen))
 
     def __iter__(self) -> Iterator[Guidance]:
@@ -111,9 +126,11 @@ def library_from(folders: Iterable[Path], hooks: Hooks | None = None) -> Library
     problems = [p for c in checked for p in c.problems]
     if problems:
         raise ContentError(problems)
-    digest = hashlib.sha256()
-    for entry in sorted(checked, key=lambda c: c.sha256):
-        digest.update(entry.sha256.encode())
+    return library_of(checked, hooks)
+
+
+def library_of(checked: Sequence[Checked], hooks: Hooks | None = None) -> Library:
+    """The library of documents that have been checked and have no problems, amended by ``hooks``' plugins."""
     documents, amendments = [], {}
     for entry in checked:
         assert entry.data is not None  # no problems means every file parsed to a mapping
@@ -121,8 +138,8 @@ def library_from(folders: Iterable[Path], hooks: Hooks | None = None) -> Library
         documents.append(guidance_from_data(data, entry.display))
         if changes:
             amendments[f"{data['id']}|{data['version']}"] = tuple(changes)
-            digest.update("\n".join(changes).encode())
-    return Library(tuple(documents), digest.hexdigest(), MappingProxyType(amendments))
+    digest = library_digest(checked, ("\n".join(changes) for changes in amendments.values()))
+    return Library(tuple(documents), digest, MappingProxyType(amendments))
 
 
 def _amend(entry: Checked, hooks: Hooks) -> tuple[dict[str, Any], list[str]]:

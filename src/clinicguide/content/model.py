@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal, TypeAlias, TypeVar, Union
 
+from ..units import TIME_UNITS
+
 Severity = Literal["absolute", "relative"]
 RiskSeverity = Literal["mild", "moderate", "severe"]
 Label = Literal["on-label", "off-label"]
@@ -43,8 +45,7 @@ class Duration:
         """The date this long after ``start``; months and years move by the calendar.
 
         A length that reaches past the calendar's ends stops at them: a valid document may
-        say ``within: {value: 1e12, unit: a}``, and the arithmetic raised OverflowError in
-        the screening plugin, which failed every plan for that guidance.
+        say ``within: {value: 1e12, unit: a}``, and screening must still give a plan.
         """
         try:
             return self._after(start)
@@ -54,13 +55,13 @@ class Duration:
     def _after(self, start: dt.date) -> dt.date:
         if self.unit in ("mo", "a"):
             # Whole months move by the calendar; a fraction of a month adds its mean length in
-            # days (rounding it away made 0.5 mo no time at all).
+            # days (so that 0.5 mo is not rounded away to no time at all).
             total = self.value * (12 if self.unit == "a" else 1)
             months = int(total)
             year, month = divmod(start.month - 1 + months, 12)
             year += start.year
             day = min(start.day, _month_days(year, month + 1))
-            return dt.date(year, month + 1, day) + dt.timedelta(days=round((total - months) * 30.4375))
+            return dt.date(year, month + 1, day) + dt.timedelta(days=round((total - months) * TIME_UNITS["mo"]))
         return start + self.timedelta()
 
     def before(self, end: dt.date) -> dt.date:
@@ -68,7 +69,7 @@ class Duration:
         return Duration(-self.value, self.unit).after(end)
 
     def timedelta(self) -> dt.timedelta:
-        hours = {"min": 1 / 60, "h": 1, "d": 24, "wk": 168, "mo": 730.5, "a": 8766}[self.unit]
+        hours = TIME_UNITS[self.unit] * 24
         try:
             return dt.timedelta(hours=self.value * hours)
         except OverflowError:  # longer than a timedelta holds (see after()); the longest one stands in

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import Any, TypeGuard
 
 from ..errors import Problem
 from ..terminology import VERIFIED_CODES
+from .located import Checked, Locator
 from .yamlsafe import JsonPath
-
-if TYPE_CHECKING:
-    from .check import Checked, Locator
 
 # Top-level lists whose entries are clinical items with an id and sources.
 ITEM_LISTS = ("indications", "contraindications", "regimens", "risks", "consent", "prerequisites", "aftercare", "monitoring")
@@ -230,17 +228,14 @@ def _codes(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
 
 def library_problems(checked: Sequence[Checked]) -> list[Problem]:
     """Rules across documents: one id|version may appear only once in a library."""
-    seen: dict[tuple[str, str], Checked] = {}
+    seen: dict[str, Checked] = {}
     found: list[Problem] = []
     for entry in checked:
-        data = entry.data
-        if not data or not isinstance(data.get("id"), str) or not isinstance(data.get("version"), str):
+        key = entry.ref
+        if key is None:
             continue
-        key = (data["id"], data["version"])
         if key in seen:
-            line, column = entry.positions.of(("id",)) if entry.positions else (1, 1)
-            found.append(Problem(entry.display, line, column, "CG302",
-                                 f"guidance {key[0]}|{key[1]} is also defined in {seen[key].display}", "$.id"))
+            found.append(entry.problem_at(("id",), "CG302", f"guidance {key} is also defined in {seen[key].display}"))
         else:
             seen[key] = entry
     return found

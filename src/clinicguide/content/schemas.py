@@ -20,17 +20,22 @@ SCHEMA_FILE = "guidance.schema.json"
 _VERSION = re.compile(r"^(\d+)\.(\d+)$")
 
 
-def version_key(version: str) -> tuple[int, int]:
-    """Sort key of a schema version such as ``1.0``."""
+def schema_version_key(version: str) -> tuple[int, int]:
+    """Sort key of a schema version such as ``1.0`` (guidance versions are semantic: see ``library.semver_key``)."""
     match = _VERSION.match(version)
     return (int(match[1]), int(match[2])) if match else (-1, -1)
+
+
+def is_schema_version(text: str) -> bool:
+    """Whether ``text`` has the form of a schema version: ``major.minor``."""
+    return _VERSION.match(text) is not None
 
 
 def available(root: Path | None = None) -> tuple[str, ...]:
     """Schema versions present under ``root`` (the packaged schemas by default), oldest first."""
     base = (root or schemas_dir()) / "guidance"
-    found = [p.parent.name for p in base.glob(f"*/{SCHEMA_FILE}") if _VERSION.match(p.parent.name)]
-    return tuple(sorted(found, key=version_key))
+    found = [p.parent.name for p in base.glob(f"*/{SCHEMA_FILE}") if is_schema_version(p.parent.name)]
+    return tuple(sorted(found, key=schema_version_key))
 
 
 class SchemaValidator:
@@ -114,12 +119,7 @@ def _with_cached_refs(schema: Any) -> Any:
 
 def validator(version: str, root: Path | None = None) -> SchemaValidator | None:
     """The compiled validator for a declared schema version, or None if it does not exist."""
-    if not _VERSION.match(version):
+    if not is_schema_version(version):
         return None
     path = (root or schemas_dir()) / "guidance" / version / SCHEMA_FILE
     return _validator(path) if path.is_file() else None
-
-
-def latest() -> str:
-    """The newest packaged schema version."""
-    return available()[-1]

@@ -10,16 +10,15 @@ from typing import Any
 
 from ..clinical.decision import Screening
 from ..content.model import AftercareItem, MonitoringItem
+from ..units import TIME_UNITS
 from .common import Canonicals, FhirVersion, at, codeable, period
-
-_TIMING_UNITS = {"min", "h", "d", "wk", "mo", "a"}
 
 
 def _timing(item: MonitoringItem, screening: Screening) -> dict[str, Any]:
     timing: dict[str, Any] = {"code": {"text": item.timing}}
     if item.at:
         timing["event"] = [at(screening.date, offset) for offset in item.at]
-    if item.every and item.every.unit in _TIMING_UNITS:
+    if item.every and item.every.unit in TIME_UNITS:  # each is also a FHIR UnitsOfTime code
         timing["repeat"] = {"frequency": 1, "period": item.every.value, "periodUnit": item.every.unit}
     return timing
 

@@ -12,7 +12,6 @@ from ..content.model import Duration, Guidance
 from ..errors import UsageError
 
 FhirVersion = Literal["R4", "R5"]
-FHIR_VERSIONS: tuple[FhirVersion, ...] = ("R4", "R5")
 DEFAULT_CANONICAL_BASE = "https://clinicguide.org/fhir"
 CANONICAL_BASE_ENV = "CLINICGUIDE_CANONICAL_BASE"
 # Fixed namespace so the same inputs always give the same resource ids.
@@ -35,8 +34,8 @@ def canonical_base(base: str | None = None) -> str:
     if not chosen.startswith(("http://", "https://")):
         raise UsageError(f"canonical base {chosen!r} must be an http(s) URL")
     if not chosen.isprintable():
-        # Bytes that are not UTF-8 on the command line (surrogate escapes) failed later, in the
-        # resource ids, with a UnicodeEncodeError traceback; control characters are no URL either.
+        # Bytes that are not UTF-8 on the command line (surrogate escapes) cannot be encoded in
+        # the resource ids; control characters are no URL either.
         raise UsageError(f"canonical base {chosen!r} must be a URL of printable text")
     return chosen.rstrip("/")
 
@@ -71,6 +70,12 @@ class Canonicals:
         return f"{url}|{self.guidance.version}"
 
 
+def publication_status(guidance: Guidance) -> str:
+    """The FHIR PublicationStatus of an artefact derived from ``guidance``: the guidance's own
+    status, whose codes (draft, active, retired) are PublicationStatus codes."""
+    return guidance.status
+
+
 def resource_id(seed: str, *parts: object) -> str:
     """A deterministic UUID for one resource of one output."""
     return str(uuid.uuid5(_NAMESPACE, "/".join([seed, *map(str, parts)])))
@@ -84,7 +89,7 @@ def at(date: dt.date, offset: Duration) -> str:
     """The calendar date ``offset`` after ``date`` (hours round down to whole days).
 
     Duration.after() does both (a date plus a timedelta counts its whole days) and stops at
-    the calendar's ends, where adding the days here raised OverflowError for a huge offset.
+    the calendar's ends, which adding the days here would overflow for a huge offset.
     """
     return offset.after(date).isoformat()
 

@@ -39,12 +39,10 @@ def _answers(items: Any, where: str, found: dict[str, list[Any]], depth: int = 1
         _answers(item.get("item", []), f"{here}.item", found, depth + 1)
 
 
-def build_consent(guidance: Guidance, canon: Canonicals, checklist: dict[str, Any], response: Any,
-                  version: FhirVersion) -> dict[str, Any]:
-    """An active Consent for a complete response; raises for anything less."""
+def _check_response(response: Any, checklist: dict[str, Any], expected: str) -> None:
+    """Raise unless ``response`` is a completed response to the checklist ``expected`` that acknowledges every item."""
     if not isinstance(response, Mapping) or response.get("resourceType") != "QuestionnaireResponse":
         raise InputError("the response must be a FHIR QuestionnaireResponse")
-    expected = canon.versioned(canon.questionnaire)
     if response.get("questionnaire") != expected:
         raise InputError(f"the response answers {response.get('questionnaire')!r}, not the checklist {expected}")
     if response.get("status") != "completed":
@@ -54,11 +52,18 @@ def build_consent(guidance: Guidance, canon: Canonicals, checklist: dict[str, An
     unknown = sorted(set(found) - all_link_ids(checklist))
     if unknown:
         raise InputError(f"the response has items the checklist does not: {', '.join(unknown)}")
-    # ``is True``: comparing with == took a JSON 1 (1 == True in Python) for an acknowledgement.
+    # ``is True``, not ==: a JSON 1 equals True in Python, but it is no acknowledgement.
     missing = [f"{item['linkId']} ({item['text']})" for item in required_items(checklist)
                if [a.get("valueBoolean") is True for a in found.get(item["linkId"], [])] != [True]]
     if missing:
         raise ConsentIncomplete(missing)
+
+
+def build_consent(guidance: Guidance, canon: Canonicals, checklist: dict[str, Any], response: Any,
+                  version: FhirVersion) -> dict[str, Any]:
+    """An active Consent for a complete response; raises for anything less."""
+    expected = canon.versioned(canon.questionnaire)
+    _check_response(response, checklist, expected)
     authored = response.get("authored")
     date = fhir_date(authored, "QuestionnaireResponse.authored") if authored else None
     subject = response.get("subject")

@@ -13,10 +13,8 @@ from ..content.library import Library
 from ..content.model import Guidance, Regimen, Source
 from ..terminology import UCUM
 from .bundle import collection
-from .common import Canonicals, FhirVersion, canonical_base, fhir_version, resource_id
+from .common import Canonicals, FhirVersion, canonical_base, fhir_version, publication_status, resource_id
 from .questionnaire import build_questionnaire
-
-_STATUS = {"draft": "draft", "active": "active", "retired": "retired"}
 
 
 def _citation(source: Source, version: FhirVersion) -> dict[str, Any]:
@@ -54,7 +52,7 @@ def activity_definition(guidance: Guidance, regimen: Regimen, canon: Canonicals,
         "version": guidance.version,
         "name": _name(f"{guidance.id}-{regimen.id}"),
         "title": regimen.title,
-        "status": _STATUS[guidance.status],
+        "status": publication_status(guidance),
         "kind": "MedicationRequest" if guidance.kind == "medication" else "ServiceRequest",
         "description": description,
         "relatedArtifact": _citations(guidance, regimen.sources, version),
@@ -97,7 +95,7 @@ def plan_definition(guidance: Guidance, canon: Canonicals, version: FhirVersion)
         "version": guidance.version,
         "name": _name(guidance.id),
         "title": guidance.title,
-        "status": _STATUS[guidance.status],
+        "status": publication_status(guidance),
         "date": guidance.changelog[0].date.isoformat(),
         "relatedArtifact": [_citation(s, version) for s in guidance.sources],
         "action": actions,

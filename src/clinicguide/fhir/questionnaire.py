@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..content.model import ConsentItem, Guidance
-from .common import Canonicals, FhirVersion, resource_id
+from .common import Canonicals, FhirVersion, publication_status, resource_id
 
 # Reading order of the checklist's groups, with their headings.
 SECTIONS: dict[str, str] = {
@@ -16,7 +16,6 @@ SECTIONS: dict[str, str] = {
     "aftercare": "Aftercare",
     "other": "Other",
 }
-_STATUS = {"draft": "draft", "active": "active", "retired": "retired"}
 
 
 def _risk_line(guidance: Guidance, risk_id: str) -> str:
@@ -51,7 +50,7 @@ def build_questionnaire(guidance: Guidance, canon: Canonicals, version: FhirVers
         "version": guidance.version,
         "name": name,
         "title": f"Consent checklist: {guidance.title}",
-        "status": _STATUS[guidance.status],
+        "status": publication_status(guidance),
         "subjectType": ["Patient"],
         "date": guidance.changelog[0].date.isoformat(),
         "description": "Each statement must be acknowledged before treatment. Derived from "

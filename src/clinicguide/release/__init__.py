@@ -1,5 +1,6 @@
-"""Release and audit: frozen schema history, guidance release history, bundles, verification, diff.
+"""Release and audit: frozen schema history, bundles (build, verify), recording releases, and the clinical diff.
 
-Each concern lives in its own module; this package root imports none of them, because
-``validate`` imports :mod:`.guidance_history` and the bundle modules import ``validate``.
+Each concern lives in its own module; this package root imports none of them, so that
+importing one (the command line imports each only when its command runs) does not
+import the others and jsonschema with them.
 """

@@ -12,13 +12,13 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from .. import jsonfile
-from ..errors import ReleaseRecordError
-from .findings import Finding, finding
+from ..content.located import json_path
+from ..errors import Problem, ReleaseRecordError, whole_file
 
 NAME = "manifest.json"
 FORMAT = 1
 
-_SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+_SHA256 = {"type": "string", "pattern": jsonfile.SHA256_PATTERN}
 _PATH = {"type": "string", "minLength": 1, "maxLength": 512}
 _DATE = {"type": ["string", "null"]}
 _SCHEMA: dict[str, Any] = {
@@ -53,37 +53,26 @@ _SCHEMA: dict[str, Any] = {
 _VALIDATOR = Draft202012Validator(_SCHEMA)
 
 
-def parse(data: bytes) -> tuple[dict[str, Any] | None, list[Finding]]:
+def parse(data: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The manifest if it can be trusted as a description of the bundle, else every reason not."""
     try:
         manifest = jsonfile.loads(data, NAME)
     except ReleaseRecordError as exc:
-        return None, [finding("CG404", NAME, exc.reason)]
-    found = [finding("CG404", NAME, f"at {_where(e.absolute_path)}: {e.message[:200]}") for e in _VALIDATOR.iter_errors(manifest)]
+        return None, [whole_file("CG404", NAME, exc.reason)]
+    found = [whole_file("CG404", NAME, f"at {json_path(e.absolute_path)}: {e.message[:200]}")
+             for e in _VALIDATOR.iter_errors(manifest)]
     if found:
         return None, found
     for entry in manifest["guidance"]:
         for path in (entry["file"], *entry["fhir"]):
-            if not safe_path(path):
-                found.append(finding("CG404", NAME, f"names {path!r} for {entry['id']!r}, which is not a plain relative path"))
+            if not jsonfile.is_plain_relative_path(path):
+                found.append(whole_file("CG404", NAME, f"names {path!r} for {entry['id']!r}, which is not a plain relative path"))
     seen: set[str] = set()
     for entry in manifest["files"]:
         path = entry["path"]
-        if not safe_path(path):
-            found.append(finding("CG404", NAME, f"lists {path!r}, which is not a plain relative path"))
+        if not jsonfile.is_plain_relative_path(path):
+            found.append(whole_file("CG404", NAME, f"lists {path!r}, which is not a plain relative path"))
         elif path == NAME or path in seen:
-            found.append(finding("CG404", NAME, f"lists {path!r} twice, or lists itself"))
+            found.append(whole_file("CG404", NAME, f"lists {path!r} twice, or lists itself"))
         seen.add(path)
     return (None, found) if found else (manifest, [])
-
-
-def _where(path: Any) -> str:
-    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
-
-
-def safe_path(path: str) -> bool:
-    """A plain relative POSIX path: no leading slash, no '..', '.', empty parts, backslashes or
-    unprintable characters (names end up in terminal output)."""
-    if not path or path.startswith("/") or "\\" in path or not path.isprintable():
-        return False
-    return all(part not in ("", ".", "..") for part in path.split("/"))

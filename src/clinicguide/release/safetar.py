@@ -9,14 +9,14 @@ first, and the whole bundle is then refused.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import tarfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-from ..errors import UsageError
-from .findings import BundleRefused, Finding, finding
+from ..errors import BundleRefused, Problem, UsageError, whole_file
 
 #: The one top-level folder every member of a bundle sits in (so extracting is tidy).
 TOP = "clinicguide-release"
@@ -43,7 +43,7 @@ def read_bundle(path: Path) -> dict[str, bytes]:
     """The files of the bundle at ``path``, by name relative to the top folder.
 
     :raises UsageError: if ``path`` is not a readable file.
-    :raises BundleRefused: with every finding, if the bundle is malformed or unsafe.
+    :raises BundleRefused: with every problem, if the bundle is malformed or unsafe.
     """
     return read_bundle_bytes(read_raw(path), str(path))
 
@@ -56,7 +56,7 @@ def read_raw(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_BUNDLE_BYTES:
-            raise BundleRefused(label, [finding("CG404", label, f"bundle is {size} bytes; the limit is {MAX_BUNDLE_BYTES}")])
+            raise BundleRefused(label, [whole_file("CG404", label, f"bundle is {size} bytes; the limit is {MAX_BUNDLE_BYTES}")])
         return path.read_bytes()
     except FileNotFoundError:
         raise UsageError(f"{label}: no such file") from None
@@ -64,10 +64,10 @@ def read_raw(path: Path) -> bytes:
         raise UsageError(f"{label}: cannot read: {exc.strerror or exc}") from None
 
 
-def read_bundle_bytes(raw: bytes, label: str = "bundle") -> dict[str, bytes]:
+def read_bundle_bytes(raw: bytes, label: str) -> dict[str, bytes]:
     """Like :func:`read_bundle`, for bundle bytes already in memory."""
     if len(raw) > MAX_BUNDLE_BYTES:
-        raise BundleRefused(label, [finding("CG404", label, f"bundle is {len(raw)} bytes; the limit is {MAX_BUNDLE_BYTES}")])
+        raise BundleRefused(label, [whole_file("CG404", label, f"bundle is {len(raw)} bytes; the limit is {MAX_BUNDLE_BYTES}")])
     return _members(_gunzip(raw, label), label)
 
 
@@ -77,62 +77,74 @@ def _gunzip(raw: bytes, label: str) -> bytes:
             # GzipFile.read(n) decompresses at most n bytes, so the bound holds in memory too.
             expanded = stream.read(MAX_EXPANDED_BYTES + 1)
     except (OSError, EOFError, zlib.error) as exc:
-        raise BundleRefused(label, [finding("CG404", label, f"not a gzip-compressed tar archive ({exc})")]) from None
+        raise BundleRefused(label, [whole_file("CG404", label, f"not a gzip-compressed tar archive ({exc})")]) from None
     if len(expanded) > MAX_EXPANDED_BYTES:
-        raise BundleRefused(label, [finding("CG404", label, f"bundle expands to more than {MAX_EXPANDED_BYTES} bytes")])
+        raise BundleRefused(label, [whole_file("CG404", label, f"bundle expands to more than {MAX_EXPANDED_BYTES} bytes")])
     return expanded
 
 
 def _members(tar_bytes: bytes, label: str) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
-    seen: set[str] = set()
-    refused: list[Finding] = []
-    total = 0
+    refused: list[Problem] = []
     try:
         with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as tar:
-            for count, info in enumerate(tar, start=1):
-                if count > MAX_MEMBERS:
-                    refused.append(finding("CG404", label, f"more than {MAX_MEMBERS} members"))
-                    break
-                shown = _printable(info.name)
-                # Case-folded, so that two names cannot land on one file on a case-insensitive disk.
-                if info.name.casefold() in seen:
-                    refused.append(finding("CG404", shown,
-                                           "appears twice in the bundle (perhaps differing only in case); which copy counts "
-                                           "would be ambiguous"))
-                    continue
-                seen.add(info.name.casefold())
-                reason = _unsafe(info)
-                if reason:
-                    refused.append(finding("CG404", shown, reason))
-                    continue
-                if info.isdir():
-                    continue  # folders carry no content; re-packed bundles may hold them
-                total += info.size
-                if total > MAX_EXPANDED_BYTES:
-                    refused.append(finding("CG404", label, f"members add up to more than {MAX_EXPANDED_BYTES} bytes"))
-                    break
-                handle = tar.extractfile(info)
-                data = handle.read() if handle is not None else b""
-                if len(data) != info.size:
-                    refused.append(finding("CG404", shown, "member is truncated"))
-                    continue
-                files[_relative(info.name)] = data
+            _read_members(tar, label, files, refused)
             trailing = tar_bytes[tar.offset:]
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
-        raise BundleRefused(label, [*refused, finding("CG404", label, f"not a readable tar archive ({exc})")]) from None
-    for name in files:  # a path used both as a file and as a folder cannot be written out
-        parts = name.split("/")
-        for depth in range(1, len(parts)):
-            if "/".join(parts[:depth]) in files:
-                refused.append(finding("CG404", f"{TOP}/{name}", f"lies inside {TOP}/{'/'.join(parts[:depth])}, which is a file"))
+        raise BundleRefused(label, [*refused, whole_file("CG404", label, f"not a readable tar archive ({exc})")]) from None
+    refused += _inside_files(files)
     if trailing.strip(b"\0"):
-        refused.append(finding("CG404", label, "holds data after the end of the archive"))
+        refused.append(whole_file("CG404", label, "holds data after the end of the archive"))
     if not files and not refused:
-        refused.append(finding("CG404", label, f"holds no files under {TOP}/"))
+        refused.append(whole_file("CG404", label, f"holds no files under {TOP}/"))
     if refused:
         raise BundleRefused(label, refused)
     return files
+
+
+def _read_members(tar: tarfile.TarFile, label: str, files: dict[str, bytes], refused: list[Problem]) -> None:
+    """Read each safe member of ``tar`` into ``files``; add to ``refused`` why any other may not be read."""
+    seen: set[str] = set()
+    total = 0
+    for count, info in enumerate(tar, start=1):
+        if count > MAX_MEMBERS:
+            refused.append(whole_file("CG404", label, f"more than {MAX_MEMBERS} members"))
+            return
+        shown = _printable(info.name)
+        # Case-folded, so that two names cannot land on one file on a case-insensitive disk.
+        if info.name.casefold() in seen:
+            refused.append(whole_file("CG404", shown, "appears twice in the bundle (perhaps differing only in case); "
+                                      "which copy counts would be ambiguous"))
+            continue
+        seen.add(info.name.casefold())
+        reason = _unsafe(info)
+        if reason:
+            refused.append(whole_file("CG404", shown, reason))
+            continue
+        if info.isdir():
+            continue  # folders carry no content; re-packed bundles may hold them
+        total += info.size
+        if total > MAX_EXPANDED_BYTES:
+            refused.append(whole_file("CG404", label, f"members add up to more than {MAX_EXPANDED_BYTES} bytes"))
+            return
+        handle = tar.extractfile(info)
+        data = handle.read() if handle is not None else b""
+        if len(data) != info.size:
+            refused.append(whole_file("CG404", shown, "member is truncated"))
+            continue
+        files[_relative(info.name)] = data
+
+
+def _inside_files(files: dict[str, bytes]) -> list[Problem]:
+    """Files whose path runs through another file: used both as a file and as a folder, they cannot be written out."""
+    found: list[Problem] = []
+    for name in files:
+        parts = name.split("/")
+        for depth in range(1, len(parts)):
+            if "/".join(parts[:depth]) in files:
+                found.append(whole_file("CG404", f"{TOP}/{name}",
+                                        f"lies inside {TOP}/{'/'.join(parts[:depth])}, which is a file"))
+    return found
 
 
 def _unsafe(info: tarfile.TarInfo) -> str:
@@ -192,3 +204,13 @@ def materialise(files: dict[str, bytes], into: Path, prefixes: tuple[str, ...] =
             target.write_bytes(data)
         except OSError as exc:  # the disk, not the bundle: an environment problem
             raise UsageError(f"cannot write temporary file {target}: {exc.strerror or exc}") from None
+
+
+def as_member(problem: Problem, root: Path, prefix: str = "") -> Problem:
+    """``problem`` named by the bundle member it is about (``prefix`` and its path below ``root``,
+    where :func:`materialise` wrote the member) rather than by the temporary file."""
+    try:
+        name = Path(problem.file).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return problem
+    return dataclasses.replace(problem, file=prefix + name)

@@ -9,24 +9,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..content.check import check_paths
-from ..content.library import version_key
+from ..content.library import semver_key
+from ..content.located import Checked
 from ..content.model import Guidance, guidance_from_data
-from ..errors import ContentError, Problem, ReleaseRecordError, UsageError
-from .findings import BundleRefused, finding
-from .safetar import materialise, read_bundle
+from ..errors import BundleRefused, ContentError, ReleaseRecordError, UsageError, whole_file
+from .safetar import as_member, materialise, read_bundle
 
 
 @dataclass(frozen=True)
 class Release:
     """The newest version of each guidance document in one release, by id."""
 
-    label: str
     documents: dict[str, Guidance]
 
 
 @contextmanager
-def _tree(path: Path) -> Iterator[tuple[Path, Path | None, str]]:
-    """(guidance folder, schema root or None for the packaged schemas, display prefix)."""
+def _tree(path: Path) -> Iterator[tuple[Path, Path | None, Path | None]]:
+    """(guidance folder, schema root or None for the packaged schemas, the folder a bundle was written to or None)."""
     if path.is_file():
         files = read_bundle(path)
         with tempfile.TemporaryDirectory(prefix="clinicguide-diff-") as temp:
@@ -35,15 +34,15 @@ def _tree(path: Path) -> Iterator[tuple[Path, Path | None, str]]:
             (root / "guidance").mkdir(exist_ok=True)
             # A bundle is validated with its own schemas only, never the installed ones.
             (root / "schemas").mkdir(exist_ok=True)
-            yield root / "guidance", root / "schemas", str(root)
+            yield root / "guidance", root / "schemas", root
         return
     if not path.is_dir():
         raise UsageError(f"{path}: no such file or folder")
     if (path / "guidance").is_dir():
         schemas = path / "schemas"
-        yield path / "guidance", schemas if schemas.is_dir() else None, ""
+        yield path / "guidance", schemas if schemas.is_dir() else None, None
     else:
-        yield path, None, ""
+        yield path, None, None
 
 
 def load_release(path: Path) -> Release:
@@ -55,34 +54,33 @@ def load_release(path: Path) -> Release:
     :raises ContentError: if a document does not validate.
     :raises BundleRefused: if a bundle is unsafe or malformed.
     """
-    with _tree(path) as (guidance, schema_root, temp):
-        try:
-            checked = check_paths([guidance], schema_root=schema_root)
-        except ReleaseRecordError as exc:
-            if not temp:
-                raise
-            raise BundleRefused(str(path), [finding("CG404", Path(exc.file).relative_to(temp).as_posix(), exc.reason)]) from None
-        except Exception as exc:  # a bundle's own schema may be hostile; never a traceback
-            if not temp:
-                raise
-            reason = f"a schema in the bundle cannot be used ({type(exc).__name__}); run `clinicguide release verify` on it"
-            raise BundleRefused(str(path), [finding("CG404", "schemas", reason)]) from None
-        problems = [_shown(p, temp, path) for c in checked for p in c.problems if p.code != "CG315"]
-        if problems:
-            raise ContentError(problems)
+    with _tree(path) as (guidance, schema_root, bundle_root):
+        checked = _checked(path, guidance, schema_root, bundle_root)
         newest: dict[str, Guidance] = {}
         for entry in checked:
             if entry.data is None:
                 continue
             doc = guidance_from_data(entry.data, entry.display)
-            if doc.id not in newest or version_key(doc.version) > version_key(newest[doc.id].version):
+            if doc.id not in newest or semver_key(doc.version) > semver_key(newest[doc.id].version):
                 newest[doc.id] = doc
-    return Release(str(path), dict(sorted(newest.items())))
+    return Release(dict(sorted(newest.items())))
 
 
-def _shown(problem: Problem, temp: str, bundle: Path) -> Problem:
-    """A problem inside a bundle, named ``bundle!guidance/file.yaml`` rather than by a temporary path."""
-    if temp and problem.file.startswith(temp):
-        name = Path(problem.file).relative_to(temp).as_posix()
-        return Problem(f"{bundle}!{name}", problem.line, problem.column, problem.code, problem.message, problem.path)
-    return problem
+def _checked(path: Path, guidance: Path, schema_root: Path | None, bundle_root: Path | None) -> list[Checked]:
+    """The documents, checked; problems in a bundle are named ``bundle!guidance/file.yaml``."""
+    try:
+        checked = check_paths([guidance], schema_root=schema_root)
+    except ReleaseRecordError as exc:
+        if bundle_root is None:
+            raise
+        raise BundleRefused(str(path), [as_member(whole_file("CG404", exc.file, exc.reason), bundle_root)]) from None
+    except Exception as exc:  # a bundle's own schema may be hostile; never a traceback
+        if bundle_root is None:
+            raise
+        reason = f"a schema in the bundle cannot be used ({type(exc).__name__}); run `clinicguide release verify` on it"
+        raise BundleRefused(str(path), [whole_file("CG404", "schemas", reason)]) from None
+    problems = [p if bundle_root is None else as_member(p, bundle_root, f"{path}!")
+                for c in checked for p in c.problems if p.code != "CG315"]
+    if problems:
+        raise ContentError(problems)
+    return checked

@@ -12,7 +12,7 @@ import pytest
 
 import clinicguide
 from clinicguide import ContentError, Library, UsageError, load_library
-from clinicguide.content.library import version_key
+from clinicguide.content.library import semver_key
 from clinicguide.content.yamlsafe import read
 from clinicguide.resources import guidance_dir, schemas_dir
 
@@ -54,7 +54,7 @@ def test_load_from_a_folder_without_the_packaged_guidance(library: Library) -> N
 
 def test_versions_sort_numerically(library: Library) -> None:
     assert library.versions("example-minimal") == ("1.0.0", "1.2.0", "1.9.0", "1.10.0")
-    assert version_key("1.10.0") > version_key("1.9.0")
+    assert semver_key("1.10.0") > semver_key("1.9.0")
     assert [g.version for g in library if g.id == "example-minimal"] == ["1.0.0", "1.2.0", "1.9.0", "1.10.0"]
 
 

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clinicguide.content import rules
-from clinicguide.content.check import Locator, check_paths, schema_problems
+from clinicguide.content.check import check_paths, schema_problems
+from clinicguide.content.located import Locator
 from clinicguide.content.yamlsafe import parse
 from clinicguide.errors import Problem
 

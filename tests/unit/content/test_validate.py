@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from clinicguide.content.check import check_file, check_paths, guidance_files, json_path
+from clinicguide.content.check import check_file, check_paths, guidance_files
+from clinicguide.content.located import json_path
 
 TESTS = Path(__file__).resolve().parents[2]
 

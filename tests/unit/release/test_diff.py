@@ -17,7 +17,8 @@ import yaml
 from clinicguide.cli import main
 from clinicguide.content.model import guidance_from_data
 from clinicguide.content.yamlsafe import read
-from clinicguide.release import bundle, diff
+from clinicguide.release import build, diff
+from clinicguide.release.changes import LOOSENING, OTHER, UNCLEAR
 from clinicguide.resources import data_root
 
 TESTS = Path(__file__).resolve().parents[2]
@@ -44,7 +45,7 @@ def changes(old: dict[str, Any], edit: Callable[[dict[str, Any]], None]) -> list
     return [(c.section, c.item, c.kind, c.safety) for c in found]
 
 
-L, U, OTHER = diff.LOOSENING, diff.UNCLEAR, diff.OTHER
+L, U = LOOSENING, UNCLEAR
 
 
 def regimen(d: dict[str, Any]) -> dict[str, Any]:
@@ -133,7 +134,7 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict
     for folder in ("guidance", "schemas"):
         shutil.copytree(data_root() / folder, root / folder)
     old = base / "old.tar.gz"
-    bundle.write(bundle.build(root), old)
+    build.write(build.build(root), old)
 
     # The first shipped document that has an absolute contraindication and a regimen range.
     for path in sorted((root / "guidance").glob("*.yaml")):
@@ -151,7 +152,7 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict
     data["changelog"].insert(0, {"version": "9.0.0", "date": "2026-12-01", "changes": ["Test changes."]})
     _dump(path, data)
     new = base / "new.tar.gz"
-    bundle.write(bundle.build(root), new)
+    build.write(build.build(root), new)
     expected = {"id": data["id"], "range": f"{data['regimens'][0]['id']}/{rng['id']}", "contraindication": absolute[0]["id"],
                 "aftercare": removed_aftercare["id"], "tree": root}
     return old, new, expected

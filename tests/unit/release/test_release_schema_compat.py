@@ -13,7 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
-from clinicguide.content.schemas import SCHEMA_FILE, available, validator, version_key
+from clinicguide.content.schemas import SCHEMA_FILE, available, schema_version_key, validator
 from clinicguide.content.yamlsafe import read
 from clinicguide.release import schema_history
 from clinicguide.resources import schemas_dir
@@ -25,13 +25,13 @@ FIXTURES = TESTS / "unit" / "release" / "fixtures"
 
 def versions(schema_root: Path) -> list[str]:
     released = [r.version for r in schema_history.load(schema_root)]
-    return sorted(set(released) | set(available(schema_root)), key=version_key)
+    return sorted(set(released) | set(available(schema_root)), key=schema_version_key)
 
 
 def minor_pairs(schema_root: Path) -> list[tuple[str, str]]:
     """Every (older, newer) pair of versions with the same major."""
     found = versions(schema_root)
-    return [(a, b) for i, a in enumerate(found) for b in found[i + 1:] if version_key(a)[0] == version_key(b)[0]]
+    return [(a, b) for i, a in enumerate(found) for b in found[i + 1:] if schema_version_key(a)[0] == schema_version_key(b)[0]]
 
 
 def fixtures(version: str, fixtures_root: Path = FIXTURES) -> list[Path]:
@@ -75,7 +75,7 @@ def _with_next_minor(tmp_path: Path, change: str) -> Path:
     root = tmp_path / "schemas"
     shutil.copytree(schemas_dir(), root)
     latest = available(root)[-1]
-    major, minor = version_key(latest)
+    major, minor = schema_version_key(latest)
     target = root / "guidance" / f"{major}.{minor + 1}"
     target.mkdir()
     schema = json.loads((root / "guidance" / latest / SCHEMA_FILE).read_text(encoding="utf-8"))

@@ -19,7 +19,7 @@ import pytest
 from clinicguide.cli import main
 from clinicguide.content import history as guidance_history
 from clinicguide.content.check import check_paths
-from clinicguide.release import bundle, manifest, verify
+from clinicguide.release import build, manifest, verify
 from clinicguide.release.safetar import TOP
 from clinicguide.resources import data_root
 
@@ -42,7 +42,7 @@ def copy_tree(tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def good(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("bundle") / "release.tar.gz"
-    bundle.write(bundle.build(), path)
+    build.write(build.build(), path)
     return path
 
 
@@ -65,7 +65,7 @@ def rewrite(src: Path, dst: Path, change: Change | None = None,
         record["files"] = [{"path": p, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
                            for p, b in sorted(files.items()) if p != manifest.NAME]
         files[manifest.NAME] = json.dumps(record).encode()
-    dst.write_bytes(bundle.pack(files))
+    dst.write_bytes(build.pack(files))
     return dst
 
 
@@ -76,14 +76,14 @@ def flip_one_byte(data: bytes) -> bytes:
 
 
 def codes_by_name(report: verify.Report) -> set[tuple[str, str]]:
-    return {(f.name, f.code) for f in report.findings}
+    return {(f.file, f.code) for f in report.problems}
 
 
 # -- a good bundle --------------------------------------------------------------------
 
 def test_a_fresh_bundle_verifies(good: Path) -> None:
     report = verify.verify(good)
-    assert report.ok, [str(f) for f in report.findings]
+    assert report.ok, [str(f) for f in report.problems]
     assert report.sha256 == hashlib.sha256(good.read_bytes()).hexdigest()
     assert report.files == len(read_members(good)) - 1
 
@@ -125,7 +125,7 @@ def test_a_one_byte_change_to_any_file_is_caught_and_the_file_named(good: Path, 
                                        lambda n, d, name=name: flip_one_byte(d) if n == name else d))
         assert not report.ok, name
         if name != manifest.NAME:
-            assert (name, "CG403") in codes_by_name(report), (name, [str(f) for f in report.findings])
+            assert (name, "CG403") in codes_by_name(report), (name, [str(f) for f in report.problems])
 
 
 def test_cli_names_the_altered_file(good: Path, tmp_path: Path) -> None:
@@ -163,7 +163,7 @@ def test_a_manifest_that_lies_about_a_document_or_the_schemas_is_caught(good: Pa
         record["schemas"]["versions"].append("9.9")
     report = verify.verify(rewrite(good, tmp_path / "t.tar.gz", _edit_manifest(lie)))
     first = json.loads(read_members(good)[manifest.NAME])["guidance"][0]["file"]
-    messages = [str(f) for f in report.findings]
+    messages = [str(f) for f in report.problems]
     assert any(first in m and "CG404" in m and "status" in m for m in messages), messages
     assert any(first in m and "approved" in m for m in messages), messages
     assert any(first in m and "reviewers" in m and "Dr Nobody" in m for m in messages), messages
@@ -181,7 +181,7 @@ def test_changed_content_under_a_released_version_is_caught_even_if_rehashed(tmp
     checked = check_paths([root / "guidance"], schema_root=root / "schemas")
     guidance_history.record(checked, root / "schemas", dt.date(2026, 11, 21), "test")
     path = tmp_path / "recorded.tar.gz"
-    bundle.write(bundle.build(root), path)
+    build.write(build.build(root), path)
     assert verify.verify(path).ok and verify.verify(path).unrecorded == []
     target = next(n for n in read_members(path) if n.startswith("guidance/"))
     forged = rewrite(path, tmp_path / "forged.tar.gz",
@@ -206,7 +206,7 @@ def test_documents_are_validated_with_the_bundles_schema(tmp_path: Path) -> None
     # The installed schema rejects the field; the installed release history sees a released document changed.
     assert sorted(p.code for c in check_paths([doc]) for p in c.problems) == ["CG201", "CG315"]
     path = tmp_path / "own-schema.tar.gz"
-    bundle.write(bundle.build(root), path)
+    build.write(build.build(root), path)
     assert verify.verify(path).ok
 
     # Replace the bundle's schema with a stricter one and re-hash: the documents are now checked against it.
@@ -217,7 +217,7 @@ def test_documents_are_validated_with_the_bundles_schema(tmp_path: Path) -> None
         strict["properties"]["title"]["maxLength"] = 3
         return json.dumps(strict).encode()
     report = verify.verify(rewrite(path, tmp_path / "strict.tar.gz", stricter, remanifest=True))
-    assert any(f.code == "CG209" and f.name.startswith("guidance/") for f in report.findings), [str(f) for f in report.findings]
+    assert any(f.code == "CG209" and f.file.startswith("guidance/") for f in report.problems), [str(f) for f in report.problems]
 
 
 def test_a_bundle_schema_that_is_not_json_schema_is_reported(good: Path, tmp_path: Path) -> None:
@@ -238,7 +238,7 @@ def test_a_schema_with_a_remote_reference_does_not_crash(good: Path, tmp_path: P
         schema["properties"]["title"] = {"$ref": "https://example.invalid/nothing.json"}
         return json.dumps(schema).encode()
     report = verify.verify(rewrite(good, tmp_path / "t.tar.gz", remote, remanifest=True))
-    assert not report.ok and all(f.code in ("CG403", "CG404") for f in report.findings)
+    assert not report.ok and all(f.code in ("CG403", "CG404") for f in report.problems)
 
 
 # -- hostile bundles ------------------------------------------------------------------
@@ -286,7 +286,7 @@ def test_hostile_bundles_are_refused_with_cg404(kind: str, tmp_path: Path, capsy
     path = tmp_path / "hostile.tar.gz"
     path.write_bytes(HOSTILE[kind])
     report = verify.verify(path)
-    assert not report.ok and all(f.code == "CG404" for f in report.findings), [str(f) for f in report.findings]
+    assert not report.ok and all(f.code == "CG404" for f in report.problems), [str(f) for f in report.problems]
     assert main(["release", "verify", str(path)]) == 1
     assert main(["diff", str(path), str(path)]) == 1
     err = capsys.readouterr().err
@@ -302,14 +302,14 @@ def test_absurd_member_and_total_sizes_are_refused(tmp_path: Path, monkeypatch: 
     info.size = 10**12
     path = tmp_path / "huge.tar.gz"
     path.write_bytes(gzip.compress(info.tobuf(tarfile.PAX_FORMAT) + b"\0" * 1024))
-    findings = verify.verify(path).findings
-    assert findings and all(f.code == "CG404" for f in findings)
-    assert any(f.name == f"{TOP}/huge" and "limit per file" in f.message for f in findings)
+    problems = verify.verify(path).problems
+    assert problems and all(f.code == "CG404" for f in problems)
+    assert any(f.file == f"{TOP}/huge" and "limit per file" in f.message for f in problems)
 
     # A small bundle that expands past the bound (a "zip bomb"); the bound is lowered to keep the test fast.
     monkeypatch.setattr(safetar, "MAX_EXPANDED_BYTES", 100_000)
     path.write_bytes(gzip.compress(raw_tar([OK_MEMBER, entry(f"{TOP}/zeros", b"\0" * 200_000)])))
-    assert "expands to more than" in str(verify.verify(path).findings[0])
+    assert "expands to more than" in str(verify.verify(path).problems[0])
 
 
 def test_a_manifest_that_is_not_json_or_has_the_wrong_shape(good: Path, tmp_path: Path) -> None:
@@ -317,11 +317,11 @@ def test_a_manifest_that_is_not_json_or_has_the_wrong_shape(good: Path, tmp_path
                    "files": [{"path": "../x", "size": 1, "sha256": "0" * 64}]}
     for bad in (b"\xff\xfe not json", b'{"format": 1}', json.dumps(wrong_shape).encode()):
         report = verify.verify(rewrite(good, tmp_path / "t.tar.gz", lambda n, d, bad=bad: bad if n == manifest.NAME else d))
-        assert report.findings, bad
-        assert all(f.code == "CG404" and f.name == manifest.NAME for f in report.findings), [str(f) for f in report.findings]
+        assert report.problems, bad
+        assert all(f.code == "CG404" and f.file == manifest.NAME for f in report.problems), [str(f) for f in report.problems]
     outside = {"path": "../../x", "size": 1, "sha256": "0" * 64}
     report = verify.verify(rewrite(good, tmp_path / "t.tar.gz", _edit_manifest(lambda r: r["files"].append(outside))))
-    assert [(f.name, f.code) for f in report.findings] == [(manifest.NAME, "CG404")]
+    assert [(f.file, f.code) for f in report.problems] == [(manifest.NAME, "CG404")]
 
 
 def test_missing_bundle_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,9 +19,9 @@ from typing import Any, Final
 
 from .. import jsonfile
 from ..content import history as guidance_history
-from ..content.check import Checked, check_paths
-from ..content.library import Library
-from ..content.model import guidance_from_data
+from ..content.check import check_paths
+from ..content.library import Library, library_of
+from ..content.located import Checked
 from ..content.schemas import available
 from ..errors import ContentError, UsageError
 from ..resources import data_root
@@ -52,6 +52,19 @@ class Built:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+    def summary(self, out: Path, seconds: float) -> str:
+        """What ``release build`` says on standard error once the bundle is written to ``out``."""
+        record = self.manifest
+        guidance = len(record["guidance"])
+        text = (f"built {out}: {len(record['files']) + 1} files, {len(self.data)} bytes in {seconds:.2f} s "
+                f"({guidance} guidance document{'s' if guidance != 1 else ''}, "
+                f"schemas {', '.join(record['schemas']['versions'])}, "
+                f"FHIR {record['fhir']['version']}: {record['fhir']['resources']} resources)\n")
+        if self.unrecorded:
+            text += ("note: not yet in the guidance release history (run `clinicguide release record` before publishing): "
+                     + ", ".join(self.unrecorded) + "\n")
+        return text
 
 
 def export_fhir(library: Library, canonical_base: str) -> list[dict[str, Any]]:
@@ -101,7 +114,7 @@ def build(root: Path | None = None, exporter: Exporter | None = None, canonical_
         if path.is_file() and not any(part.startswith(".") for part in rel.parts):
             files[f"schemas/{rel.as_posix()}"] = path.read_bytes()
 
-    library = _library(checked)
+    library = library_of(checked)
     resources = (exporter or export_fhir)(library, canonical_base)
     fhir_files, owners = _fhir_files(resources, library)
     files.update(fhir_files)
@@ -112,14 +125,6 @@ def build(root: Path | None = None, exporter: Exporter | None = None, canonical_
     unrecorded = tuple(g["id"] + "|" + g["version"] for g in record["guidance"] if f"{g['id']}|{g['version']}" not in history)
     files[manifest.NAME] = jsonfile.dumps(record)
     return Built(pack(files), record, unrecorded)
-
-
-def _library(checked: list[Checked]) -> Library:
-    # The same digest rule as library.library_from, so Provenance cites the same value.
-    digest = hashlib.sha256()
-    for entry in sorted(checked, key=lambda c: c.sha256):
-        digest.update(entry.sha256.encode())
-    return Library(tuple(guidance_from_data(c.data, c.display) for c in checked if c.data is not None), digest.hexdigest())
 
 
 _FILE_PART = re.compile(r"[^A-Za-z0-9._-]+")

@@ -19,7 +19,7 @@ from clinicguide import __version__
 from clinicguide.content.check import guidance_files
 from clinicguide.content.yamlsafe import read
 from clinicguide.errors import ContentError
-from clinicguide.release import bundle, manifest
+from clinicguide.release import build, manifest
 from clinicguide.release.safetar import TOP
 from clinicguide.resources import data_root
 
@@ -40,8 +40,8 @@ def copy_tree(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built() -> bundle.Built:
-    return bundle.build()
+def built() -> build.Built:
+    return build.build()
 
 
 def members(data: bytes) -> list[tarfile.TarInfo]:
@@ -54,35 +54,35 @@ def member_bytes(data: bytes) -> dict[str, bytes]:
         return {m.name.split("/", 1)[1]: tar.extractfile(m).read() for m in tar if m.isreg()}  # type: ignore[union-attr]
 
 
-def test_rebuild_is_byte_identical_even_from_a_copy_with_new_mtimes(built: bundle.Built, tmp_path: Path,
+def test_rebuild_is_byte_identical_even_from_a_copy_with_new_mtimes(built: build.Built, tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_tree(tmp_path)
     os.utime(next((root / "guidance").glob("*.yaml")), (1, 1))
     monkeypatch.setenv("CLINICGUIDE_CANONICAL_BASE", "https://elsewhere.example/fhir")  # the build pins its own
-    again = bundle.build(root)
+    again = build.build(root)
     assert again.data == built.data
     assert again.sha256 == built.sha256 == hashlib.sha256(built.data).hexdigest()
 
 
-def test_gzip_header_holds_no_time_and_no_file_name(built: bundle.Built) -> None:
+def test_gzip_header_holds_no_time_and_no_file_name(built: build.Built) -> None:
     assert built.data[:3] == b"\x1f\x8b\x08"
     flags, mtime = built.data[3], built.data[4:8]
     assert flags & 0x08 == 0, "FNAME flag set: the build machine's file name leaked into the header"
     assert mtime == b"\0\0\0\0"
 
 
-def test_tar_entries_are_sorted_with_fixed_metadata(built: bundle.Built) -> None:
+def test_tar_entries_are_sorted_with_fixed_metadata(built: build.Built) -> None:
     infos = members(built.data)
     files = [m for m in infos if m.isreg()]
     assert [m.name for m in files] == sorted(m.name for m in files)
     for info in infos:
         assert info.name == TOP or info.name.startswith(TOP + "/")
-        assert (info.mtime, info.uid, info.gid, info.uname, info.gname) == (bundle.FIXED_MTIME, 0, 0, "", "")
-        assert info.mode == (bundle.DIR_MODE if info.isdir() else bundle.FILE_MODE)
+        assert (info.mtime, info.uid, info.gid, info.uname, info.gname) == (build.FIXED_MTIME, 0, 0, "", "")
+        assert info.mode == (build.DIR_MODE if info.isdir() else build.FILE_MODE)
         assert info.isreg() or info.isdir()
 
 
-def test_bundle_holds_guidance_schemas_fhir_and_a_complete_manifest(built: bundle.Built) -> None:
+def test_bundle_holds_guidance_schemas_fhir_and_a_complete_manifest(built: build.Built) -> None:
     files = member_bytes(built.data)
     record = json.loads(files.pop(manifest.NAME))
     assert record == built.manifest
@@ -119,7 +119,7 @@ def test_build_refuses_invalid_guidance_with_located_problems(tmp_path: Path) ->
     doc = next((root / "guidance").glob("*.yaml"))
     doc.write_text(doc.read_text(encoding="utf-8").replace("status:", "status: sideways #", 1), encoding="utf-8")
     with pytest.raises(ContentError) as caught:
-        bundle.build(root)
+        build.build(root)
     # The bad status, and (the document being a released one) a content change without a bump.
     assert sorted(p.code for p in caught.value.problems) == ["CG204", "CG315"]
 
@@ -135,7 +135,7 @@ def test_build_refuses_a_changed_released_schema(tmp_path: Path) -> None:
     schema = root / "schemas" / "guidance" / "1.0" / "guidance.schema.json"
     schema.write_bytes(schema.read_bytes() + b"\n")
     with pytest.raises(ContentError) as caught:
-        bundle.build(root)
+        build.build(root)
     assert [p.code for p in caught.value.problems] == ["CG403"]
 
 
@@ -156,7 +156,7 @@ def test_exporter_output_is_stored_per_resource(tmp_path: Path) -> None:
                  "url": f"{base}/{kind}/{g.id}{suffix}", "version": g.version}
                 for g in library for kind, suffix in (("PlanDefinition", ""), ("Questionnaire", "-consent"))]
 
-    made = bundle.build(copy_tree(tmp_path), exporter=exporter, canonical_base="https://site.example/fhir")
+    made = build.build(copy_tree(tmp_path), exporter=exporter, canonical_base="https://site.example/fhir")
     assert made.manifest["fhir"]["canonical_base"] == "https://site.example/fhir"
     assert all(len(entry["fhir"]) == 2 for entry in made.manifest["guidance"])
 
@@ -166,4 +166,4 @@ def test_build_refuses_an_export_without_a_questionnaire(tmp_path: Path) -> None
         return [{"resourceType": "PlanDefinition", "url": f"{base}/PlanDefinition/{g.id}", "version": g.version} for g in library]
 
     with pytest.raises(Exception, match="no PlanDefinition or no Questionnaire"):
-        bundle.build(copy_tree(tmp_path), exporter=exporter)
+        build.build(copy_tree(tmp_path), exporter=exporter)

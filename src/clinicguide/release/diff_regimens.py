@@ -1,0 +1,112 @@
+"""The clinical changes to regimens: their ranges, maximums and minimum intervals.
+
+A range widened, a maximum raised or removed, or an interval shortened or removed is a
+loosening; a changed unit or parameter cannot be compared by value and needs sign-off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from ..content.model import Interval, Maximum, Range, Regimen
+from .changes import LOOSENING, OTHER, UNCLEAR, Change, fields, items
+
+
+def regimens(old: Sequence[Regimen], new: Sequence[Regimen]) -> Iterator[Change]:
+    yield from items("regimens", old, new, _regimen,
+                     added=lambda r: (LOOSENING, f"added ({r.label}, {r.route}): {r.title}"),
+                     removed=lambda r: (OTHER, f"removed: {r.title}"))
+
+
+def _regimen(section: str, name: str, old: Regimen, new: Regimen) -> Iterator[Change]:
+    if old.label != new.label:
+        yield Change(section, name, "relabelled", f"label {old.label} -> {new.label}", old.label, new.label)
+    if old.route != new.route:
+        yield Change(section, name, "changed", f"route {old.route} -> {new.route}", old.route, new.route, UNCLEAR)
+    gained = [i for i in new.indications if i not in old.indications]
+    if gained:
+        yield Change(section, name, "widened", f"now also for {', '.join(gained)}", list(old.indications),
+                     list(new.indications), LOOSENING)
+    elif old.indications != new.indications:
+        yield Change(section, name, "changed", "indications changed", list(old.indications), list(new.indications))
+    yield from fields(section, name, old, new, ("title", "product", "frequency", "duration", "sources"))
+    part = f"{name}/"
+    yield from items("ranges", old.ranges, new.ranges, _range, prefix=part,
+                     added=lambda r: (OTHER, f"added: {r.parameter} {r.low:g}-{r.high:g} {r.unit}"),
+                     removed=lambda r: (LOOSENING, (f"removed: {r.parameter} {r.low:g}-{r.high:g} {r.unit}; "
+                                                    "the parameter is no longer bounded")))
+    yield from items("maximums", old.maximums, new.maximums, _maximum, prefix=part,
+                     added=lambda m: (OTHER, f"added: {_maximum_text(m)}"),
+                     removed=lambda m: (LOOSENING, f"removed: {_maximum_text(m)}"))
+    yield from _interval(f"{name}/min_interval", old.min_interval, new.min_interval)
+
+
+def _range(section: str, name: str, old: Range, new: Range) -> Iterator[Change]:
+    if (old.parameter, old.unit) != (new.parameter, new.unit):
+        yield Change(section, name, "changed",
+                     f"{old.parameter} {old.low:g}-{old.high:g} {old.unit} -> {new.parameter} {new.low:g}-{new.high:g} "
+                     f"{new.unit}; "
+                     "the unit or parameter changed, so compare by hand", _range_text(old), _range_text(new), UNCLEAR)
+    else:
+        if new.low < old.low:
+            yield Change(section, name, "widened",
+                         f"{new.parameter} low lowered {old.low:g} -> {new.low:g} {new.unit}", old.low, new.low, LOOSENING)
+        elif new.low > old.low:
+            yield Change(section, name, "narrowed",
+                         f"{new.parameter} low raised {old.low:g} -> {new.low:g} {new.unit}", old.low, new.low)
+        if new.high > old.high:
+            yield Change(section, name, "widened", f"{new.parameter} high raised {old.high:g} -> {new.high:g} {new.unit}",
+                         old.high, new.high, LOOSENING)
+        elif new.high < old.high:
+            yield Change(section, name, "narrowed",
+                         f"{new.parameter} high lowered {old.high:g} -> {new.high:g} {new.unit}", old.high, new.high)
+    yield from fields(section, name, old, new, ("text", "sources"))
+
+
+def _range_text(rng: Range) -> str:
+    return f"{rng.parameter} {rng.low:g}-{rng.high:g} {rng.unit}"
+
+
+def _maximum_text(maximum: Maximum) -> str:
+    per = "session" if maximum.per == "session" else str(maximum.period)
+    return f"{maximum.parameter} at most {maximum.value:g} {maximum.unit} per {per}"
+
+
+def _maximum(section: str, name: str, old: Maximum, new: Maximum) -> Iterator[Change]:
+    if (old.parameter, old.unit, old.per) != (new.parameter, new.unit, new.per):
+        yield Change(section, name, "changed", f"{_maximum_text(old)} -> {_maximum_text(new)}; compare by hand",
+                     _maximum_text(old), _maximum_text(new), UNCLEAR)
+    else:
+        if new.value > old.value:
+            yield Change(section, name, "raised", f"{new.parameter} maximum raised {old.value:g} -> {new.value:g} {new.unit}",
+                         old.value, new.value, LOOSENING)
+        elif new.value < old.value:
+            yield Change(section, name, "lowered",
+                         f"{new.parameter} maximum lowered {old.value:g} -> {new.value:g} {new.unit}", old.value, new.value)
+        if old.period and new.period and old.period != new.period:
+            shorter = new.period.timedelta() < old.period.timedelta()
+            # The same amount allowed within a shorter period allows more in total.
+            yield Change(section, name, "shortened" if shorter else "lengthened",
+                         f"{new.parameter} maximum period {old.period} -> {new.period}",
+                         str(old.period), str(new.period), LOOSENING if shorter else OTHER)
+    yield from fields(section, name, old, new, ("text", "sources"))
+
+
+def _interval(name: str, old: Interval | None, new: Interval | None) -> Iterator[Change]:
+    if old is None and new is None:
+        return
+    if new is None:
+        assert old is not None
+        yield Change("intervals", name, "removed", f"minimum interval of {old.duration} removed",
+                     str(old.duration), None, LOOSENING)
+    elif old is None:
+        yield Change("intervals", name, "added", f"minimum interval of {new.duration} added", None, str(new.duration))
+    else:
+        a, b = old.duration.timedelta(), new.duration.timedelta()
+        if b < a:
+            yield Change("intervals", name, "shortened", f"minimum interval shortened {old.duration} -> {new.duration}",
+                         str(old.duration), str(new.duration), LOOSENING)
+        elif b > a:
+            yield Change("intervals", name, "lengthened", f"minimum interval lengthened {old.duration} -> {new.duration}",
+                         str(old.duration), str(new.duration))
+        yield from fields("intervals", name, old, new, ("text", "sources"))

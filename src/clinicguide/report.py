@@ -1,0 +1,223 @@
+"""Reporters: how results and located problems are written, as text, JSON or GitHub annotations.
+
+The one place an output format is chosen. A command picks a :class:`Reporter` with
+:func:`reporter` and hands it what it found; the reporter writes it to standard output
+(or a file) and any refusal to standard error. Problems are written one per line as
+``file:line:col: CODE message`` (``file: CODE message`` for a whole file), the form
+editors and CI logs turn into links.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import jsonfile
+from .codes import PROBLEM_CODES
+from .errors import Problem, UsageError
+
+if TYPE_CHECKING:  # annotations only: the model and the plugin manager are imported by the commands that need them
+    from .content.model import Guidance
+    from .host.manager import PluginInfo
+
+#: The formats every command with a ``--format`` option offers.
+FORMATS = ("text", "json")
+#: ``validate`` also writes problems as GitHub workflow annotations.
+PROBLEM_FORMATS = (*FORMATS, "github")
+
+
+# -- plumbing ---------------------------------------------------------------------------
+
+def emit(text: str, output: str | None = None) -> None:
+    """Print ``text``, or write it to ``output`` (``-`` means standard output)."""
+    if output in (None, "-"):
+        sys.stdout.write(text)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{output}: cannot write: {exc.strerror or exc}") from None
+
+
+def emit_json(value: Any, output: str | None = None) -> None:
+    """Write ``value`` as stable JSON (sorted keys, two-space indent)."""
+    emit(jsonfile.text(value), output)
+
+
+def display_path(path: str | Path) -> str:
+    """``path`` relative to the working folder, as a person running the command would type it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def shown(problems: Iterable[Problem]) -> list[Problem]:
+    """``problems`` with their files named relative to the working folder."""
+    return [dataclasses.replace(p, file=display_path(p.file)) for p in problems]
+
+
+def problem_lines(problems: Iterable[Problem], prefix: str = "") -> str:
+    """One ``file:line:col: CODE message`` line per problem, each after ``prefix``."""
+    return "".join(f"{prefix}{p}\n" for p in problems)
+
+
+def refuse(problems: Sequence[Problem], summary: str, prefix: str = "") -> None:
+    """Write why a command could not do its work to standard error: every problem, then ``clinicguide: summary``."""
+    sys.stderr.write(problem_lines(problems, prefix) + f"clinicguide: {summary}\n")
+
+
+# -- reporters --------------------------------------------------------------------------
+
+class Reporter:
+    """Plain text, for people: the default format."""
+
+    def result(self, *, json: Callable[[], Any], text: Callable[[], str], output: str | None = None) -> None:
+        """A command's result: its text, or (for JSON) its JSON data. Only the one written is computed."""
+        emit(text(), output)
+
+    def checked(self, files: int, problems: Sequence[Problem]) -> int:
+        """What ``validate`` found in ``files`` files; the exit code (1 if there are problems)."""
+        files_word = "file" if files == 1 else "files"
+        summary = f"{len(problems)} problem(s)" if problems else "no problems"
+        emit(problem_lines(problems) + f"{files} {files_word} checked: {summary}\n")
+        return 1 if problems else 0
+
+    def verdict(self, problems: Sequence[Problem], *, json: Callable[[], Any], text: Callable[[], str], failed: str) -> int:
+        """A check that passes with no problems: its result if so, else the problems and ``failed`` on standard error."""
+        if problems:
+            refuse(problems, failed)
+            return 1
+        emit(text())
+        return 0
+
+
+class JsonReporter(Reporter):
+    """JSON, for programs: everything on standard output, problems included."""
+
+    def result(self, *, json: Callable[[], Any], text: Callable[[], str], output: str | None = None) -> None:
+        emit_json(json(), output)
+
+    def checked(self, files: int, problems: Sequence[Problem]) -> int:
+        emit_json({"files": files, "ok": not problems, "problems": [p.as_json() for p in problems]})
+        return 1 if problems else 0
+
+    def verdict(self, problems: Sequence[Problem], *, json: Callable[[], Any], text: Callable[[], str], failed: str) -> int:
+        emit_json(json())
+        return 1 if problems else 0
+
+
+class GithubReporter(Reporter):
+    """GitHub workflow annotations: one ``::error`` line per problem, shown on the file in a pull request."""
+
+    def checked(self, files: int, problems: Sequence[Problem]) -> int:
+        emit("".join(f"::error file={p.file},line={p.line},col={p.column},title={p.code}::{_escape(p.message)}\n"
+                     for p in problems))
+        return 1 if problems else 0
+
+
+def _escape(text: str) -> str:
+    """A workflow command's data: ``%``, carriage returns and line feeds percent-encoded."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+_REPORTERS: dict[str, Reporter] = {"text": Reporter(), "json": JsonReporter(), "github": GithubReporter()}
+
+
+def reporter(fmt: str) -> Reporter:
+    """The reporter for a ``--format`` value (one of :data:`PROBLEM_FORMATS`)."""
+    return _REPORTERS[fmt]
+
+
+# -- codes, guidance and plugins --------------------------------------------------------
+
+def codes_text() -> str:
+    """Every problem code with its one-line summary (``validate --codes``)."""
+    return "".join(f"{code}  {text}\n" for code, text in PROBLEM_CODES.items())
+
+
+def guidance_rows(library: Iterable[Guidance]) -> list[dict[str, str]]:
+    """``list``'s rows: id, version, status, kind and title of each document."""
+    return [{"id": g.id, "version": g.version, "status": g.status, "kind": g.kind, "title": g.title} for g in library]
+
+
+def guidance_table(rows: Sequence[dict[str, str]]) -> str:
+    """``list``'s rows as aligned columns under a header."""
+    widths = {k: max([len(k)] + [len(r[k]) for r in rows]) for k in ("id", "version", "status")}
+    header = f"{'ID':<{widths['id']}}  {'VERSION':<{widths['version']}}  {'STATUS':<{widths['status']}}  TITLE\n"
+    return header + "".join(f"{r['id']:<{widths['id']}}  {r['version']:<{widths['version']}}  "
+                            f"{r['status']:<{widths['status']}}  {r['title']}\n" for r in rows)
+
+
+def guidance_json(value: Any) -> Any:
+    """A document (or any part of it) as JSON data, leaving out fields that are empty or not given."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: guidance_json(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if getattr(value, f.name) not in (None, ())}
+    if isinstance(value, tuple):
+        return [guidance_json(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def guidance_text(doc: Guidance) -> str:
+    """A readable plain-text rendering of one document, sources cited in brackets."""
+    out = [f"{doc.title}", f"{doc.ref}  status: {doc.status}  kind: {doc.kind}  schema {doc.schema}"]
+    if doc.summary:
+        out += ["", doc.summary]
+    review = doc.review
+    reviewers = ", ".join(f"{p.name} ({p.role})" for p in review.reviewers) or f"none yet - {review.required_reviewer}"
+    out += ["", f"Reviewed by: {reviewers}"]
+    if review.approved:
+        out.append(f"Approved {review.approved}; next review due {review.next_review}")
+    out += ["", "Indications"] + [f"  - {i.text} ({i.label}){_cite(i.sources)}" for i in doc.indications]
+    out += ["", "Contraindications"] + [f"  - [{c.severity}] {c.text}{_cite(c.sources)}\n      ask: {c.question}"
+                                        for c in doc.contraindications]
+    for regimen in doc.regimens:
+        out += ["", f"Regimen: {regimen.title} ({regimen.label}, {regimen.route}){_cite(regimen.sources)}"]
+        out += [f"  {r.parameter}: {r.low:g}-{r.high:g} {r.unit}{_cite(r.sources)}" for r in regimen.ranges]
+        out += [f"  maximum {m.parameter}: {m.value:g} {m.unit} per {m.per if m.per == 'session' else m.period}"
+                f"{_cite(m.sources)}" for m in regimen.maximums]
+        if regimen.min_interval:
+            out.append(f"  minimum interval: {regimen.min_interval.duration}{_cite(regimen.min_interval.sources)}")
+    return "\n".join(out + _care_lines(doc)) + "\n"
+
+
+def _care_lines(doc: Guidance) -> list[str]:
+    """The risks, consent, preparation, aftercare, monitoring and sources of :func:`guidance_text`."""
+    out = ["", "Risks"] + [f"  - [{r.severity}, "
+                           f"{r.frequency.category}{f', {r.frequency.percent:g}%' if r.frequency.percent is not None else ''}] "
+                           f"{r.text}{_cite(r.sources)}" for r in doc.risks]
+    out += ["", "Consent"] + [f"  - ({c.section}) {c.text}{_cite(c.sources)}" for c in doc.consent]
+    if doc.prerequisites:
+        out += ["", "Before treatment"] + [f"  - {p.text}{_cite(p.sources)}" for p in doc.prerequisites]
+    out += ["", "Aftercare"] + [f"  - [{a.category}] from {a.start}{f' for {a.lasts}' if a.lasts else ''}: "
+                                f"{a.text}{_cite(a.sources)}" for a in doc.aftercare]
+    if doc.monitoring:
+        out += ["", "Monitoring"] + [f"  - [{m.kind}] {m.text} ({m.timing}){_cite(m.sources)}" for m in doc.monitoring]
+    out += ["", "Sources"] + [f"  [{s.id}] {s.title}. {s.publisher}{f', {s.year}' if s.year else ''}. "
+                              f"({s.evidence}){f' {s.url}' if s.url else ''}" for s in doc.sources]
+    return out
+
+
+def _cite(ids: tuple[str, ...]) -> str:
+    return " [" + ", ".join(ids) + "]"
+
+
+def plugins_json(plugins: Iterable[PluginInfo]) -> list[dict[str, Any]]:
+    """``plugins``' JSON form: name, distribution, version, whether built in, and the hooks of each."""
+    return [{"name": p.name, "distribution": p.distribution, "version": p.version, "builtin": p.builtin,
+             "hooks": list(p.hooks)} for p in plugins]
+
+
+def plugins_text(plugins: Sequence[PluginInfo]) -> str:
+    """Each plugin with its distribution and version, and the hooks it implements below."""
+    width = max(len(p.name) for p in plugins)
+    return "".join(f"{p.name:<{width}}  {p.distribution} {p.version}{'  (built-in)' if p.builtin else ''}\n"
+                   f"{'':<{width}}  hooks: {', '.join(p.hooks) or 'none'}\n" for p in plugins)
