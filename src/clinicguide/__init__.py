@@ -9,7 +9,7 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs ~10 ms
 # The public names are loaded on first use (PEP 562), not at import: hosts and the CLI
 # import clinicguide at start-up, and the decision engine pulls in jsonschema, PyYAML,
 # pluggy and importlib.metadata (about 120 ms). `from clinicguide import X` and
-# `clinicguide.X` work as before; each name is imported once and then cached here.
+# `clinicguide.X` work as eager imports would; each name is imported once and then cached here.
 _LAZY: dict[str, str] = {
     "ClinicGuide": "guide",
     "PlanResult": "guide",

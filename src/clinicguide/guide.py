@@ -53,7 +53,7 @@ class PlanResult:
 def parse_answers(answers: Mapping[str, Any] | None) -> dict[str, bool]:
     """Answers keyed by criterion id; values true/false or yes/no."""
     parsed: dict[str, bool] = {}
-    if answers is not None and not isinstance(answers, Mapping):  # was an AttributeError on a list
+    if answers is not None and not isinstance(answers, Mapping):
         raise InputError("answers must map criterion ids to yes or no")
     for key, value in (answers or {}).items():
         if isinstance(value, bool):
@@ -115,7 +115,7 @@ class ClinicGuide:
         check_answers(guidance, parsed)
         when, proposal = parse_date(date), Proposal.coerce(proposed)
         if record.birth_date is not None and record.birth_date[0] > when:
-            # Otherwise the age came out negative and age criteria quietly held ("younger than 22").
+            # Otherwise the age is negative and age criteria quietly hold ("younger than 22").
             raise InputError("Patient.birthDate is after the procedure date")
         findings = tuple(self.hooks.screen(guidance, record, when, parsed, proposal))
         return Screening(guidance, worst(f.outcome for f in findings), findings, when, parsed, proposal), record

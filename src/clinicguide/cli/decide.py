@@ -38,7 +38,7 @@ def read_json(path: str, what: str) -> Any:
         raise InputError(f"{path}:{exc.lineno}:{exc.colno}: {what} file is not valid JSON ({exc.msg})") from None
     except RecursionError:
         raise InputError(f"{path}: {what} file is nested too deeply") from None
-    except ValueError:  # not a JSONDecodeError: a number past Python's digit limit (was a traceback)
+    except ValueError:  # not a JSONDecodeError: a number past Python's digit limit
         raise InputError(f"{path}: {what} file holds a number with too many digits") from None
 
 

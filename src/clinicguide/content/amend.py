@@ -49,7 +49,7 @@ def _number(plugin: str, item: str, field: str, value: Any) -> float:
         raise _refuse(plugin, f"narrowing {item}: {field} must be a finite number")
     try:
         number = float(value)
-    except OverflowError:  # an int past float's range (10**400) raised outside the plugin call: a traceback
+    except OverflowError:  # an int past float's range (10**400): refused below as not finite
         number = math.inf
     if not math.isfinite(number):
         raise _refuse(plugin, f"narrowing {item}: {field} must be a finite number")
