@@ -27,17 +27,18 @@ _LAZY: dict[str, str] = {
     "Proposal": "clinical.decision",
     "hookimpl": "host.hookspecs",
     "Library": "content.library",
-    "load_library": "content.library",
+    "load_library": "host.library",
     "Guidance": "content.model",
 }
 
 if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported eagerly
     from .clinical.decision import Finding, Proposal
-    from .content.library import Library, load_library
+    from .content.library import Library
     from .content.model import Guidance
     from .errors import ClinicguideError, ConsentIncomplete, ContentError, InputError, PluginError, Problem, UsageError
     from .guide import ClinicGuide, PlanResult, checklist, consent, plan
     from .host.hookspecs import hookimpl
+    from .host.library import load_library
 
     __version__: str
 

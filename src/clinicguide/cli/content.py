@@ -81,7 +81,7 @@ def _report(fmt: str, files: int, problems: list[Problem]) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from ..content.library import load_library
+    from ..host.library import load_library  # with the site's plugins, as plans see the guidance
 
     library = load_library()
     rows = [{"id": g.id, "version": g.version, "status": g.status, "kind": g.kind, "title": g.title} for g in library]
@@ -96,7 +96,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from ..content.library import load_library
+    from ..host.library import load_library  # with the site's plugins, as plans see the guidance
 
     doc = load_library().get(args.id, args.doc_version)
     if args.format == "json":
