@@ -200,7 +200,7 @@ t1, c1 = time.perf_counter(), time.process_time()
 out = {"import_ms": (t1 - t0) * 1000, "import_cpu_ms": (c1 - c0) * 1000, "modules_after_import": len(sys.modules)}
 stage = sys.argv[1]
 if stage == "work":  # the modules load_library() imports on first use, imported before the clock starts
-    import clinicguide.content.library, clinicguide.host.manager
+    import clinicguide.content.library, clinicguide.host.library
     t1, c1 = time.perf_counter(), time.process_time()
 if stage in ("load", "work"):
     library = clinicguide.load_library()

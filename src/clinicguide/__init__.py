@@ -9,7 +9,7 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs ~10 ms
 # The public names are loaded on first use (PEP 562), not at import: hosts and the CLI
 # import clinicguide at start-up, and the decision engine pulls in jsonschema, PyYAML,
 # pluggy and importlib.metadata (about 120 ms). `from clinicguide import X` and
-# `clinicguide.X` work as before; each name is imported once and then cached here.
+# `clinicguide.X` work as eager imports would; each name is imported once and then cached here.
 _LAZY: dict[str, str] = {
     "ClinicGuide": "guide",
     "PlanResult": "guide",
@@ -27,17 +27,18 @@ _LAZY: dict[str, str] = {
     "Proposal": "clinical.decision",
     "hookimpl": "host.hookspecs",
     "Library": "content.library",
-    "load_library": "content.library",
+    "load_library": "host.library",
     "Guidance": "content.model",
 }
 
 if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported eagerly
     from .clinical.decision import Finding, Proposal
-    from .content.library import Library, load_library
+    from .content.library import Library
     from .content.model import Guidance
     from .errors import ClinicguideError, ConsentIncomplete, ContentError, InputError, PluginError, Problem, UsageError
     from .guide import ClinicGuide, PlanResult, checklist, consent, plan
     from .host.hookspecs import hookimpl
+    from .host.library import load_library
 
     __version__: str
 

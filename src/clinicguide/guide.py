@@ -9,19 +9,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .clinical.decision import Decision, Finding, Proposal, Screening, check_answers, plausible_date, worst
 from .clinical.patient import PatientRecord, read_patient
-from .content.library import Library, load_library
+from .content.library import Library
 from .content.model import Guidance
-from .errors import InputError
+from .errors import InputError, UsageError
 from .fhir.bundle import BundleContext
 from .fhir.common import Canonicals, FhirVersion, canonical_base, fhir_version
 from .fhir.consent import build_consent
 from .fhir.export import export_bundle
 from .fhir.questionnaire import build_questionnaire
-from .host.manager import Hooks
+from .host.hooks import Hooks
+from .host.library import load_through
 
 _YES = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}
 
@@ -82,18 +84,26 @@ def parse_date(value: dt.date | str | None) -> dt.date:
 class ClinicGuide:
     """One loaded library, its plugins, and the settings a host chooses once.
 
-    :param library: a library to use as is (default: load it through the plugins).
+    The guide builds one plugin manager and loads the library through it: the plugins'
+    guidance folders, then ``guidance_paths``, with every site amendment applied.
+
+    :param library: a library to use as is, instead (its amendments are those it was loaded with).
     :param plugins: plugin objects (modules or instances with hookimpls) the host registers.
     :param entry_point_plugins: also load the ``clinicguide`` entry-point group (default True).
+    :param guidance_paths: more guidance files and folders to load with the packaged ones.
     :param canonical_base_url: base of canonical URLs (default ``$CLINICGUIDE_CANONICAL_BASE``
         or ``https://clinicguide.org/fhir``).
     :param validate_fhir: validate every emitted resource against the fhir.resources models.
     """
 
     def __init__(self, library: Library | None = None, *, plugins: Iterable[object] = (), entry_point_plugins: bool = True,
-                 canonical_base_url: str | None = None, validate_fhir: bool = False) -> None:
+                 guidance_paths: Iterable[str | Path] = (), canonical_base_url: str | None = None,
+                 validate_fhir: bool = False) -> None:
+        paths = tuple(guidance_paths)
+        if library is not None and paths:
+            raise UsageError("give ClinicGuide a library or guidance_paths to load, not both")
         self.hooks = Hooks(plugins, entry_point_plugins=entry_point_plugins)
-        self.library = library if library is not None else load_library(hooks=self.hooks)
+        self.library = library if library is not None else load_through(self.hooks, *paths)
         self.base = canonical_base(canonical_base_url)
         self.validate_fhir = validate_fhir
 
@@ -140,13 +150,13 @@ class ClinicGuide:
         context = BundleContext(Canonicals(self.base, guidance), fhir, self.library.digest, self.hooks.agents(),
                                 self.library.amendments.get(guidance.ref, ()), self.hooks.processor(guidance, fhir))
         bundle = self.hooks.fhir_bundle(screening, record, context)
-        self.hooks.process("bundle", bundle, guidance, fhir)
+        self.hooks.process_bundle(bundle, guidance, fhir)
         self._check(bundle, fhir)
         return PlanResult(guidance.ref, screening.decision, screening.findings, bundle, fhir)
 
     def _questionnaire(self, guidance: Guidance, fhir: FhirVersion) -> dict[str, Any]:
         questionnaire = build_questionnaire(guidance, Canonicals(self.base, guidance), fhir)
-        self.hooks.process("questionnaire", questionnaire, guidance, fhir)
+        self.hooks.process_questionnaire(questionnaire, guidance, fhir)
         return questionnaire
 
     def checklist(self, guidance_id: str, *, version: str | None = None, fhir_version: str = "R4") -> dict[str, Any]:
@@ -161,7 +171,7 @@ class ClinicGuide:
         fhir = fhir_version_of(fhir_version)
         guidance = self.library.get(guidance_id, version)
         consent = build_consent(guidance, Canonicals(self.base, guidance), self._questionnaire(guidance, fhir), response, fhir)
-        self.hooks.process("consent", consent, guidance, fhir)
+        self.hooks.process_consent(consent, guidance, fhir)
         self._check(consent, fhir)
         return consent
 

@@ -5,7 +5,7 @@ test suite in an environment that has clinicguide can use them without a conftes
 
 - ``clinicguide_library_factory``: a :class:`~clinicguide.Library` from documents
   written to a temporary folder, loaded through given plugins;
-- ``clinicguide_manager``: the typed plugin manager (:class:`clinicguide.host.manager.Hooks`)
+- ``clinicguide_manager``: the typed plugin manager (:class:`clinicguide.host.hooks.Hooks`)
   with given plugins; ``.pm`` is the pluggy manager itself;
 - ``clinicguide_guide``: a :class:`~clinicguide.ClinicGuide` with given plugins;
 - ``clinicguide_patient``: a plain patient mapping with safe defaults;
@@ -34,7 +34,7 @@ import pytest
 if TYPE_CHECKING:
     from .content.library import Library
     from .guide import ClinicGuide
-    from .host.manager import Hooks
+    from .host.hooks import Hooks
 
 __all__ = [
     "clinicguide_guide",
@@ -116,8 +116,8 @@ def clinicguide_library_factory(tmp_path: Path) -> Callable[..., Library]:
     site. Invalid content raises :class:`clinicguide.ContentError`; a refused amendment
     :class:`clinicguide.PluginError`.
     """
-    from .content.library import load_library
-    from .host.manager import Hooks
+    from .host.hooks import Hooks
+    from .host.library import load_through
 
     calls = 0
 
@@ -134,7 +134,7 @@ def clinicguide_library_factory(tmp_path: Path) -> Callable[..., Library]:
             else:
                 write_document(folder, document)
         hooks = Hooks(plugins, entry_point_plugins=entry_point_plugins, blocked=blocked)
-        return load_library(*paths, packaged=packaged, hooks=hooks)
+        return load_through(hooks, *paths, packaged=packaged)
 
     return make
 
@@ -143,11 +143,11 @@ def clinicguide_library_factory(tmp_path: Path) -> Callable[..., Library]:
 def clinicguide_manager() -> Callable[..., Hooks]:
     """``make(*plugins, entry_point_plugins=False, blocked=None)``: the plugin manager with these plugins.
 
-    Returns the typed facade :class:`clinicguide.host.manager.Hooks` (call ``.screen(...)``,
+    Returns the typed facade :class:`clinicguide.host.hooks.Hooks` (call ``.screen(...)``,
     ``.plugins()``, ...); ``.pm`` is the pluggy ``PluginManager``. ``blocked=None``
     honours ``$CLINICGUIDE_DISABLE_PLUGINS`` as the product does.
     """
-    from .host.manager import Hooks
+    from .host.hooks import Hooks
 
     def make(*plugins: object, entry_point_plugins: bool = False, blocked: Iterable[str] | None = None) -> Hooks:
         return Hooks(plugins, entry_point_plugins=entry_point_plugins, blocked=blocked)

@@ -28,7 +28,6 @@ from clinicguide.codes import PROBLEM_CODES
 from clinicguide.content.check import check_file, check_paths
 from clinicguide.content.yamlsafe import MAX_FILE_BYTES
 from clinicguide.errors import Problem
-from clinicguide.host.manager import Hooks
 
 REPO = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("adversarial_generate", REPO / "tests/robustness/adversarial/generate.py")
@@ -42,10 +41,6 @@ GENERATED = corpus.generated(Path("/nonexistent/marker-dir"))  # names and expec
 CLI_TIMEOUT = 20  # seconds for one subprocess over the whole corpus
 MAX_RSS_BYTES = 500 * 1024 * 1024
 LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): (?P<code>CG\d{3}) (?P<message>\S.*)$")
-
-
-def _hooks() -> Hooks:
-    return Hooks(entry_point_plugins=False)
 
 
 def assert_reported(problems: tuple[Problem, ...] | list[Problem], case: Any, file: str) -> None:
@@ -88,7 +83,7 @@ def test_committed_case_is_located_and_coded(case: Any) -> None:
     assert checked.data is None or checked.problems
     assert_reported(checked.problems, case, str(path))
     with pytest.raises(ContentError) as raised:
-        load_library(path, packaged=False, hooks=_hooks())
+        load_library(path, packaged=False, plugins=False)
     assert_reported(raised.value.problems, case, str(path))
 
 
@@ -110,7 +105,7 @@ def test_generated_case_is_located_and_coded(case: Any, generated_dir: tuple[Pat
     assert time.perf_counter() - started < 5
     assert_reported(checked.problems, case, str(path))
     with pytest.raises(ContentError) as raised:
-        load_library(path, packaged=False, hooks=_hooks())
+        load_library(path, packaged=False, plugins=False)
     assert_reported(raised.value.problems, case, str(path))
     assert not any(markers.iterdir()), "a payload in the file was executed"
 
@@ -177,7 +172,7 @@ def test_valid_variants_are_accepted(name: str, data: bytes, tmp_path: Path) -> 
     checked = check_file(path)
     assert time.perf_counter() - started < 5
     assert checked.problems == ()
-    library = load_library(path, packaged=False, hooks=_hooks())
+    library = load_library(path, packaged=False, plugins=False)
     assert library.ids() == ("adversarial-base",)
 
 
@@ -215,7 +210,7 @@ def test_valid_document_with_extreme_durations_plans(tmp_path: Path, fhir: str) 
         data = corpus.replaced(data, path, value)
     text, _, _ = corpus.emit(data)
     (tmp_path / "extreme.yaml").write_text(text, encoding="utf-8")
-    guide = ClinicGuide(load_library(tmp_path / "extreme.yaml", packaged=False, hooks=_hooks()), entry_point_plugins=False)
+    guide = ClinicGuide(load_library(tmp_path / "extreme.yaml", packaged=False, plugins=False), entry_point_plugins=False)
     patient = {"id": "p", "weight": "60 kg",
                "medications": [{"code": "http://www.nlm.nih.gov/research/umls/rxnorm|197843", "status": "completed",
                                                                 "start": "1950-01-01", "end": "1960-01-01"}]}

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from clinicguide import ClinicGuide, InputError, load_library
-from clinicguide.host.manager import Hooks
 
 THREADS, PLANS_PER_THREAD = 8, 250
 SNOMED, RXNORM = "http://snomed.info/sct", "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -107,7 +106,7 @@ def test_checklists_and_exports_under_threads(guide: ClinicGuide) -> None:
 
 def test_loading_in_parallel_gives_the_same_library(tmp_path: Path) -> None:
     def load(_: int) -> tuple[str, tuple[str, ...]]:
-        library = load_library(hooks=Hooks(entry_point_plugins=False))
+        library = load_library(plugins=False)
         return library.digest, tuple(g.ref for g in library)
 
     with ThreadPoolExecutor(4) as pool:

@@ -20,7 +20,6 @@ import pytest
 import clinicguide.content.check as validate_module
 from clinicguide import ClinicGuide, ContentError, Finding, InputError, PluginError, UsageError, hookimpl, load_library
 from clinicguide.content.check import check_paths
-from clinicguide.host.manager import Hooks
 
 TESTS = Path(__file__).resolve().parents[1]
 
@@ -233,7 +232,7 @@ def _folder(root: Path, count: int = 3) -> Path:
 
 
 def _load(*paths: Path) -> Any:
-    return load_library(*paths, packaged=False, hooks=Hooks(entry_point_plugins=False))
+    return load_library(*paths, packaged=False, plugins=False)
 
 
 def test_the_test_folder_loads(tmp_path: Path) -> None:

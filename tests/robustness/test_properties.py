@@ -22,7 +22,6 @@ from clinicguide.codes import PROBLEM_CODES
 from clinicguide.content.check import check_file
 from clinicguide.content.model import guidance_from_data
 from clinicguide.content.yamlsafe import YamlProblem, decode, parse
-from clinicguide.host.manager import Hooks
 from clinicguide.units import Quantity, convert, needs_weight, parse_quantity, quantity
 
 REPO = Path(__file__).resolve().parents[2]
@@ -149,7 +148,7 @@ def test_whatever_validates_also_loads_and_plans(data: st.DataObject) -> None:
         path = Path(folder) / "doc.yaml"
         path.write_text(corpus.emit(document)[0], encoding="utf-8")
         try:
-            library = load_library(path, packaged=False, hooks=Hooks(entry_point_plugins=False))
+            library = load_library(path, packaged=False, plugins=False)
         except ContentError as exc:
             assert all(p.code in PROBLEM_CODES and p.line >= 1 for p in exc.problems)
             return

@@ -47,7 +47,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from ..content.library import load_library
+    from ..host.library import load_library  # with the site's plugins, as plans see the guidance
 
     rows = report.guidance_rows(load_library())
     report.reporter(args.format).result(json=lambda: rows, text=lambda: report.guidance_table(rows))
@@ -55,7 +55,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from ..content.library import load_library
+    from ..host.library import load_library  # with the site's plugins, as plans see the guidance
 
     doc = load_library().get(args.id, args.doc_version)
     report.reporter(args.format).result(json=lambda: report.guidance_json(doc), text=lambda: report.guidance_text(doc))

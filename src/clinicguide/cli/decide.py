@@ -24,10 +24,9 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
 
 
 def _engine(args: argparse.Namespace) -> ClinicGuide:
-    from ..content.library import load_library
     from ..guide import ClinicGuide
 
-    return ClinicGuide(load_library(*args.guidance), canonical_base_url=args.canonical_base, validate_fhir=args.validate_fhir)
+    return ClinicGuide(guidance_paths=args.guidance, canonical_base_url=args.canonical_base, validate_fhir=args.validate_fhir)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

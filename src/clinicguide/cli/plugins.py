@@ -15,7 +15,7 @@ def register(commands: Any) -> None:
 
 
 def run_plugins(args: argparse.Namespace) -> int:
-    from ..host.manager import Hooks  # here, not at the top: pluggy and importlib.metadata slow every other command's start
+    from ..host.hooks import Hooks  # here, not at the top: pluggy and importlib.metadata slow every other command's start
 
     found = Hooks().plugins()
     report.reporter(args.format).result(json=lambda: report.plugins_json(found), text=lambda: report.plugins_text(found))

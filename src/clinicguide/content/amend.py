@@ -1,22 +1,62 @@
 """Safety-monotone site amendments of guidance data.
 
 A site may add items and tighten limits; it may never remove or loosen anything. Each
-refusal names the plugin and the item. The amended document is validated again in full,
-so an added item must meet the same schema and rules as shipped content.
+refusal names the amending site (a plugin's name) and the item. The amended document is
+validated again in full, so an added item must meet the same schema and rules as shipped
+content.
+
+Amendments come from *amenders*: callables that receive one document (its id, version and
+a read-only view of its data) and return the :class:`Amendment` objects to apply to it.
+The plugin host supplies one that asks every plugin; this module knows nothing of plugins.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from ..errors import PluginError
 from .model import Duration
 
+#: The hook name refusals are reported under, so a site sees the same message however it amends.
 HOOK = "clinicguide_amend_guidance"
 ADDABLE = ("contraindications", "risks", "consent", "aftercare", "monitoring", "prerequisites", "sources")
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """One site's amendment of one document.
+
+    :param source: who asks for it, as refusals name it (a plugin's name).
+    :param agent: who asks for it, as the library records it for Provenance, e.g.
+        ``"example-site (clinicguide-example-site 0.1.0)"``.
+    :param changes: ``{"add": {list name: [items]}, "narrow": {item id: {field: value}}}``,
+        checked by :func:`apply_amendment`.
+    """
+
+    source: str
+    agent: str
+    changes: Any
+
+
+#: ``amender(guidance_id, version, document)``: the amendments to apply to one document, in order.
+Amender = Callable[[str, str, Mapping[str, Any]], Iterable[Amendment]]
+
+
+def read_only(value: Any) -> Any:
+    """A deep read-only copy: mappings become MappingProxyType, lists tuples.
+
+    Amenders receive this view, so none can change the loaded data behind the rules below.
+    """
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: read_only(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(read_only(v) for v in value)
+    return value
 
 
 def _refuse(plugin: str, reason: str) -> PluginError:
@@ -49,7 +89,7 @@ def _number(plugin: str, item: str, field: str, value: Any) -> float:
         raise _refuse(plugin, f"narrowing {item}: {field} must be a finite number")
     try:
         number = float(value)
-    except OverflowError:  # an int past float's range (10**400)
+    except OverflowError:  # an int past float's range (10**400): refused below as not finite
         number = math.inf
     if not math.isfinite(number):
         raise _refuse(plugin, f"narrowing {item}: {field} must be a finite number")

@@ -7,17 +7,15 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import ContentError, PluginError, UsageError
 from ..resources import guidance_dir
+from .amend import HOOK, Amender, apply_amendment, read_only
 from .check import check_paths, schema_problems
 from .located import Checked, Locator
 from .model import Guidance, guidance_from_data
 from .yamlsafe import Positions
-
-if TYPE_CHECKING:
-    from ..host.manager import Hooks
 
 
 def semver_key(version: str) -> tuple[int, ...]:
@@ -92,49 +90,42 @@ class Library:
         return current[-1]
 
 
-def load_library(*paths: str | Path, packaged: bool = True, hooks: Hooks | None = None, plugins: bool = True) -> Library:
+def load_library(*paths: str | Path, packaged: bool = True, amenders: Iterable[Amender] = ()) -> Library:
     """Load and validate guidance: the packaged documents (unless ``packaged=False``) plus ``paths``.
 
-    Plugins contribute folders (the packaged one is the built-in plugin's) and amend
-    documents for the site: those of ``hooks``, or by default the built-in and installed
-    (entry-point) plugins, so a site's narrowing cannot be skipped by loading the library
-    directly. ``plugins=False`` loads the files as they are, with no plugin.
+    This is the content layer's loader and knows nothing of plugins: it applies exactly the
+    ``amenders`` it is given (none by default), each document's amendments in order.
+    :func:`clinicguide.load_library` and :class:`clinicguide.ClinicGuide` load through the
+    plugins instead, so a site's folders and amendments apply.
 
     :raises ContentError: with every problem found, if any document is invalid.
     :raises UsageError: if a given path does not exist.
-    :raises PluginError: if a plugin fails or an amendment would loosen the guidance.
+    :raises PluginError: if an amendment would loosen the guidance or leaves it invalid.
     """
-    if hooks is None and plugins:
-        from ..host.manager import Hooks
-
-        hooks = Hooks()
-    if hooks is None:
-        folders = [guidance_dir()] if packaged else []
-    else:
-        folders = [f for f in hooks.guidance_dirs() if packaged or f.resolve() != guidance_dir().resolve()]
+    folders = [guidance_dir()] if packaged else []
     for path in map(Path, paths):
         if not path.exists():
             raise UsageError(f"{path}: no such file or folder")
         folders.append(path)
     unique = list({folder.resolve(): folder for folder in folders}.values())
-    return library_from(unique, hooks)
+    return library_from(unique, tuple(amenders))
 
 
-def library_from(folders: Iterable[Path], hooks: Hooks | None = None) -> Library:
+def library_from(folders: Iterable[Path], amenders: Sequence[Amender] = ()) -> Library:
     """Build a library from files and folders, raising :class:`ContentError` on any problem."""
     checked = check_paths(folders)
     problems = [p for c in checked for p in c.problems]
     if problems:
         raise ContentError(problems)
-    return library_of(checked, hooks)
+    return library_of(checked, amenders)
 
 
-def library_of(checked: Sequence[Checked], hooks: Hooks | None = None) -> Library:
-    """The library of documents that have been checked and have no problems, amended by ``hooks``' plugins."""
+def library_of(checked: Sequence[Checked], amenders: Sequence[Amender] = ()) -> Library:
+    """The library of documents that have been checked and have no problems, amended by ``amenders``."""
     documents, amendments = [], {}
     for entry in checked:
         assert entry.data is not None  # no problems means every file parsed to a mapping
-        data, changes = _amend(entry, hooks) if hooks else (entry.data, [])
+        data, changes = _amend(entry, amenders) if amenders else (entry.data, [])
         documents.append(guidance_from_data(data, entry.display))
         if changes:
             amendments[f"{data['id']}|{data['version']}"] = tuple(changes)
@@ -142,19 +133,24 @@ def library_of(checked: Sequence[Checked], hooks: Hooks | None = None) -> Librar
     return Library(tuple(documents), digest, MappingProxyType(amendments))
 
 
-def _amend(entry: Checked, hooks: Hooks) -> tuple[dict[str, Any], list[str]]:
-    """Apply every plugin's amendment in turn, validating the result after each."""
+def _amend(entry: Checked, amenders: Sequence[Amender]) -> tuple[dict[str, Any], list[str]]:
+    """Apply every amendment in turn, validating the result after each.
+
+    Every amender sees the document as loaded (a read-only view), so what one site asks
+    for does not depend on what another asked for first.
+    """
     from . import rules
-    from .amend import HOOK, apply_amendment
 
     data = entry.data or {}
+    view = read_only(data)
+    proposed = [amendment for amender in amenders for amendment in amender(data["id"], data["version"], view)]
     changes: list[str] = []
-    for plugin, amendment in hooks.amendments(data["id"], data["version"], data):
-        data, made = apply_amendment(data, amendment, plugin)
-        at = Locator(f"{entry.display} as amended by {plugin}", Positions())
+    for amendment in proposed:
+        data, made = apply_amendment(data, amendment.changes, amendment.source)
+        at = Locator(f"{entry.display} as amended by {amendment.source}", Positions())
         found = list(schema_problems(data, at)) + rules.document_problems(data, at)
         if found:
             details = "; ".join(f"{p.code} {p.path}: {p.message}" for p in found)
-            raise PluginError(plugin, HOOK, f"the amended {data['id']}|{data['version']} is invalid: {details}")
-        changes += [f"{hooks.version_of(plugin)}: {text}" for text in made]
+            raise PluginError(amendment.source, HOOK, f"the amended {data['id']}|{data['version']} is invalid: {details}")
+        changes += [f"{amendment.agent}: {text}" for text in made]
     return data, changes

@@ -1,8 +1,10 @@
 """Every hook a clinicguide plugin can implement.
 
-Plugins import only :data:`clinicguide.hookimpl`. Hooks are called through the typed
-methods of :class:`clinicguide.host.manager.Hooks`, one implementation at a time, so a failure
-is reported with the plugin's name and the hook's name. Hook wrappers are not supported.
+Plugins import only :data:`clinicguide.hookimpl`. clinicguide calls each hook through the
+method of the same name of :class:`clinicguide.host.hooks.Hooks`; pluggy orders the
+implementations (the newest plugin first, then by ``tryfirst``/``trylast``) and runs
+new-style wrappers (``wrapper=True``). A failure or a wrong result is reported with the
+plugin's name and the hook's name.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def clinicguide_amend_guidance(guidance_id: str, version: str, document: Mapping
     :param version: the document's version.
     :param document: a read-only view of the document's data as loaded.
     :return: None, or ``{"add": {list name: [items]}, "narrow": {item id: {field: value}}}``.
-        Every plugin's amendment applies, in plugin order.
+        Every plugin's amendment applies, in call order; a wrapper may not change them.
     """
 
 
@@ -70,7 +72,8 @@ def clinicguide_screen(guidance: Guidance, record: PatientRecord, date: dt.date,
     :param answers: clinician answers keyed by criterion id.
     :param proposal: the proposed dose, parameters and last treatment date, or None.
     :return: a list of :class:`clinicguide.clinical.decision.Finding`, or None. Lists of all plugins
-        are concatenated; the decision is the worst outcome among them.
+        are concatenated, the built-in screening's first; the decision is the worst outcome
+        among them. A wrapper may add findings but not drop one.
     """
 
 
@@ -111,7 +114,7 @@ def clinicguide_process_careplan(careplan: dict[str, Any], guidance: Guidance, f
     :param careplan: the CarePlan resource; change it in place.
     :param guidance: the guidance it was made from.
     :param fhir_version: ``"R4"`` or ``"R5"``.
-    :return: None (any other return value is an error). All plugins run, in plugin order.
+    :return: None (any other return value is an error). All plugins run, in call order.
     """
 
 
@@ -125,7 +128,7 @@ def clinicguide_process_questionnaire(questionnaire: dict[str, Any], guidance: G
     :param questionnaire: the Questionnaire resource; change it in place.
     :param guidance: the guidance it was made from.
     :param fhir_version: ``"R4"`` or ``"R5"``.
-    :return: None. All plugins run, in plugin order.
+    :return: None. All plugins run, in call order.
     """
 
 
@@ -136,7 +139,7 @@ def clinicguide_process_consent(consent: dict[str, Any], guidance: Guidance, fhi
     :param consent: the Consent resource; change it in place.
     :param guidance: the guidance whose checklist was answered.
     :param fhir_version: ``"R4"`` or ``"R5"``.
-    :return: None. All plugins run, in plugin order.
+    :return: None. All plugins run, in call order.
     """
 
 
@@ -149,5 +152,5 @@ def clinicguide_process_bundle(bundle: dict[str, Any], guidance: Guidance, fhir_
     :param bundle: the collection Bundle; change it in place.
     :param guidance: the guidance the plan was made from.
     :param fhir_version: ``"R4"`` or ``"R5"``.
-    :return: None. All plugins run, in plugin order.
+    :return: None. All plugins run, in call order.
     """

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from clinicguide import ClinicGuide, ClinicguideError, ContentError, Finding, InputError, PluginError, hookimpl, load_library
-from clinicguide.host.manager import Hooks
+from clinicguide.host.hooks import Hooks
 from clinicguide.testing import packaged_document
 
 ROOT = Path(__file__).resolve().parents[3]

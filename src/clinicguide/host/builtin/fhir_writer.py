@@ -12,7 +12,7 @@ if TYPE_CHECKING:  # imported on the first plan, not when load_library() registe
     from ...fhir.bundle import BundleContext
 
 
-@hookimpl
+@hookimpl(trylast=True)
 def clinicguide_fhir_bundle(screening: Screening, record: PatientRecord, context: BundleContext) -> dict[str, Any]:
     from ...fhir.bundle import plan_bundle
 

@@ -8,6 +8,6 @@ from ...resources import guidance_dir
 from ..hookspecs import hookimpl
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def clinicguide_guidance_dirs() -> list[Path]:
     return [guidance_dir()]

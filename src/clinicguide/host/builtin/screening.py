@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # imported on the first screening, not when load_library() re
     from ...content.model import Guidance
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def clinicguide_screen(guidance: Guidance, record: PatientRecord, date: dt.date, answers: Mapping[str, bool],
                        proposal: Proposal | None) -> list[Finding]:
     from ...clinical.decision import findings_for  # the engine has checked the answers already
