@@ -8,14 +8,34 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import Any, Protocol, TypeGuard
 
 from ..errors import Problem
 from ..terminology import VERIFIED_CODES
-from .yamlsafe import JsonPath
+from .yamlsafe import JsonPath, Positions
 
-if TYPE_CHECKING:
-    from .check import Checked, Locator
+
+class Locator(Protocol):
+    """Makes a located :class:`Problem` for a path in one document (the validator's ``check.Locator``)."""
+
+    @property
+    def positions(self) -> Positions: ...
+
+    def __call__(self, path: JsonPath, code: str, message: str, *, key: bool = False) -> Problem: ...
+
+
+class Checked(Protocol):
+    """What the library rules read of a checked file (the validator's ``check.Checked``)."""
+
+    @property
+    def display(self) -> str: ...
+
+    @property
+    def data(self) -> dict[str, Any] | None: ...
+
+    @property
+    def positions(self) -> Positions | None: ...
+
 
 # Top-level lists whose entries are clinical items with an id and sources.
 ITEM_LISTS = ("indications", "contraindications", "regimens", "risks", "consent", "prerequisites", "aftercare", "monitoring")
