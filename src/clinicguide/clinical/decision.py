@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..content.model import Duration, Guidance, Maximum, Range, Regimen
+from ..content.model import Guidance, Maximum, Range, Regimen
+from ..content.values import Duration
 from ..errors import InputError
 from ..units import Quantity, convert, needs_weight, parse_quantity
 from .criteria import Context, Truth, criterion_ids, evaluate

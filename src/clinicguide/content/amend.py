@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import PluginError
-from .model import Duration
+from .values import Duration
 
 HOOK = "clinicguide_amend_guidance"
 ADDABLE = ("contraindications", "risks", "consent", "aftercare", "monitoring", "prerequisites", "sources")
@@ -49,7 +49,7 @@ def _number(plugin: str, item: str, field: str, value: Any) -> float:
         raise _refuse(plugin, f"narrowing {item}: {field} must be a finite number")
     try:
         number = float(value)
-    except OverflowError:  # an int past float's range (10**400) raised outside the plugin call: a traceback
+    except OverflowError:  # an int past float's range (10**400): refused below as not finite, naming the plugin
         number = math.inf
     if not math.isfinite(number):
         raise _refuse(plugin, f"narrowing {item}: {field} must be a finite number")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import Problem
 from . import history as guidance_history
 from . import rules, schemas
+from .criteria_kinds import KIND_KEYS, CriterionKind, kinds_in
 from .yamlsafe import JsonPath, Positions, YamlProblem, decode, parse, problem, read_bytes
 
 if TYPE_CHECKING:  # annotations only: jsonschema is imported when a document first needs it (schemas.py)
@@ -44,8 +45,8 @@ def guidance_files(paths: Iterable[Path]) -> list[Path]:
     """Expand folders to the guidance files they hold, sorted; files are kept as given.
 
     A folder that cannot be listed (unreadable, or gone while loading) and a guidance file
-    that is not a regular one (a dangling link) are kept, so reading them reports CG101:
-    ``rglob`` and ``is_file`` skipped them, and their documents went missing without a word.
+    that is not a regular one (a dangling link) are kept, so reading them reports CG101
+    rather than their documents going missing without a word.
     """
     found: list[Path] = []
     for path in paths:
@@ -81,7 +82,7 @@ def check_file(path: Path, display: str | None = None, schema_root: Path | None 
     except YamlProblem as exc:
         return Checked(path, display, None, None, (problem(exc, display),))
     # The digest of the bytes that were parsed: reading the file a second time could hash
-    # other content, or fail with a traceback if the folder vanished in between.
+    # other content, or fail if the folder vanished in between.
     sha = hashlib.sha256(raw).hexdigest()
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
@@ -119,9 +120,6 @@ def schema_problems(data: dict[str, Any], at: Locator, schema_root: Path | None 
         return
     for error in validator.iter_errors(data):
         yield from _explain(error, at)
-
-
-_CRITERION_KEYS = ("condition", "medication", "observation", "allergy", "age", "sex", "question", "all", "any", "not")
 
 
 def _title(schema: Any) -> str:
@@ -166,25 +164,36 @@ def _explain(error: ValidationError, at: Locator) -> Iterator[Problem]:
         yield from _explain_criterion(error, value, at)
     elif kind == "oneOf":  # the one oneOf in the schema is the criterion
         yield at(path, "CG207",
-                 f"a criterion is a mapping with exactly one of {', '.join(_CRITERION_KEYS)}; found {_describe(value)}")
+                 f"a criterion is a mapping with exactly one of {', '.join(KIND_KEYS)}; found {_describe(value)}")
     else:
         yield at(path, "CG204", f"{_title(schema)}: {error.message}")
 
 
 def _explain_criterion(error: ValidationError, instance: dict[str, Any], at: Locator) -> Iterator[Problem]:
     """A criterion (``instance``) matches one alternative by its key; report that alternative's errors."""
-    present = [k for k in _CRITERION_KEYS if k in instance]
+    present = kinds_in(instance)
     path = tuple(error.absolute_path)
     if len(present) != 1:
-        found = ", ".join(present) if present else "none of them"
-        yield at(path, "CG207", f"a criterion needs exactly one of {', '.join(_CRITERION_KEYS)}; found {found}")
+        found = ", ".join(k.key for k in present) if present else "none of them"
+        yield at(path, "CG207", f"a criterion needs exactly one of {', '.join(KIND_KEYS)}; found {found}")
         return
-    branch = _CRITERION_KEYS.index(present[0])
-    errors = [e for e in error.context if e.schema_path and e.schema_path[0] == branch]
+    kind = present[0]
+    branch = _branch(error.schema, kind)
+    errors = [e for e in error.context if branch is not None and e.schema_path and e.schema_path[0] == branch]
     if not errors:
-        yield at(path, "CG207", f"the {present[0]} criterion is not understood")
+        yield at(path, "CG207", f"the {kind.key} criterion is not understood")
     for sub in errors:
         yield from _explain(sub, at)
+
+
+def _branch(schema: Any, kind: CriterionKind) -> int | None:
+    """The index of the ``oneOf`` alternative that defines ``kind``, found by its definition's name."""
+    alternatives = schema.get("oneOf") if isinstance(schema, dict) else None
+    target = f"#/$defs/{kind.schema}"
+    for index, alternative in enumerate(alternatives if isinstance(alternatives, list) else ()):
+        if isinstance(alternative, dict) and alternative.get("$ref") == target:
+            return index
+    return None
 
 
 def _a(expected: Any) -> str:

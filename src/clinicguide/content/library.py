@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ContentError, PluginError, UsageError
 from ..resources import guidance_dir
+from .builder import guidance_from_data
 from .check import Checked, Locator, check_paths, schema_problems
-from .model import Guidance, guidance_from_data
+from .model import Guidance
 from .yamlsafe import Positions
 
 if TYPE_CHECKING:

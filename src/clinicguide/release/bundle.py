@@ -19,9 +19,9 @@ from typing import Any, Final
 
 from .. import jsonfile
 from ..content import history as guidance_history
+from ..content.builder import guidance_from_data
 from ..content.check import Checked, check_paths
 from ..content.library import Library
-from ..content.model import guidance_from_data
 from ..content.schemas import available
 from ..errors import ContentError, UsageError
 from ..resources import data_root

@@ -19,7 +19,6 @@ from ..content.model import (
     AftercareItem,
     ConsentItem,
     Contraindication,
-    Duration,
     Guidance,
     Indication,
     Interval,
@@ -32,6 +31,7 @@ from ..content.model import (
     Risk,
     Source,
 )
+from ..content.values import Duration
 
 #: How a change bears on safety: ``loosening`` and ``unclear`` both need clinical sign-off.
 LOOSENING, UNCLEAR, OTHER = "loosening", "unclear", "other"

@@ -8,9 +8,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..content.builder import guidance_from_data
 from ..content.check import check_paths
 from ..content.library import version_key
-from ..content.model import Guidance, guidance_from_data
+from ..content.model import Guidance
 from ..errors import ContentError, Problem, ReleaseRecordError, UsageError
 from .findings import BundleRefused, finding
 from .safetar import materialise, read_bundle

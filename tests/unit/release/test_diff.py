@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from clinicguide.cli import main
-from clinicguide.content.model import guidance_from_data
+from clinicguide.content.builder import guidance_from_data
 from clinicguide.content.yamlsafe import read
 from clinicguide.release import bundle, diff
 from clinicguide.resources import data_root
