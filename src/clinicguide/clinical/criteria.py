@@ -224,13 +224,3 @@ def _any_of(test: AnyOf, ctx: Context) -> Truth:
 def _not(test: Not, ctx: Context) -> Truth:
     inner = evaluate(test.item, ctx)
     return Truth(None if inner.value is None else not inner.value, inner.evidence)
-
-
-def criterion_ids(criterion: Criterion | None) -> list[str]:
-    """Ids an answer may be keyed by within ``criterion`` (its own and its parts')."""
-    if criterion is None:
-        return []
-    ids = [criterion.id] if criterion.id else []
-    for part in criterion.parts():
-        ids += criterion_ids(part)
-    return ids

@@ -224,7 +224,7 @@ class Hooks:
                 if result is not None]
 
     def screen(self, guidance: Any, record: Any, date: dt.date, answers: Mapping[str, bool], proposal: Any) -> list[Any]:
-        from ..clinical.decision import FINDING_CODES, Finding
+        from ..clinical.findings import FINDING_CODES, Finding
 
         findings: list[Any] = []
         kwargs = {"guidance": guidance, "record": record, "date": date, "answers": answers, "proposal": proposal}
@@ -232,7 +232,7 @@ class Hooks:
             if result is None:
                 continue
             if not isinstance(result, (list, tuple)) or not all(isinstance(f, Finding) for f in result):
-                raise PluginError(plugin, "clinicguide_screen", "must return a list of clinicguide.clinical.decision.Finding")
+                raise PluginError(plugin, "clinicguide_screen", "must return a list of clinicguide.Finding")
             # The FHIR DetectedIssue names the code's meaning; an unknown code failed there, unnamed.
             if unknown := sorted({f.code for f in result} - set(FINDING_CODES)):
                 raise PluginError(plugin, "clinicguide_screen",

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from clinicguide.clinical.criteria import EVALUATORS, Context, Truth, criterion_ids, evaluate
-from clinicguide.clinical.patient import from_mapping, read_patient
+from clinicguide.clinical.criteria import EVALUATORS, Context, Truth, evaluate
+from clinicguide.clinical.readers import from_mapping, read_patient
 from clinicguide.content.criteria_kinds import (
     KINDS,
     AgeTest,
@@ -296,12 +296,6 @@ def test_answer_to_a_nested_criterion() -> None:
     assert evaluate(test, ctx(refuted, answers={"q-site": False})).value is None  # a refuted record is ignored
     assert evaluate(test, ctx(answers={"outer": False, "q-site": True})).value is False  # the outer answer settles it
 
-
-
-def test_criterion_ids_lists_every_answerable_id() -> None:
-    test = AllOf((AgeTest(below=21), Not(Question("q-lips", "?"), id="n")), id="all")
-    assert criterion_ids(test) == ["all", "n", "q-lips"]
-    assert criterion_ids(None) == []
 
 
 # -- the evaluators --------------------------------------------------------------------------------
