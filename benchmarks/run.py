@@ -275,8 +275,8 @@ def _check_jsonschema_cmd(given: str | None) -> list[str] | None:
 
 def _stages(files: list[Path]) -> dict[str, float]:
     """Per-stage time in this process (warm): read+parse, schema, rules, typed model."""
+    from clinicguide.content import builder, rules, schemas, yamlsafe
     from clinicguide.content import check as validate
-    from clinicguide.content import model, rules, schemas, yamlsafe
 
     totals = {"parse_ms": 0.0, "schema_ms": 0.0, "rules_ms": 0.0, "model_ms": 0.0, "schema_jsonschema_only_ms": 0.0}
     for path in files:  # warm: jsonschema imported and its validator built, as the fast path leaves them unbuilt
@@ -291,7 +291,7 @@ def _stages(files: list[Path]) -> dict[str, float]:
         c = time.perf_counter()
         rules.document_problems(data, at)
         d = time.perf_counter()
-        model.guidance_from_data(data, str(path))
+        builder.guidance_from_data(data, str(path))
         e = time.perf_counter()
         list(schemas.validator(data["schema"]).full.iter_errors(data))  # what the schema check cost before the fast path
         f = time.perf_counter()

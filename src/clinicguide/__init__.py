@@ -23,8 +23,8 @@ _LAZY: dict[str, str] = {
     "PluginError": "errors",
     "Problem": "errors",
     "UsageError": "errors",
-    "Finding": "clinical.decision",
-    "Proposal": "clinical.decision",
+    "Finding": "clinical.findings",
+    "Proposal": "clinical.proposal",
     "hookimpl": "host.hookspecs",
     "Library": "content.library",
     "load_library": "host.library",
@@ -32,7 +32,8 @@ _LAZY: dict[str, str] = {
 }
 
 if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported eagerly
-    from .clinical.decision import Finding, Proposal
+    from .clinical.findings import Finding
+    from .clinical.proposal import Proposal
     from .content.library import Library
     from .content.model import Guidance
     from .errors import ClinicguideError, ConsentIncomplete, ContentError, InputError, PluginError, Problem, UsageError

@@ -12,8 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .clinical.decision import Decision, Finding, Proposal, Screening, check_answers, plausible_date, worst
-from .clinical.patient import PatientRecord, read_patient
+from .clinical.answers import check_answers, parse_answers
+from .clinical.dates import check_born_by, parse_date
+from .clinical.findings import Decision, Finding
+from .clinical.patient import PatientRecord
+from .clinical.proposal import Proposal
+from .clinical.readers import read_patient
+from .clinical.screening import Screening, decide
 from .content.library import Library
 from .content.model import Guidance
 from .errors import InputError, UsageError
@@ -24,8 +29,6 @@ from .fhir.export import export_bundle
 from .fhir.questionnaire import build_questionnaire
 from .host.hooks import Hooks
 from .host.library import load_through
-
-_YES = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}
 
 
 @dataclass(frozen=True)
@@ -50,35 +53,6 @@ class PlanResult:
                 entry["evidence"] = list(f.evidence)
             findings.append(entry)
         return {"guidance": self.guidance, "decision": self.decision, "findings": findings}
-
-
-def parse_answers(answers: Mapping[str, Any] | None) -> dict[str, bool]:
-    """Answers keyed by criterion id; values true/false or yes/no."""
-    parsed: dict[str, bool] = {}
-    if answers is not None and not isinstance(answers, Mapping):
-        raise InputError("answers must map criterion ids to yes or no")
-    for key, value in (answers or {}).items():
-        if isinstance(value, bool):
-            parsed[str(key)] = value
-        elif isinstance(value, str) and value.lower() in _YES:
-            parsed[str(key)] = _YES[value.lower()]
-        else:
-            raise InputError(f"answer to {key!r} must be yes or no")
-    return parsed
-
-
-def parse_date(value: dt.date | str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    if isinstance(value, dt.datetime):
-        return plausible_date(value.date(), "the procedure date")
-    if isinstance(value, dt.date):
-        return plausible_date(value, "the procedure date")
-    try:
-        parsed = dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InputError(f"date {value!r} is not YYYY-MM-DD") from None
-    return plausible_date(parsed, "the procedure date")
 
 
 class ClinicGuide:
@@ -124,11 +98,9 @@ class ClinicGuide:
         parsed = parse_answers(answers)
         check_answers(guidance, parsed)
         when, proposal = parse_date(date), Proposal.coerce(proposed)
-        if record.birth_date is not None and record.birth_date[0] > when:
-            # The age would be negative, and age criteria would hold ("younger than 22").
-            raise InputError("Patient.birthDate is after the procedure date")
-        findings = tuple(self.hooks.screen(guidance, record, when, parsed, proposal))
-        return Screening(guidance, worst(f.outcome for f in findings), findings, when, parsed, proposal), record
+        check_born_by(record, when)
+        findings = self.hooks.screen(guidance, record, when, parsed, proposal)
+        return decide(guidance, record, when, parsed, proposal, findings), record
 
     def plan(self, guidance_id: str, patient: Any, *, proposed: Proposal | Mapping[str, Any] | None = None,
              date: dt.date | str | None = None, answers: Mapping[str, Any] | None = None, version: str | None = None,

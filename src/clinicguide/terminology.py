@@ -41,5 +41,4 @@ VERIFIED_CODES: Final[dict[tuple[str, str], str]] = {
     (LOINC, "29463-7"): "Body weight",
 }
 
-PREGNANCY_STATUS: Final = (LOINC, "82810-3")
 BODY_WEIGHT: Final = (LOINC, "29463-7")

@@ -54,10 +54,6 @@ class Quantity:
         return f"{self.value:g} {self.unit}"
 
 
-def known_unit(unit: str) -> bool:
-    return unit in _UNITS
-
-
 def parse_quantity(text: str) -> Quantity:
     """Parse ``"20 mg/d"``, ``"1.0mm"``, ``"2 %"`` or ``"20 [USP'U]"``."""
     match = _QUANTITY.match(text) if isinstance(text, str) else None

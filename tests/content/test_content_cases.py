@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 import clinicguide.errors
-from clinicguide.clinical.decision import DECISION_ORDER, FINDING_CODES
+from clinicguide.clinical.findings import DECISION_ORDER, FINDING_CODES
 from clinicguide.errors import ClinicguideError
 from clinicguide.fhir.models import validate_resource
 from clinicguide.guide import ClinicGuide

@@ -18,8 +18,9 @@ import pytest
 
 from clinicguide import ClinicGuide, ConsentIncomplete, InputError
 from clinicguide.cli import main
-from clinicguide.clinical.decision import DECISION_ORDER, EARLIEST_DATE, LATEST_DATE
-from clinicguide.clinical.patient import read_patient
+from clinicguide.clinical.dates import EARLIEST_DATE, LATEST_DATE
+from clinicguide.clinical.findings import DECISION_ORDER
+from clinicguide.clinical.readers import read_patient
 
 SNOMED, RXNORM, LOINC = "http://snomed.info/sct", "http://www.nlm.nih.gov/research/umls/rxnorm", "http://loinc.org"
 DATE = "2026-12-01"

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from clinicguide import ClinicGuide, ClinicguideError, hookimpl
-from clinicguide.clinical.patient import read_patient
+from clinicguide.clinical.readers import read_patient
 
 PATIENT_ID, MRN, FAMILY, GIVEN = "pid-7Q2XK9", "MRN-55501999", "Quixotrel", "Zephyrine"
 PHONE, ADDRESS, BIRTH = "+44-7700-900417", "42 Wisteria Vale", "1983-09-27"

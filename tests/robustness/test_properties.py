@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from clinicguide import ClinicGuide, ContentError, InputError, load_library
-from clinicguide.clinical.decision import DECISION_ORDER
+from clinicguide.clinical.findings import DECISION_ORDER
 from clinicguide.codes import PROBLEM_CODES
+from clinicguide.content.builder import guidance_from_data
 from clinicguide.content.check import check_file
-from clinicguide.content.model import guidance_from_data
 from clinicguide.content.yamlsafe import YamlProblem, decode, parse
 from clinicguide.units import Quantity, convert, needs_weight, parse_quantity, quantity
 

@@ -3,16 +3,19 @@
 A criterion is True, False or None (unknown: the data needed is absent). Absence of a
 record is never taken as absence of the condition; only a record that rules it out, or
 a clinician's answer, makes a test False. Combinations follow Kleene's logic.
+
+Each criterion kind of :data:`clinicguide.content.criteria_kinds.KINDS` has one evaluator
+here, registered for its model class with :func:`evaluates`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import singledispatch
+from typing import Any, TypeVar
 
-from ..content.model import (
+from ..content.criteria_kinds import (
     AgeTest,
     AllergyTest,
     AllOf,
@@ -48,18 +51,35 @@ class Context:
     answers: Mapping[str, bool]
 
 
+C = TypeVar("C", bound=Criterion)
+Evaluator = Callable[[Any, Context], Truth]
+
+#: The evaluator of each criterion kind, by its model class.
+EVALUATORS: dict[type[Criterion], Evaluator] = {}
+
+
+def evaluates(kind: type[C]) -> Callable[[Callable[[C, Context], Truth]], Callable[[C, Context], Truth]]:
+    """Register the decorated function as the evaluator of criteria of model class ``kind``."""
+    def register(function: Callable[[C, Context], Truth]) -> Callable[[C, Context], Truth]:
+        EVALUATORS[kind] = function
+        return function
+    return register
+
+
+def answered(ident: str, answer: bool) -> Truth:
+    """The value a clinician's answer gives, with the answer as its evidence."""
+    return Truth(answer, (f"clinician answer {ident}={'yes' if answer else 'no'}",))
+
+
 def evaluate(criterion: Criterion, ctx: Context) -> Truth:
     """Evaluate ``criterion``; an answer keyed by its id overrides the record."""
     ident = criterion.id
     if ident is not None and ident in ctx.answers:
-        answer = ctx.answers[ident]
-        return Truth(answer, (f"clinician answer {ident}={'yes' if answer else 'no'}",))
-    return _evaluate(criterion, ctx)
-
-
-@singledispatch
-def _evaluate(criterion: Criterion, ctx: Context) -> Truth:
-    raise TypeError(f"no evaluation for {type(criterion).__name__}")
+        return answered(ident, ctx.answers[ident])
+    evaluator = EVALUATORS.get(type(criterion))
+    if evaluator is None:
+        raise TypeError(f"no evaluation for {type(criterion).__name__}")
+    return evaluator(criterion, ctx)
 
 
 def _from_facts(present: list[str], possible: list[str], negative: list[str]) -> Truth:
@@ -73,8 +93,8 @@ def _from_facts(present: list[str], possible: list[str], negative: list[str]) ->
     return UNKNOWN
 
 
-@_evaluate.register
-def _(test: ConditionTest, ctx: Context) -> Truth:
+@evaluates(ConditionTest)
+def _condition_test(test: ConditionTest, ctx: Context) -> Truth:
     # Only presence counts. A resolved record says an earlier episode ended, not that there is
     # no episode now; a refuted or erroneous record is ignored. Neither rules a condition out:
     # that takes a clinician's answer.
@@ -85,16 +105,16 @@ def _(test: ConditionTest, ctx: Context) -> Truth:
     return _from_facts(present, possible, [])
 
 
-@_evaluate.register
-def _(test: AllergyTest, ctx: Context) -> Truth:
+@evaluates(AllergyTest)
+def _allergy_test(test: AllergyTest, ctx: Context) -> Truth:
     wanted = frozenset(c.key for c in test.codes)
     present = [f.ref for f in ctx.record.allergies if f.codes & wanted and f.state == "present"]
     possible = [f.ref for f in ctx.record.allergies if f.codes & wanted and f.state == "possible"]
     return _from_facts(present, possible, [])
 
 
-@_evaluate.register
-def _(test: MedicationTest, ctx: Context) -> Truth:
+@evaluates(MedicationTest)
+def _medication_test(test: MedicationTest, ctx: Context) -> Truth:
     # A medication that ended before the window says nothing about a later, unrecorded
     # course; only a statement that the patient does not take it ("not-taken") is a negative.
     wanted = frozenset(c.key for c in test.codes)
@@ -118,8 +138,8 @@ def _(test: MedicationTest, ctx: Context) -> Truth:
     return _from_facts(present, possible, negative)
 
 
-@_evaluate.register
-def _(test: ObservationTest, ctx: Context) -> Truth:
+@evaluates(ObservationTest)
+def _observation_test(test: ObservationTest, ctx: Context) -> Truth:
     observations = ctx.record.latest(test.code.key, ctx.date)
     if not observations:
         return UNKNOWN
@@ -156,8 +176,8 @@ def _(test: ObservationTest, ctx: Context) -> Truth:
     return Truth(results.pop(), refs) if len(results) == 1 else Truth(None, refs)
 
 
-@_evaluate.register
-def _(test: AgeTest, ctx: Context) -> Truth:
+@evaluates(AgeTest)
+def _age_test(test: AgeTest, ctx: Context) -> Truth:
     ages = age_range(ctx.record, ctx.date)
     if ages is None:
         return UNKNOWN
@@ -168,20 +188,20 @@ def _(test: AgeTest, ctx: Context) -> Truth:
     return Truth(results.pop(), ("Patient.birthDate",)) if len(results) == 1 else UNKNOWN
 
 
-@_evaluate.register
-def _(test: SexTest, ctx: Context) -> Truth:
+@evaluates(SexTest)
+def _sex_test(test: SexTest, ctx: Context) -> Truth:
     if ctx.record.sex is None:
         return UNKNOWN
     return Truth(ctx.record.sex == test.sex, ("Patient.gender",))
 
 
-@_evaluate.register
-def _(test: Question, ctx: Context) -> Truth:
+@evaluates(Question)
+def _question(test: Question, ctx: Context) -> Truth:
     return UNKNOWN  # answered questions were settled by evaluate() through their id
 
 
-@_evaluate.register
-def _(test: AllOf, ctx: Context) -> Truth:
+@evaluates(AllOf)
+def _all_of(test: AllOf, ctx: Context) -> Truth:
     results = [evaluate(c, ctx) for c in test.items]
     if falses := [r for r in results if r.value is False]:
         return Truth(False, tuple(e for r in falses for e in r.evidence))
@@ -190,8 +210,8 @@ def _(test: AllOf, ctx: Context) -> Truth:
     return Truth(None, tuple(e for r in results for e in r.evidence))
 
 
-@_evaluate.register
-def _(test: AnyOf, ctx: Context) -> Truth:
+@evaluates(AnyOf)
+def _any_of(test: AnyOf, ctx: Context) -> Truth:
     results = [evaluate(c, ctx) for c in test.items]
     if trues := [r for r in results if r.value]:
         return Truth(True, tuple(e for r in trues for e in r.evidence))
@@ -200,20 +220,7 @@ def _(test: AnyOf, ctx: Context) -> Truth:
     return Truth(None, tuple(e for r in results for e in r.evidence))
 
 
-@_evaluate.register
-def _(test: Not, ctx: Context) -> Truth:
+@evaluates(Not)
+def _not(test: Not, ctx: Context) -> Truth:
     inner = evaluate(test.item, ctx)
     return Truth(None if inner.value is None else not inner.value, inner.evidence)
-
-
-def criterion_ids(criterion: Criterion | None) -> list[str]:
-    """Ids an answer may be keyed by within ``criterion`` (its own and its parts')."""
-    if criterion is None:
-        return []
-    ids = [criterion.id] if criterion.id else []
-    if isinstance(criterion, (AllOf, AnyOf)):
-        for child in criterion.items:
-            ids += criterion_ids(child)
-    elif isinstance(criterion, Not):
-        ids += criterion_ids(criterion.item)
-    return ids

@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import PluginError
-from .model import Duration
+from .values import Duration
 
 #: The hook name refusals are reported under, so a site sees the same message however it amends.
 HOOK = "clinicguide_amend_guidance"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import Problem
 from . import history as guidance_history
 from . import rules, schemas
+from .criteria_kinds import KIND_KEYS, CriterionKind, kinds_in
 from .located import Checked, Locator
 from .yamlsafe import YamlProblem, decode, parse, problem, read_bytes
 
@@ -90,7 +91,6 @@ def schema_problems(data: dict[str, Any], at: Locator, schema_root: Path | None 
 _BOUNDS = {"minimum": "CG205", "maximum": "CG205", "exclusiveMinimum": "CG205", "exclusiveMaximum": "CG205"}
 # Keywords whose message quotes the value, cut to a readable length.
 _SHORTENED = {"minItems": "CG206", "uniqueItems": "CG206", "minProperties": "CG206", "minLength": "CG209", "maxLength": "CG209"}
-_CRITERION_KEYS = ("condition", "medication", "observation", "allergy", "age", "sex", "question", "all", "any", "not")
 
 
 def _title(schema: Any) -> str:
@@ -131,25 +131,36 @@ def _explain(error: ValidationError, at: Locator) -> Iterator[Problem]:
         yield from _explain_criterion(error, value, at)
     elif kind == "oneOf":  # the one oneOf in the schema is the criterion
         yield at(path, "CG207",
-                 f"a criterion is a mapping with exactly one of {', '.join(_CRITERION_KEYS)}; found {_describe(value)}")
+                 f"a criterion is a mapping with exactly one of {', '.join(KIND_KEYS)}; found {_describe(value)}")
     else:
         yield at(path, _BOUNDS.get(kind, "CG204"), f"{_title(schema)}: {error.message}")
 
 
 def _explain_criterion(error: ValidationError, instance: dict[str, Any], at: Locator) -> Iterator[Problem]:
     """A criterion (``instance``) matches one alternative by its key; report that alternative's errors."""
-    present = [k for k in _CRITERION_KEYS if k in instance]
+    present = kinds_in(instance)
     path = tuple(error.absolute_path)
     if len(present) != 1:
-        found = ", ".join(present) if present else "none of them"
-        yield at(path, "CG207", f"a criterion needs exactly one of {', '.join(_CRITERION_KEYS)}; found {found}")
+        found = ", ".join(k.key for k in present) if present else "none of them"
+        yield at(path, "CG207", f"a criterion needs exactly one of {', '.join(KIND_KEYS)}; found {found}")
         return
-    branch = _CRITERION_KEYS.index(present[0])
-    errors = [e for e in error.context if e.schema_path and e.schema_path[0] == branch]
+    kind = present[0]
+    branch = _branch(error.schema, kind)
+    errors = [e for e in error.context if branch is not None and e.schema_path and e.schema_path[0] == branch]
     if not errors:
-        yield at(path, "CG207", f"the {present[0]} criterion is not understood")
+        yield at(path, "CG207", f"the {kind.key} criterion is not understood")
     for sub in errors:
         yield from _explain(sub, at)
+
+
+def _branch(schema: Any, kind: CriterionKind) -> int | None:
+    """The index of the ``oneOf`` alternative that defines ``kind``, found by its definition's name."""
+    alternatives = schema.get("oneOf") if isinstance(schema, dict) else None
+    target = f"#/$defs/{kind.schema}"
+    for index, alternative in enumerate(alternatives if isinstance(alternatives, list) else ()):
+        if isinstance(alternative, dict) and alternative.get("$ref") == target:
+            return index
+    return None
 
 
 def _a(expected: Any) -> str:

@@ -12,9 +12,10 @@ from typing import Any
 from ..errors import ContentError, PluginError, UsageError
 from ..resources import guidance_dir
 from .amend import HOOK, Amender, apply_amendment, read_only
+from .builder import guidance_from_data
 from .check import check_paths, schema_problems
 from .located import Checked, Locator
-from .model import Guidance, guidance_from_data
+from .model import Guidance
 from .yamlsafe import Positions
 
 

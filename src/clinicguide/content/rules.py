@@ -12,6 +12,7 @@ from typing import Any, TypeGuard
 
 from ..errors import Problem
 from ..terminology import VERIFIED_CODES
+from .criteria_kinds import KINDS
 from .located import Checked, Locator
 from .yamlsafe import JsonPath
 
@@ -50,11 +51,13 @@ def criteria(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, dict[str, An
     if not isinstance(node, dict):
         return
     yield path, node
-    for key in ("all", "any"):
-        for index, child in enumerate(node.get(key) or () if isinstance(node.get(key), list) else ()):
-            yield from criteria(child, path + (key, index))
-    if "not" in node:
-        yield from criteria(node["not"], path + ("not",))
+    for kind in KINDS:
+        child = node.get(kind.key)
+        if kind.nested == "one" and kind.key in node:
+            yield from criteria(child, path + (kind.key,))
+        elif kind.nested == "many" and isinstance(child, list):
+            for index, item in enumerate(child):
+                yield from criteria(item, path + (kind.key, index))
 
 
 def document_criteria(data: dict[str, Any]) -> Iterator[tuple[JsonPath, dict[str, Any]]]:

@@ -7,10 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import canonical
-from ..clinical.criteria import Context, evaluate
-from ..clinical.decision import Screening
 from ..clinical.patient import PatientRecord
-from ..content.model import MonitoringItem
+from ..clinical.screening import Screening
 from .careplan import build_careplan
 from .common import Canonicals, FhirVersion, resource_id, subject_reference, urn
 from .issues import build_issue
@@ -35,25 +33,23 @@ class BundleContext:
     process: Callable[[str, dict[str, Any]], None] = field(default=_no_processing, compare=False)
 
 
-def _monitoring(screening: Screening, record: PatientRecord) -> tuple[MonitoringItem, ...]:
-    """Monitoring that applies to this patient: kept unless its criterion is known false."""
-    ctx = Context(record, screening.date, screening.answers)
-    return tuple(m for m in screening.guidance.monitoring
-                 if m.applies_to is None or evaluate(m.applies_to, ctx).value is not False)
-
-
-def _addresses(screening: Screening, record: PatientRecord) -> list[str]:
-    """The patient's own Condition records that match a coded indication."""
-    codes = {i.code.key for i in screening.guidance.indications if i.code}
-    return [ref for ref, keys in record.condition_refs if keys & codes and ref.startswith("Condition/")]
-
-
 def seed_of(screening: Screening, record: PatientRecord, version: FhirVersion, digest: str) -> str:
     """A digest of every input, so ids repeat exactly when the inputs do."""
     return canonical.sha256({
-        "guidance": screening.guidance.ref, "record": record, "date": screening.date, "proposal": screening.proposal,
-        "answers": screening.answers, "fhir": version, "digest": digest,
+        "guidance": screening.guidance.ref, "record": _record_seed(record), "date": screening.date,
+        "proposal": screening.proposal, "answers": screening.answers, "fhir": version, "digest": digest,
     })
+
+
+def _record_seed(record: PatientRecord) -> dict[str, Any]:
+    """The record's part of the seed: its canonical form and ``condition_refs``.
+
+    ``condition_refs`` (each present Condition's reference and codes) is part of the form
+    ids have been derived from; keeping it keeps every id the same for the same inputs.
+    """
+    seed: dict[str, Any] = canonical.plain(record)
+    seed["condition_refs"] = [canonical.plain((f.ref, f.codes)) for f in record.conditions if f.state == "present"]
+    return seed
 
 
 def plan_bundle(screening: Screening, record: PatientRecord, context: BundleContext) -> dict[str, Any]:
@@ -65,8 +61,7 @@ def plan_bundle(screening: Screening, record: PatientRecord, context: BundleCont
     issue_ids = [resource_id(seed, "DetectedIssue", n) for n in range(len(issues))]
     careplan_id = resource_id(seed, "CarePlan")
     questionnaire = build_questionnaire(screening.guidance, canon, version)
-    careplan = build_careplan(screening, careplan_id, subject, canon, version, _monitoring(screening, record),
-                              _addresses(screening, record), [urn(i) for i in issue_ids])
+    careplan = build_careplan(screening, careplan_id, subject, canon, version, [urn(i) for i in issue_ids])
     context.process("careplan", careplan)
     context.process("questionnaire", questionnaire)
     resources = [careplan, questionnaire]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..clinical.decision import Screening
+from ..clinical.screening import Screening
 from ..content.model import AftercareItem, MonitoringItem
 from ..units import TIME_UNITS
 from .common import Canonicals, FhirVersion, at, codeable, period
@@ -78,7 +78,7 @@ def _aftercare_text(item: AftercareItem) -> str:
 
 
 def build_careplan(screening: Screening, ident: str, subject: dict[str, str], canon: Canonicals, version: FhirVersion,
-                   monitoring: tuple[MonitoringItem, ...], addresses: list[str], issue_refs: list[str]) -> dict[str, Any]:
+                   issue_refs: list[str]) -> dict[str, Any]:
     guidance = screening.guidance
     acts = _Activities(version, subject)
     kind = "MedicationRequest" if guidance.kind == "medication" else "ServiceRequest"
@@ -92,7 +92,7 @@ def build_careplan(screening: Screening, ident: str, subject: dict[str, str], ca
     for care in guidance.aftercare:
         acts.add(care.id, "Task", f"Aftercare: {care.category}", _aftercare_text(care),
                  period_=period(screening.date, care.start, care.lasts))
-    for mon in monitoring:
+    for mon in screening.monitoring:
         coding = {"system": mon.code.system, "code": mon.code.code, "display": mon.code.display} if mon.code else None
         acts.add(mon.id, "ServiceRequest" if mon.kind == "lab" else "Task", f"Monitoring: {mon.kind}",
                  f"Monitoring ({mon.kind}): {mon.text}", timing=_timing(mon, screening) if mon.kind == "lab" else None,
@@ -111,9 +111,9 @@ def build_careplan(screening: Screening, ident: str, subject: dict[str, str], ca
     }
     if acts.contained:
         plan["contained"] = acts.contained
-    if addresses:
-        plan["addresses"] = ([{"reference": r} for r in addresses] if version == "R4"
-                             else [{"reference": {"reference": r}} for r in addresses])
+    if screening.addresses:
+        plan["addresses"] = ([{"reference": r} for r in screening.addresses] if version == "R4"
+                             else [{"reference": {"reference": r}} for r in screening.addresses])
     if issue_refs:
         plan["supportingInfo"] = [{"reference": r} for r in issue_refs]
     return plan

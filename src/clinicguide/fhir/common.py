@@ -8,7 +8,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..content.model import Duration, Guidance
+from ..content.model import Guidance
+from ..content.values import Duration
 from ..errors import UsageError
 
 FhirVersion = Literal["R4", "R5"]

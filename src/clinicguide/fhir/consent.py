@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..clinical.patient import fhir_date
+from ..clinical.dates import fhir_date
 from ..content.model import Guidance
 from ..errors import ConsentIncomplete, InputError
 from .common import Canonicals, FhirVersion, codeable, resource_id

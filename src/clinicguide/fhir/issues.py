@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..clinical.decision import FINDING_CODES, Finding
+from ..clinical.findings import FINDING_CODES, Finding
 from .common import Canonicals, FhirVersion
 
 

@@ -72,12 +72,12 @@ def _folders(impl: Impl, result: object, arguments: Mapping[str, object]) -> Non
 
 
 def _findings(impl: Impl, result: object, arguments: Mapping[str, object]) -> None:
-    from ..clinical.decision import FINDING_CODES, Finding
+    from ..clinical.findings import FINDING_CODES, Finding
 
     if result is None:
         return
     if not isinstance(result, (list, tuple)) or not all(isinstance(f, Finding) for f in result):
-        raise impl.error("must return a list of clinicguide.clinical.decision.Finding")
+        raise impl.error("must return a list of clinicguide.Finding")
     # The FHIR DetectedIssue names each code's meaning, so an unknown code has none to name.
     if unknown := sorted({f.code for f in result} - set(FINDING_CODES)):
         raise impl.error(f"finding code {', '.join(map(repr, unknown))} is not one of: {', '.join(FINDING_CODES)}")

@@ -22,8 +22,10 @@ from .guard import collecting
 from .manager import PluginInfo, build_manager
 
 if TYPE_CHECKING:  # imported when a plan is made, not when the library loads
-    from ..clinical.decision import Finding, Proposal, Screening
+    from ..clinical.findings import Finding
     from ..clinical.patient import PatientRecord
+    from ..clinical.proposal import Proposal
+    from ..clinical.screening import Screening
     from ..content.model import Guidance
     from ..fhir.bundle import BundleContext
     from ..fhir.common import FhirVersion

@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from ..clinical.decision import Finding, Proposal, Screening
+    from ..clinical.findings import Finding
     from ..clinical.patient import PatientRecord
+    from ..clinical.proposal import Proposal
+    from ..clinical.screening import Screening
     from ..content.model import Guidance
     from ..fhir.bundle import BundleContext
 
@@ -71,7 +73,7 @@ def clinicguide_screen(guidance: Guidance, record: PatientRecord, date: dt.date,
     :param date: the procedure date.
     :param answers: clinician answers keyed by criterion id.
     :param proposal: the proposed dose, parameters and last treatment date, or None.
-    :return: a list of :class:`clinicguide.clinical.decision.Finding`, or None. Lists of all plugins
+    :return: a list of :class:`clinicguide.Finding`, or None. Lists of all plugins
         are concatenated, the built-in screening's first; the decision is the worst outcome
         among them. A wrapper may add findings but not drop one.
     """

@@ -17,7 +17,6 @@ from ..content.model import (
     AftercareItem,
     ConsentItem,
     Contraindication,
-    Duration,
     Guidance,
     Indication,
     MonitoringItem,
@@ -26,6 +25,7 @@ from ..content.model import (
     Risk,
     Source,
 )
+from ..content.values import Duration
 from .changes import LOOSENING, OTHER, UNCLEAR, Change, GuidanceDiff, fields, items, plain
 from .diff_regimens import regimens
 

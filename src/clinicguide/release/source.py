@@ -8,10 +8,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..content.builder import guidance_from_data
 from ..content.check import check_paths
 from ..content.library import semver_key
 from ..content.located import Checked
-from ..content.model import Guidance, guidance_from_data
+from ..content.model import Guidance
 from ..errors import BundleRefused, ContentError, ReleaseRecordError, UsageError, whole_file
 from .safetar import as_member, materialise, read_bundle
 

@@ -8,22 +8,23 @@ from typing import Any
 
 import pytest
 
-from clinicguide.clinical.criteria import Context, Truth, criterion_ids, evaluate
-from clinicguide.clinical.patient import from_mapping, read_patient
-from clinicguide.content.model import (
+from clinicguide.clinical.criteria import EVALUATORS, Context, Truth, evaluate
+from clinicguide.clinical.readers import from_mapping, read_patient
+from clinicguide.content.criteria_kinds import (
+    KINDS,
     AgeTest,
     AllergyTest,
     AllOf,
     AnyOf,
-    Coding,
     ConditionTest,
-    Duration,
+    Criterion,
     MedicationTest,
     Not,
     ObservationTest,
     Question,
     SexTest,
 )
+from clinicguide.content.values import Coding, Duration
 from clinicguide.errors import InputError
 
 DAY = dt.date(2026, 12, 1)
@@ -296,7 +297,16 @@ def test_answer_to_a_nested_criterion() -> None:
     assert evaluate(test, ctx(answers={"outer": False, "q-site": True})).value is False  # the outer answer settles it
 
 
-def test_criterion_ids_lists_every_answerable_id() -> None:
-    test = AllOf((AgeTest(below=21), Not(Question("q-lips", "?"), id="n")), id="all")
-    assert criterion_ids(test) == ["all", "n", "q-lips"]
-    assert criterion_ids(None) == []
+
+# -- the evaluators --------------------------------------------------------------------------------
+
+def test_every_criterion_kind_has_an_evaluator() -> None:
+    assert set(EVALUATORS) == {kind.model for kind in KINDS}
+
+
+def test_a_criterion_without_an_evaluator_is_a_type_error() -> None:
+    class Unevaluated(Criterion):
+        id = None
+
+    with pytest.raises(TypeError, match="no evaluation for Unevaluated"):
+        evaluate(Unevaluated(), ctx())

@@ -1,4 +1,4 @@
-"""The typed, immutable guidance model."""
+"""The typed, immutable guidance model and its building from validated data."""
 
 from __future__ import annotations
 
@@ -9,24 +9,22 @@ from typing import Any
 
 import pytest
 
-from clinicguide.content import model
-from clinicguide.content.model import (
+from clinicguide.content import builder, criteria_kinds, model, values
+from clinicguide.content.builder import build_criterion, guidance_from_data
+from clinicguide.content.criteria_kinds import (
     AgeTest,
     AllergyTest,
     AllOf,
     AnyOf,
-    Coding,
     ConditionTest,
-    Duration,
-    Guidance,
     MedicationTest,
     Not,
     ObservationTest,
     Question,
     SexTest,
-    build_criterion,
-    guidance_from_data,
 )
+from clinicguide.content.model import Guidance
+from clinicguide.content.values import Coding, Duration
 from clinicguide.content.yamlsafe import read
 from clinicguide.resources import guidance_dir
 
@@ -34,64 +32,6 @@ TESTS = Path(__file__).resolve().parents[2]
 
 FULL = TESTS / "unit" / "content" / "examples" / "valid" / "full.yaml"
 D = dt.date
-
-
-# -- Duration ---------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(
-    ("start", "value", "unit", "expected"),
-    [
-        (D(2026, 8, 31), 6, "mo", D(2027, 2, 28)),  # crosses the year end and clamps to February's end
-        (D(2027, 8, 31), 6, "mo", D(2028, 2, 29)),  # leap year
-        (D(2026, 11, 15), 3, "mo", D(2027, 2, 15)),
-        (D(2026, 12, 31), 1, "mo", D(2027, 1, 31)),
-        (D(2026, 1, 31), 1, "mo", D(2026, 2, 28)),
-        (D(2026, 3, 31), 1, "mo", D(2026, 4, 30)),
-        (D(2026, 5, 10), 12, "mo", D(2027, 5, 10)),
-        (D(2026, 5, 10), 25, "mo", D(2028, 6, 10)),
-        (D(2026, 5, 10), 0, "mo", D(2026, 5, 10)),
-        (D(2024, 2, 29), 1, "a", D(2025, 2, 28)),
-        (D(2024, 2, 29), 4, "a", D(2028, 2, 29)),
-        (D(2026, 12, 25), 10, "d", D(2027, 1, 4)),
-        (D(2026, 12, 25), 2, "wk", D(2027, 1, 8)),
-        (D(2026, 12, 31), 24, "h", D(2027, 1, 1)),
-    ],
-)
-def test_duration_after(start: dt.date, value: float, unit: str, expected: dt.date) -> None:
-    assert Duration(value, unit).after(start) == expected
-
-
-@pytest.mark.parametrize(
-    ("end", "value", "unit", "expected"),
-    [
-        (D(2027, 2, 28), 6, "mo", D(2026, 8, 28)),
-        (D(2026, 1, 31), 2, "mo", D(2025, 11, 30)),
-        (D(2026, 3, 31), 1, "mo", D(2026, 2, 28)),
-        (D(2027, 1, 4), 10, "d", D(2026, 12, 25)),
-        (D(2028, 2, 29), 1, "a", D(2027, 2, 28)),
-    ],
-)
-def test_duration_before(end: dt.date, value: float, unit: str, expected: dt.date) -> None:
-    assert Duration(value, unit).before(end) == expected
-
-
-@pytest.mark.parametrize("months", [0.5, 0.25])
-def test_a_positive_fraction_of_a_month_moves_the_date(months: float) -> None:
-    start = D(2026, 5, 10)
-    assert Duration(months, "mo").after(start) > start
-
-
-def test_fractional_months_add_whole_months_then_days() -> None:
-    assert Duration(2.5, "mo").after(D(2026, 5, 10)) == D(2026, 7, 25)  # 2 months, then 15 days
-    assert Duration(-0.5, "mo").after(D(2026, 5, 10)) == D(2026, 4, 25)
-
-
-def test_duration_timedelta_and_text() -> None:
-    assert Duration(90, "min").timedelta() == dt.timedelta(minutes=90)
-    assert Duration(2, "wk").timedelta() == dt.timedelta(days=14)
-    assert Duration(1, "a").timedelta() == dt.timedelta(days=365.25)
-    assert str(Duration(6.0, "mo")) == "6 mo"
-    assert str(Duration(1.5, "h")) == "1.5 h"
 
 
 # -- criteria -----------------------------------------------------------------------------------
@@ -219,6 +159,7 @@ def test_guidance_from_data_on_shipped_microneedling() -> None:
 
 def test_model_hints_resolve() -> None:
     """Every dataclass in the model can be built by type (forward references resolve)."""
-    for value in vars(model).values():
-        if dataclasses.is_dataclass(value) and isinstance(value, type):
-            assert model._hints(value)
+    for module in (model, criteria_kinds, values):
+        for value in vars(module).values():
+            if dataclasses.is_dataclass(value) and isinstance(value, type):
+                assert builder._hints(value)

@@ -590,7 +590,7 @@ def test_a_raising_plugin_is_named_and_the_guide_stays_usable(clinicguide_patien
 
 
 WRONG_RETURNS = [
-    ("clinicguide_screen", {"not": "a list"}, "must return a list of clinicguide.clinical.decision.Finding"),
+    ("clinicguide_screen", {"not": "a list"}, "must return a list of clinicguide.Finding"),
     ("clinicguide_screen", [Finding("site-code", "caution", "x", "microneedling|1.0.0", "m", ())],
      "finding code 'site-code' is not one of"),
     ("clinicguide_patient_context", ["a", "list"], "must return a FHIR Bundle or patient mapping"),

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from clinicguide.cli import main
-from clinicguide.content.model import guidance_from_data
+from clinicguide.content.builder import guidance_from_data
 from clinicguide.content.yamlsafe import read
 from clinicguide.release import build, diff
 from clinicguide.release.changes import LOOSENING, OTHER, UNCLEAR

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from ..hookspecs import hookimpl
 
 if TYPE_CHECKING:  # imported on the first plan, not when load_library() registers the built-ins (~15 ms)
-    from ...clinical.decision import Screening
     from ...clinical.patient import PatientRecord
+    from ...clinical.screening import Screening
     from ...fhir.bundle import BundleContext
 
 

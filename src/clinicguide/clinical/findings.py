@@ -1,0 +1,62 @@
+"""Findings, the reasons in a decision, and the outcome they add up to.
+
+The outcome is the worst of the findings' outcomes, in the order
+contraindicated > needs-information > caution > eligible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Decision = Literal["eligible", "caution", "needs-information", "contraindicated"]
+DECISION_ORDER: tuple[Decision, ...] = ("eligible", "caution", "needs-information", "contraindicated")
+# FHIR DetectedIssue severity for each outcome a finding implies.
+SEVERITY: dict[Decision, str] = {"contraindicated": "high", "needs-information": "moderate",
+                                 "caution": "moderate", "eligible": "low"}
+
+#: Finding codes, with what each means; the ``screen`` JSON contract documents these.
+FINDING_CODES: dict[str, str] = {
+    "contraindicated": "an absolute contraindication applies",
+    "needs-answer": "an absolute contraindication cannot be ruled out from the record; ask the question",
+    "relative-contraindication": "a relative contraindication applies: proceed only with caution",
+    "relative-unknown": "a relative contraindication cannot be ruled out; ask the question (at most a caution)",
+    "dose-within-range": "the proposed value lies within an on-label range",
+    "off-label-regimen": "the proposed value lies only within an off-label regimen's range",
+    "dose-below-range": "the proposed value is below the range",
+    "dose-above-range": "the proposed value is above the range",
+    "over-maximum": "the proposed value exceeds a maximum",
+    "weight-needed": "a weight-based range needs the patient's body weight",
+    "interval-too-short": "less time than the minimum interval has passed since the last treatment",
+    "last-treatment-unknown": "a minimum interval applies but the date of the last treatment is not known",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One reason in a decision: what, why, from which guidance item, on which data, per which sources."""
+
+    code: str
+    outcome: Decision
+    item: str
+    guidance: str
+    message: str
+    sources: tuple[str, ...]
+    evidence: tuple[str, ...] = ()
+    question: str | None = None
+
+    def __post_init__(self) -> None:
+        # Checked when built, so that a plugin's finding with another outcome is refused
+        # naming the plugin that built it.
+        if self.outcome not in DECISION_ORDER:
+            raise ValueError(f"finding outcome {self.outcome!r} is not one of {', '.join(DECISION_ORDER)}")
+
+    @property
+    def severity(self) -> str:
+        return SEVERITY[self.outcome]
+
+
+def worst(outcomes: Iterable[Decision]) -> Decision:
+    """The worst outcome; ``eligible`` when there is none."""
+    return max(outcomes, key=DECISION_ORDER.index, default="eligible")

@@ -1,0 +1,89 @@
+"""What the clinician proposes, and its coercion from the plain form hosts pass."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..errors import InputError
+from ..units import Quantity, parse_quantity
+from .dates import plausible_date
+
+_FIELDS = ("dose", "params", "last_treatment", "regimen")
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """What the clinician proposes: a dose, named parameters, and the last treatment's date.
+
+    ``last_treatment`` is a date, ``"never"`` for a first treatment, or None when unknown.
+    """
+
+    dose: Quantity | None = None
+    params: Mapping[str, Quantity] = field(default_factory=dict)
+    last_treatment: dt.date | Literal["never"] | None = None
+    regimen: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.last_treatment, dt.date):
+            plausible_date(self.last_treatment, "last_treatment")
+
+    @classmethod
+    def coerce(cls, value: Proposal | Mapping[str, Any] | None) -> Proposal | None:
+        """Accept a Proposal or a mapping with text quantities (``{"dose": "20 mg/d"}``)."""
+        if value is None or isinstance(value, Proposal):
+            return value
+        if not isinstance(value, Mapping):
+            raise InputError("proposed must be a mapping such as {'dose': '20 mg/d'}")
+        unknown = sorted(set(value) - set(_FIELDS))
+        if unknown:
+            raise InputError(f"proposed has unknown field(s) {', '.join(unknown)}; allowed: {', '.join(_FIELDS)}")
+        params = value.get("params") or {}
+        if not isinstance(params, Mapping):
+            raise InputError("proposed.params must map parameter names to quantities")
+        if not all(isinstance(name, str) for name in params):
+            raise InputError("proposed.params must be keyed by parameter names (text)")
+        regimen = value.get("regimen")
+        if regimen is not None and not isinstance(regimen, str):
+            raise InputError("proposed.regimen must be a regimen id (text)")
+        last = _last_treatment(value.get("last_treatment"))
+        return cls(
+            dose=_as_quantity(value.get("dose"), "dose"),
+            params={name: _required_quantity(params[name], f"params.{name}") for name in sorted(params)},
+            last_treatment=last,
+            regimen=regimen,
+        )
+
+    def values(self) -> list[tuple[str, Quantity]]:
+        """Every proposed value by parameter name (``dose`` for the dose)."""
+        found = [("dose", self.dose)] if self.dose is not None else []
+        return found + sorted(self.params.items())
+
+
+def _last_treatment(last: Any) -> dt.date | Literal["never"] | None:
+    if isinstance(last, dt.datetime):  # a datetime is a date too, but compares with neither dates nor ages
+        raise InputError("proposed.last_treatment must be a date or 'never', not a date and time")
+    if last is None or isinstance(last, dt.date):
+        return last
+    if last == "never":
+        return "never"
+    if isinstance(last, str):
+        try:
+            return dt.date.fromisoformat(last)
+        except ValueError:
+            raise InputError(f"last_treatment {last!r} is not a date (YYYY-MM-DD) or 'never'") from None
+    raise InputError("last_treatment must be a date or 'never'")
+
+
+def _as_quantity(value: Any, name: str) -> Quantity | None:
+    return None if value is None else _required_quantity(value, name)
+
+
+def _required_quantity(value: Any, name: str) -> Quantity:
+    if isinstance(value, Quantity):
+        return value
+    if isinstance(value, str):
+        return parse_quantity(value)
+    raise InputError(f"proposed.{name} must be a quantity such as '20 mg/d'")

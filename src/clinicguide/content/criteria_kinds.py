@@ -1,0 +1,141 @@
+"""The criteria a guidance document can state, and the registry of their kinds.
+
+A criterion kind is one model class here, one entry in :data:`KINDS`, one branch of the
+schema's ``criterion`` (named by the entry), and one evaluator in
+:mod:`clinicguide.clinical.criteria`. The builder, the validator's messages, the semantic
+rules and the answers all find the kinds through :data:`KINDS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .values import Coding, Duration
+
+
+class Criterion:
+    """A test on the patient's record, true, false or unknown; each kind is a subclass."""
+
+    __slots__ = ()
+    id: str | None
+
+    def parts(self) -> tuple[Criterion, ...]:
+        """The criteria this one combines; a test of the record combines none."""
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionTest(Criterion):
+    codes: tuple[Coding, ...]
+    status: Literal["active", "ever"] = "active"
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MedicationTest(Criterion):
+    codes: tuple[Coding, ...]
+    within: Duration | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationTest(Criterion):
+    code: Coding
+    value_code: Coding | None = None
+    at_least: float | None = None
+    below: float | None = None
+    unit: str | None = None
+    max_age: Duration | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AllergyTest(Criterion):
+    codes: tuple[Coding, ...]
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgeTest(Criterion):
+    below: int | None = None
+    at_least: int | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SexTest(Criterion):
+    sex: str
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Question(Criterion):
+    id: str
+    question: str
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf(Criterion):
+    items: tuple[Criterion, ...]
+    id: str | None = None
+
+    def parts(self) -> tuple[Criterion, ...]:
+        return self.items
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf(Criterion):
+    items: tuple[Criterion, ...]
+    id: str | None = None
+
+    def parts(self) -> tuple[Criterion, ...]:
+        return self.items
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Criterion):
+    item: Criterion
+    id: str | None = None
+
+    def parts(self) -> tuple[Criterion, ...]:
+        return (self.item,)
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionKind:
+    """One kind of criterion: the key naming it in a document, its model, its schema branch.
+
+    ``field`` is the model field that the key's value fills (``sex: female`` fills ``sex``);
+    None when the value is a mapping of the model's fields (``condition: {codes: ...}``).
+    ``nested`` says whether the key's value is one sub-criterion or a list of them.
+    """
+
+    key: str
+    model: type[Criterion]
+    schema: str  # the name of its definition in the schema's $defs
+    field: str | None = None
+    nested: Literal["one", "many"] | None = None
+
+
+#: Every criterion kind, in the order the schema documents them (messages list them so).
+KINDS: tuple[CriterionKind, ...] = (
+    CriterionKind("condition", ConditionTest, "conditionCriterion"),
+    CriterionKind("medication", MedicationTest, "medicationCriterion"),
+    CriterionKind("observation", ObservationTest, "observationCriterion"),
+    CriterionKind("allergy", AllergyTest, "allergyCriterion"),
+    CriterionKind("age", AgeTest, "ageCriterion"),
+    CriterionKind("sex", SexTest, "sexCriterion", field="sex"),
+    CriterionKind("question", Question, "questionCriterion", field="question"),
+    CriterionKind("all", AllOf, "allCriterion", field="items", nested="many"),
+    CriterionKind("any", AnyOf, "anyCriterion", field="items", nested="many"),
+    CriterionKind("not", Not, "notCriterion", field="item", nested="one"),
+)
+
+KIND_KEYS: tuple[str, ...] = tuple(kind.key for kind in KINDS)
+
+
+def kinds_in(data: Mapping[str, Any]) -> list[CriterionKind]:
+    """The kinds whose key a criterion's data holds (exactly one in a valid document)."""
+    return [kind for kind in KINDS if kind.key in data]
