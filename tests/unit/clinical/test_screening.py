@@ -24,7 +24,7 @@ MARIA_ANSWERS = json.loads((ROOT / "examples/answers/maria-lopez-microneedling.j
 ADULT = {"id": "adult", "birthDate": "1990-06-15", "gender": "female"}
 SAM = json.loads((ROOT / "examples/patients/sam-okafor.json").read_text())
 ACNE = ("http://snomed.info/sct", "11381005")
-LIBRARY = load_library(plugins=False)  # the packaged documents as they are
+LIBRARY = load_library()  # the packaged documents as they are: the content loader applies no plugins
 
 
 def test_contraindicated_outranks_needs_information(guide: ClinicGuide) -> None:
