@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import jsonfile
 from .codes import PROBLEM_CODES
 from .errors import Problem, UsageError
+from .jsonfile import text
 
 if TYPE_CHECKING:  # annotations only: the model and the plugin manager are imported by the commands that need them
     from .content.model import Guidance
@@ -46,7 +46,7 @@ def emit(text: str, output: str | None = None) -> None:
 
 def emit_json(value: Any, output: str | None = None) -> None:
     """Write ``value`` as stable JSON (sorted keys, two-space indent)."""
-    emit(jsonfile.text(value), output)
+    emit(text(value), output)
 
 
 def display_path(path: str | Path) -> str:

@@ -75,8 +75,7 @@ def imports(module: str) -> Iterator[tuple[str, int]]:
                 prefix = ".".join(anchor + ([node.module] if node.module else []))
             names = [f"{prefix}.{alias.name}" for alias in node.names] + [prefix]
         targets = {resolve(n) for n in names if n == PACKAGE or n.startswith(PACKAGE + ".")}
-        if isinstance(node, ast.ImportFrom) and len(targets) > 1:
-            targets.discard(resolve(names[-1]))  # ``from .pkg import mod``: the module, not its package
+        # ``from .pkg import mod`` runs the package's ``__init__`` too: it counts as a dependency
         for target in sorted(t for t in targets if t and t != module):
             yield target, node.lineno
 

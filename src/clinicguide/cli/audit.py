@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .. import report
 from ..errors import BundleRefused, ContentError, UsageError
+from ..report import FORMATS, emit, refuse, reporter, shown
 from ..resources import data_root
 
 # The release modules are imported by the commands that use them: they bring in jsonschema
@@ -51,7 +51,7 @@ def register(commands: Any) -> None:
 
     check = actions.add_parser("verify", help="check a bundle from nothing but the bundle: hashes, schemas, cross-references")
     check.add_argument("bundle", metavar="BUNDLE")
-    check.add_argument("--format", choices=report.FORMATS, default="text")
+    check.add_argument("--format", choices=FORMATS, default="text")
     check.set_defaults(run=run_verify)
 
     record = actions.add_parser("record", help="record the current guidance versions (or a schema version) as released")
@@ -62,7 +62,7 @@ def register(commands: Any) -> None:
     compare = commands.add_parser("diff", help="clinical changes between two releases (bundles or folders)")
     compare.add_argument("old", metavar="OLD", help="the earlier release: a bundle, a release tree or a guidance folder")
     compare.add_argument("new", metavar="NEW", help="the later release, likewise")
-    compare.add_argument("--format", choices=report.FORMATS, default="text")
+    compare.add_argument("--format", choices=FORMATS, default="text")
     compare.add_argument("--fail-on-loosening", action="store_true",
                          help="exit 1 if any change needs clinical sign-off (loosenings and changes whose direction is unclear)")
     compare.set_defaults(run=run_diff)
@@ -81,7 +81,7 @@ def _problems_shown_relative() -> Iterator[None]:
     try:
         yield
     except ContentError as exc:
-        raise ContentError(report.shown(exc.problems)) from None
+        raise ContentError(shown(exc.problems)) from None
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -92,7 +92,7 @@ def run_build(args: argparse.Namespace) -> int:
     out = Path(args.out) if isinstance(args.out, str) and args.out else Path(build.default_name())
     build.write(built, out)
     sys.stderr.write(built.summary(out, time.perf_counter() - started))
-    report.emit(f"{built.sha256}  {out}\n")  # the form `sha256sum -c` reads
+    emit(f"{built.sha256}  {out}\n")  # the form `sha256sum -c` reads
     return 0
 
 
@@ -100,7 +100,7 @@ def run_verify(args: argparse.Namespace) -> int:
     from ..release import verify
 
     result = verify.verify(Path(args.bundle))
-    return report.reporter(args.format).verdict(
+    return reporter(args.format).verdict(
         result.problems, json=result.as_json, text=result.as_text,
         failed=f"{args.bundle}: verification failed: {len(result.problems)} problem(s)")
 
@@ -113,10 +113,10 @@ def run_record(args: argparse.Namespace) -> int:
 
     root, today = _root(args.root), dt.date.today()
     if args.schema:
-        report.emit(record.record_schema(root, args.schema, today))
+        emit(record.record_schema(root, args.schema, today))
         return 0
     with _problems_shown_relative():
-        report.emit(record.record_guidance(root, today))
+        emit(record.record_guidance(root, today))
     return 0
 
 
@@ -127,9 +127,9 @@ def run_diff(args: argparse.Namespace) -> int:
     try:
         old, new = load_release(Path(args.old)), load_release(Path(args.new))
     except BundleRefused as exc:
-        report.refuse(exc.problems, f"{exc.bundle}: bundle refused: {len(exc.problems)} problem(s)", prefix=f"{exc.bundle}: ")
+        refuse(exc.problems, f"{exc.bundle}: bundle refused: {len(exc.problems)} problem(s)", prefix=f"{exc.bundle}: ")
         return exc.exit_code
     diffs = diff.diff_releases(old.documents, new.documents)
-    report.reporter(args.format).result(json=lambda: changes.as_json(args.old, args.new, diffs),
+    reporter(args.format).result(json=lambda: changes.as_json(args.old, args.new, diffs),
                                         text=lambda: changes.as_text(args.old, args.new, diffs))
     return 1 if args.fail_on_loosening and changes.summary(diffs)["needs_signoff"] else 0

@@ -6,9 +6,20 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .. import report
 from ..content.check import check_paths
 from ..errors import UsageError
+from ..report import (
+    FORMATS,
+    PROBLEM_FORMATS,
+    codes_text,
+    emit,
+    guidance_json,
+    guidance_rows,
+    guidance_table,
+    guidance_text,
+    reporter,
+    shown,
+)
 from ..resources import guidance_dir
 
 # list and show import the library (and with it the plugin machinery) when they run, so
@@ -18,39 +29,39 @@ from ..resources import guidance_dir
 def register(commands: Any) -> None:
     validate = commands.add_parser("validate", help="check guidance files against their schema and the content rules")
     validate.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the packaged guidance)")
-    validate.add_argument("--format", choices=report.PROBLEM_FORMATS, default="text",
+    validate.add_argument("--format", choices=PROBLEM_FORMATS, default="text",
                           help="report format (github: workflow annotations)")
     validate.add_argument("--codes", action="store_true", help="list every problem code and exit")
     validate.set_defaults(run=run_validate)
 
     listing = commands.add_parser("list", help="list the guidance documents")
-    listing.add_argument("--format", choices=report.FORMATS, default="text")
+    listing.add_argument("--format", choices=FORMATS, default="text")
     listing.set_defaults(run=run_list)
 
     show = commands.add_parser("show", help="print one guidance document readably")
     show.add_argument("id", metavar="ID")
     show.add_argument("--version", dest="doc_version", metavar="V", help="a specific version (default: newest in force)")
-    show.add_argument("--format", choices=report.FORMATS, default="text")
+    show.add_argument("--format", choices=FORMATS, default="text")
     show.set_defaults(run=run_show)
 
 
 def run_validate(args: argparse.Namespace) -> int:
     if args.codes:
-        report.emit(report.codes_text())
+        emit(codes_text())
         return 0
     paths = [Path(p) for p in args.paths] or [guidance_dir()]
     for path in paths:
         if not path.exists():
             raise UsageError(f"{path}: no such file or folder")
     checked = check_paths(paths)
-    return report.reporter(args.format).checked(len(checked), report.shown(p for c in checked for p in c.problems))
+    return reporter(args.format).checked(len(checked), shown(p for c in checked for p in c.problems))
 
 
 def run_list(args: argparse.Namespace) -> int:
     from ..host.library import load_library  # with the site's plugins, as plans see the guidance
 
-    rows = report.guidance_rows(load_library())
-    report.reporter(args.format).result(json=lambda: rows, text=lambda: report.guidance_table(rows))
+    rows = guidance_rows(load_library())
+    reporter(args.format).result(json=lambda: rows, text=lambda: guidance_table(rows))
     return 0
 
 
@@ -58,5 +69,5 @@ def run_show(args: argparse.Namespace) -> int:
     from ..host.library import load_library  # with the site's plugins, as plans see the guidance
 
     doc = load_library().get(args.id, args.doc_version)
-    report.reporter(args.format).result(json=lambda: report.guidance_json(doc), text=lambda: report.guidance_text(doc))
+    reporter(args.format).result(json=lambda: guidance_json(doc), text=lambda: guidance_text(doc))
     return 0

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .. import report
+from ..report import FORMATS, plugins_json, plugins_text, reporter
 
 
 def register(commands: Any) -> None:
     plugins = commands.add_parser("plugins", help="list loaded plugins with their distribution, version and hooks")
-    plugins.add_argument("--format", choices=report.FORMATS, default="text")
+    plugins.add_argument("--format", choices=FORMATS, default="text")
     plugins.set_defaults(run=run_plugins)
 
 
@@ -18,5 +18,5 @@ def run_plugins(args: argparse.Namespace) -> int:
     from ..host.hooks import Hooks  # here, not at the top: pluggy and importlib.metadata slow every other command's start
 
     found = Hooks().plugins()
-    report.reporter(args.format).result(json=lambda: report.plugins_json(found), text=lambda: report.plugins_text(found))
+    reporter(args.format).result(json=lambda: plugins_json(found), text=lambda: plugins_text(found))
     return 0

@@ -23,9 +23,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .. import canonical as canonical_json
-from .. import jsonfile
+from ..canonical import sha256 as canonical_sha256
 from ..errors import Problem, ReleaseRecordError, UsageError
+from ..jsonfile import dumps, is_sha256, loads, write_atomic
 from ..resources import schemas_dir
 from .located import Checked
 
@@ -56,7 +56,7 @@ def canonical(value: Any) -> Any:
 
 def content_sha256(data: Any) -> str:
     """SHA-256 of a parsed guidance document as canonical JSON (sorted keys, no spaces, UTF-8)."""
-    return canonical_json.sha256(canonical(data))
+    return canonical_sha256(canonical(data))
 
 
 def history_path(schema_root: Path | None = None) -> Path:
@@ -84,12 +84,12 @@ def _load(path: str, mtime_ns: int, size: int) -> Mapping[str, Released]:
 
 def parse(data: bytes, name: str) -> Mapping[str, Released]:
     """Parse a guidance release history (from a tree or a bundle)."""
-    record = jsonfile.loads(data, name)
+    record = loads(data, name)
     if not isinstance(record, dict) or record.get("format") != FORMAT or not isinstance(record.get("released"), dict):
         raise ReleaseRecordError(name, f"must be an object with format {FORMAT} and a released object")
     released: dict[str, Released] = {}
     for key, entry in record["released"].items():
-        if not _KEY.match(key) or not isinstance(entry, dict) or not jsonfile.is_sha256(entry.get("content_sha256")):
+        if not _KEY.match(key) or not isinstance(entry, dict) or not is_sha256(entry.get("content_sha256")):
             raise ReleaseRecordError(name, f"entry {key!r} needs the form id|x.y.z with a lower-case content_sha256")
         released[key] = Released(entry["content_sha256"], str(entry.get("recorded", "")), str(entry.get("package_version", "")))
     return MappingProxyType(released)
@@ -136,7 +136,7 @@ def record(checked: Sequence[Checked], schema_root: Path, today: dt.date, packag
     if added:
         entries = {k: {"content_sha256": v.content_sha256, "recorded": v.recorded, "package_version": v.package_version}
                    for k, v in sorted(history.items())}
-        jsonfile.write_atomic(path, jsonfile.dumps(document(entries)))
+        write_atomic(path, dumps(document(entries)))
     return sorted(added)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import canonical
+from ..canonical import plain, sha256
 from ..clinical.patient import PatientRecord
 from ..clinical.screening import Screening
 from .careplan import build_careplan
@@ -35,7 +35,7 @@ class BundleContext:
 
 def seed_of(screening: Screening, record: PatientRecord, version: FhirVersion, digest: str) -> str:
     """A digest of every input, so ids repeat exactly when the inputs do."""
-    return canonical.sha256({
+    return sha256({
         "guidance": screening.guidance.ref, "record": _record_seed(record), "date": screening.date,
         "proposal": screening.proposal, "answers": screening.answers, "fhir": version, "digest": digest,
     })
@@ -47,8 +47,8 @@ def _record_seed(record: PatientRecord) -> dict[str, Any]:
     ``condition_refs`` (each present Condition's reference and codes) is part of the form
     ids have been derived from; keeping it keeps every id the same for the same inputs.
     """
-    seed: dict[str, Any] = canonical.plain(record)
-    seed["condition_refs"] = [canonical.plain((f.ref, f.codes)) for f in record.conditions if f.state == "present"]
+    seed: dict[str, Any] = plain(record)
+    seed["condition_refs"] = [plain((f.ref, f.codes)) for f in record.conditions if f.state == "present"]
     return seed
 
 

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from .. import jsonfile
 from ..content import history as guidance_history
 from ..content.check import check_paths
 from ..content.library import Library, library_of
 from ..content.located import Checked
 from ..content.schemas import available
 from ..errors import ContentError, UsageError
+from ..jsonfile import dumps, write_atomic
 from ..resources import data_root
 from . import manifest, schema_history
 from .safetar import TOP
@@ -123,7 +123,7 @@ def build(root: Path | None = None, exporter: Exporter | None = None, canonical_
     record["fhir"]["canonical_base"] = canonical_base
     history = guidance_history.load(schema_root)
     unrecorded = tuple(g["id"] + "|" + g["version"] for g in record["guidance"] if f"{g['id']}|{g['version']}" not in history)
-    files[manifest.NAME] = jsonfile.dumps(record)
+    files[manifest.NAME] = dumps(record)
     return Built(pack(files), record, unrecorded)
 
 
@@ -142,7 +142,7 @@ def _fhir_files(resources: list[dict[str, Any]], library: Library) -> tuple[dict
         path = f"fhir/{FHIR_VERSION}/{name}.json"
         if path in files:
             raise UsageError(f"the FHIR export gave two resources that would both be stored as {path}")
-        files[path] = jsonfile.dumps(resource)
+        files[path] = dumps(resource)
         owner = owner_of(resource, library)
         if owner:
             owners.setdefault(owner, []).append(path)
@@ -235,4 +235,4 @@ def write(built: Built, out: Path) -> None:
         raise UsageError(f"{out}: is a folder; give the bundle's file name")
     if not out.parent.is_dir():
         raise UsageError(f"{out.parent}: no such folder")
-    jsonfile.write_atomic(out, built.data)
+    write_atomic(out, built.data)

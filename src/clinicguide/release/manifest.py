@@ -11,14 +11,14 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from .. import jsonfile
 from ..content.located import json_path
 from ..errors import Problem, ReleaseRecordError, whole_file
+from ..jsonfile import SHA256_PATTERN, is_plain_relative_path, loads
 
 NAME = "manifest.json"
 FORMAT = 1
 
-_SHA256 = {"type": "string", "pattern": jsonfile.SHA256_PATTERN}
+_SHA256 = {"type": "string", "pattern": SHA256_PATTERN}
 _PATH = {"type": "string", "minLength": 1, "maxLength": 512}
 _DATE = {"type": ["string", "null"]}
 _SCHEMA: dict[str, Any] = {
@@ -56,7 +56,7 @@ _VALIDATOR = Draft202012Validator(_SCHEMA)
 def parse(data: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The manifest if it can be trusted as a description of the bundle, else every reason not."""
     try:
-        manifest = jsonfile.loads(data, NAME)
+        manifest = loads(data, NAME)
     except ReleaseRecordError as exc:
         return None, [whole_file("CG404", NAME, exc.reason)]
     found = [whole_file("CG404", NAME, f"at {json_path(e.absolute_path)}: {e.message[:200]}")
@@ -65,12 +65,12 @@ def parse(data: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
         return None, found
     for entry in manifest["guidance"]:
         for path in (entry["file"], *entry["fhir"]):
-            if not jsonfile.is_plain_relative_path(path):
+            if not is_plain_relative_path(path):
                 found.append(whole_file("CG404", NAME, f"names {path!r} for {entry['id']!r}, which is not a plain relative path"))
     seen: set[str] = set()
     for entry in manifest["files"]:
         path = entry["path"]
-        if not jsonfile.is_plain_relative_path(path):
+        if not is_plain_relative_path(path):
             found.append(whole_file("CG404", NAME, f"lists {path!r}, which is not a plain relative path"))
         elif path == NAME or path in seen:
             found.append(whole_file("CG404", NAME, f"lists {path!r} twice, or lists itself"))

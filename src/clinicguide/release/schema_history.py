@@ -15,9 +15,9 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
-from .. import jsonfile
 from ..content.schemas import SCHEMA_FILE, is_schema_version, schema_version_key
 from ..errors import Problem, ReleaseRecordError, UsageError, whole_file
+from ..jsonfile import dumps, is_plain_relative_path, is_sha256, loads, write_atomic
 
 RELEASES_FILE = "releases.json"
 FORMAT = 1
@@ -49,7 +49,7 @@ def load(schema_root: Path) -> tuple[SchemaRelease, ...]:
 
 def parse(data: bytes, name: str) -> tuple[SchemaRelease, ...]:
     """Parse a ``releases.json`` (from a tree or a bundle)."""
-    record = jsonfile.loads(data, name)
+    record = loads(data, name)
     if not isinstance(record, dict) or record.get("format") != FORMAT or not isinstance(record.get("releases"), list):
         raise ReleaseRecordError(name, f"must be an object with format {FORMAT} and a releases list")
     releases: list[SchemaRelease] = []
@@ -61,7 +61,7 @@ def parse(data: bytes, name: str) -> tuple[SchemaRelease, ...]:
         if not isinstance(files, dict) or not files:
             raise ReleaseRecordError(name, f"{where} needs a files object (path -> SHA-256)")
         for path, digest in files.items():
-            if not jsonfile.is_plain_relative_path(path) or not jsonfile.is_sha256(digest):
+            if not is_plain_relative_path(path) or not is_sha256(digest):
                 raise ReleaseRecordError(name, f"{where}: {path!r} needs a plain relative path and a lower-case SHA-256")
         releases.append(SchemaRelease(entry["version"], str(entry.get("released", "")), MappingProxyType(dict(files))))
     versions = [r.version for r in releases]
@@ -117,7 +117,7 @@ def record(schema_root: Path, version: str, today: dt.date) -> bool:
         raise UsageError(f"schema {version} is older than the last released schema {releases[-1].version}")
     entries = [{"version": r.version, "released": r.released, "files": dict(r.files)} for r in releases]
     entries.append({"version": version, "released": today.isoformat(), "files": files})
-    jsonfile.write_atomic(schema_root / RELEASES_FILE, jsonfile.dumps(_document(entries)))
+    write_atomic(schema_root / RELEASES_FILE, dumps(_document(entries)))
     return True
 
 
