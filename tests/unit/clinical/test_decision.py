@@ -315,4 +315,4 @@ def test_module_level_plan_uses_the_packaged_library() -> None:
 
     result = engine.plan("salicylic-acid-topical", ADULT, date=DATE,
                          answers={"ci-hypersensitivity": "no", "ci-other-topical-acne": "no"})
-    assert (result.guidance, result.decision, result.fhir_version) == ("salicylic-acid-topical|1.0.0", "eligible", "R4")
+    assert (result.guidance, result.decision, result.fhir_version) == ("salicylic-acid-topical|1.1.0", "eligible", "R4")
