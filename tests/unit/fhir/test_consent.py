@@ -127,7 +127,7 @@ def test_flat_response_items_are_accepted(guide: ClinicGuide) -> None:
 @pytest.mark.parametrize("canonical", [
     f"{BASE}/Questionnaire/microneedling-consent|0.9.0",
     f"{BASE}/Questionnaire/microneedling-consent",
-    f"{BASE}/Questionnaire/ha-dermal-filler-consent|1.0.0",
+    f"{BASE}/Questionnaire/ha-dermal-filler-consent|1.1.0",
     "https://elsewhere.example/fhir/Questionnaire/microneedling-consent|1.0.0",
     None,
 ])
