@@ -188,7 +188,7 @@ def test_6_provenance_lists_the_plugin_and_its_amendments() -> None:
 
 def test_6_other_documents_record_four_amendments(clinicguide_guide: Any, clinicguide_patient: Any) -> None:
     guide = clinicguide_guide(entry_point_plugins=True)  # the installed plugin, found by its entry point
-    assert guide.library.amendments["isotretinoin-oral|1.0.0"] == tuple(f"{AGENT}: {text}" for text in (
+    assert guide.library.amendments["isotretinoin-oral|1.1.0"] == tuple(f"{AGENT}: {text}" for text in (
         "added sources EXC-CONSENT",
         "added sources EXC-AFTER-HOURS",
         "added consent consent-site-photography",

@@ -21,7 +21,7 @@ MARIA = json.loads((ROOT / "examples/patients/maria-lopez.json").read_text())
 MARIA_ANSWERS = json.loads((ROOT / "examples/answers/maria-lopez-microneedling.json").read_text())
 ADULT = {"id": "adult", "birthDate": "1990-06-15", "gender": "female"}
 ADULT_60KG = {**ADULT, "weight": "60 kg"}
-ISO_NO = {"ci-pregnancy": "no", "ci-hypersensitivity": "no", "ci-tetracycline-vitamin-a": "no", "ci-psychiatric-history": "no"}
+ISO_NO = {"ci-pregnancy": "no", "ci-hypersensitivity": "no", "ci-tetracycline-vitamin-a": "no"}
 
 
 @pytest.fixture(scope="module")

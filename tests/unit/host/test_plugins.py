@@ -549,7 +549,7 @@ def test_interval_can_be_lengthened_but_not_shortened() -> None:
         ClinicGuide(plugins=[_amending("isotretinoin-oral", shorter)], entry_point_plugins=False)
     longer = {"narrow": {interval["id"]: {"value": 26, "unit": "wk"}}}
     guide = ClinicGuide(plugins=[_amending("isotretinoin-oral", longer)], entry_point_plugins=False)
-    [recorded] = guide.library.amendments["isotretinoin-oral|1.0.0"]
+    [recorded] = guide.library.amendments["isotretinoin-oral|1.1.0"]
     assert recorded.startswith("Site (") and recorded.endswith(f": lengthened {interval['id']} to 26 wk")
 
 
