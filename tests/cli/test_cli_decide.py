@@ -110,7 +110,7 @@ def test_screen_prints_the_documented_contract() -> None:
     summary = ok("screen", "microneedling", "--patient", MARIA, "--param", "needle-depth=2.0mm", "--date", "2026-12-01",
                  "--answers", "examples/answers/maria-lopez-microneedling.json", "--answer", "ci-active-herpes=no")
     assert set(summary) == {"guidance", "decision", "findings"}
-    assert (summary["guidance"], summary["decision"]) == ("microneedling|1.0.0", "contraindicated")
+    assert (summary["guidance"], summary["decision"]) == ("microneedling|1.1.0", "contraindicated")
     found = [(f["code"], f["item"]) for f in summary["findings"]]
     assert found == [("relative-contraindication", "ci-isotretinoin-recent"), ("dose-above-range", "rng-needle-depth"),
                      ("over-maximum", "max-needle-depth")]
@@ -147,7 +147,7 @@ def test_output_is_stable() -> None:
 def test_checklist() -> None:
     questionnaire = ok("checklist", "microneedling")
     validate_resource(questionnaire, "R4")
-    assert questionnaire["url"] == f"{BASE}/Questionnaire/microneedling-consent" and questionnaire["version"] == "1.0.0"
+    assert questionnaire["url"] == f"{BASE}/Questionnaire/microneedling-consent" and questionnaire["version"] == "1.1.0"
     r5 = ok("checklist", "botulinum-toxin-glabellar", "--fhir", "R5", "--canonical-base", "https://clinic.example/fhir")
     assert r5["url"] == "https://clinic.example/fhir/Questionnaire/botulinum-toxin-glabellar-consent"
 
@@ -233,7 +233,7 @@ def test_unknown_version_is_a_usage_error() -> None:
 
 def test_answer_to_an_unknown_criterion() -> None:
     message = fails(1, "plan", "microneedling", "--patient", MARIA, "--date", "2026-12-01", "--answer", "ci-nope=yes")
-    assert "answers name unknown criteria for microneedling|1.0.0: ci-nope" in message
+    assert "answers name unknown criteria for microneedling|1.1.0: ci-nope" in message
 
 
 def test_answer_that_is_not_yes_or_no() -> None:

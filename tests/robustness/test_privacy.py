@@ -139,7 +139,7 @@ def test_patient_errors_name_places_not_values(guide: ClinicGuide, patient: Any,
 def _response(**fields: Any) -> dict[str, Any]:
     return {"resourceType": "QuestionnaireResponse", "status": "completed",
             "subject": {"reference": f"Patient/{PATIENT_ID}", "display": GIVEN},
-            "questionnaire": "https://clinicguide.org/fhir/Questionnaire/microneedling-consent|1.0.0",
+            "questionnaire": "https://clinicguide.org/fhir/Questionnaire/microneedling-consent|1.1.0",
             "authored": f"{DATE}T09:00:00Z",
             "item": [], **fields}
 

@@ -149,7 +149,7 @@ def test_4_plan_gains_the_after_hours_contact() -> None:
 
 def test_5_needle_depth_is_narrowed() -> None:
     summary = json.loads(ok("screen", *SCREEN, "--param", "needle-depth=1.2mm"))
-    assert summary == {"guidance": "microneedling|1.0.0", "decision": "caution", "findings": [{
+    assert summary == {"guidance": "microneedling|1.1.0", "decision": "caution", "findings": [{
         "code": "dose-above-range", "item": "rng-needle-depth", "outcome": "caution", "severity": "moderate",
         "message": "needle-depth 1.2 mm is above the range 0.5-1 mm (Medical microneedling with an authorised pen device)",
         "sources": ["M7", "M8", "EXC-MICRONEEDLING"]}]}
@@ -188,7 +188,7 @@ def test_6_provenance_lists_the_plugin_and_its_amendments() -> None:
 
 def test_6_other_documents_record_four_amendments(clinicguide_guide: Any, clinicguide_patient: Any) -> None:
     guide = clinicguide_guide(entry_point_plugins=True)  # the installed plugin, found by its entry point
-    assert guide.library.amendments["isotretinoin-oral|1.0.0"] == tuple(f"{AGENT}: {text}" for text in (
+    assert guide.library.amendments["isotretinoin-oral|1.1.0"] == tuple(f"{AGENT}: {text}" for text in (
         "added sources EXC-CONSENT",
         "added sources EXC-AFTER-HOURS",
         "added consent consent-site-photography",

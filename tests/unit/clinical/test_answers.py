@@ -20,7 +20,7 @@ ADULT = {"id": "adult", "birthDate": "1990-06-15", "gender": "female"}
 
 
 def test_answers_to_unknown_criteria_are_refused(guide: ClinicGuide) -> None:
-    with pytest.raises(InputError, match=r"unknown criteria for microneedling\|1\.0\.0: ci-nope, q-other"):
+    with pytest.raises(InputError, match=r"unknown criteria for microneedling\|1\.1\.0: ci-nope, q-other"):
         guide.plan("microneedling", MARIA, date=DATE, answers={"ci-nope": "yes", "q-other": "no", "ci-pregnancy": "no"})
 
 def test_answer_to_another_guidance_criterion_is_refused(guide: ClinicGuide) -> None:

@@ -10,7 +10,7 @@ from clinicguide.guide import ClinicGuide, PlanResult
 DATE = "2026-12-01"
 ADULT = {"id": "adult", "birthDate": "1990-06-15", "gender": "female"}
 ADULT_60KG = {**ADULT, "weight": "60 kg"}
-ISO_NO = {"ci-pregnancy": "no", "ci-hypersensitivity": "no", "ci-tetracycline-vitamin-a": "no", "ci-psychiatric-history": "no"}
+ISO_NO = {"ci-pregnancy": "no", "ci-hypersensitivity": "no", "ci-tetracycline-vitamin-a": "no"}
 
 
 def codes(result: PlanResult) -> list[tuple[str, str]]:

@@ -49,7 +49,7 @@ def test_absolute_unknown_needs_information_with_the_question(guide: ClinicGuide
 def test_findings_cite_guidance_item_and_sources(guide: ClinicGuide) -> None:
     result = guide.plan("microneedling", MARIA, date=DATE, answers=MARIA_ANSWERS, proposed={"params": {"needle-depth": "1.0 mm"}})
     for finding in result.findings:
-        assert finding.guidance == "microneedling|1.0.0"
+        assert finding.guidance == "microneedling|1.1.0"
         assert finding.sources and finding.code in FINDING_CODES
     recent = next(f for f in result.findings if f.item == "ci-isotretinoin-recent")
     assert recent.evidence == ("MedicationStatement/maria-isotretinoin",)
@@ -121,7 +121,7 @@ def test_summary_contract(guide: ClinicGuide) -> None:
                         proposed={"params": {"needle-depth": "1 mm"}})
     summary = result.summary()
     assert set(summary) == {"guidance", "decision", "findings"}
-    assert (summary["guidance"], summary["decision"]) == ("microneedling|1.0.0", "needs-information")
+    assert (summary["guidance"], summary["decision"]) == ("microneedling|1.1.0", "needs-information")
     for entry, finding in zip(summary["findings"], result.findings, strict=True):
         assert {"code", "severity", "item", "message"} <= set(entry)
         assert ("question" in entry) == bool(finding.question)
@@ -153,13 +153,13 @@ def test_different_inputs_give_different_ids(guide: ClinicGuide) -> None:
 def test_unknown_guidance_and_version_are_usage_errors(guide: ClinicGuide) -> None:
     with pytest.raises(UsageError, match="unknown guidance 'botox'"):
         guide.plan("botox", ADULT, date=DATE)
-    with pytest.raises(UsageError, match=r"no version '2\.0\.0'; versions: 1\.0\.0"):
+    with pytest.raises(UsageError, match=r"no version '2\.0\.0'; versions: 1\.1\.0"):
         guide.plan("microneedling", ADULT, date=DATE, version="2.0.0")
-    assert guide.plan("microneedling", ADULT, date=DATE, version="1.0.0").guidance == "microneedling|1.0.0"
+    assert guide.plan("microneedling", ADULT, date=DATE, version="1.1.0").guidance == "microneedling|1.1.0"
 
 def test_module_level_plan_uses_the_packaged_library() -> None:
     from clinicguide import guide as engine
 
     result = engine.plan("salicylic-acid-topical", ADULT, date=DATE,
                          answers={"ci-hypersensitivity": "no", "ci-other-topical-acne": "no"})
-    assert (result.guidance, result.decision, result.fhir_version) == ("salicylic-acid-topical|1.0.0", "eligible", "R4")
+    assert (result.guidance, result.decision, result.fhir_version) == ("salicylic-acid-topical|1.1.0", "eligible", "R4")

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[3]
 BASE = "https://clinicguide.org/fhir"
 COMPLETE = json.loads((ROOT / "examples/responses/microneedling-complete.json").read_text())
 INCOMPLETE = json.loads((ROOT / "examples/responses/microneedling-incomplete.json").read_text())
-CANONICAL = f"{BASE}/Questionnaire/microneedling-consent|1.0.0"
+CANONICAL = f"{BASE}/Questionnaire/microneedling-consent|1.1.0"
 
 
 @pytest.fixture(scope="module")
@@ -127,8 +127,8 @@ def test_flat_response_items_are_accepted(guide: ClinicGuide) -> None:
 @pytest.mark.parametrize("canonical", [
     f"{BASE}/Questionnaire/microneedling-consent|0.9.0",
     f"{BASE}/Questionnaire/microneedling-consent",
-    f"{BASE}/Questionnaire/ha-dermal-filler-consent|1.0.0",
-    "https://elsewhere.example/fhir/Questionnaire/microneedling-consent|1.0.0",
+    f"{BASE}/Questionnaire/ha-dermal-filler-consent|1.1.0",
+    "https://elsewhere.example/fhir/Questionnaire/microneedling-consent|1.1.0",
     None,
 ])
 def test_wrong_questionnaire_is_refused(guide: ClinicGuide, canonical: str | None) -> None:

@@ -99,7 +99,7 @@ def test_careplan_basics(plans: dict[str, PlanResult], version: str) -> None:
     plan = one(plans[f"maria-{version}"].bundle, "CarePlan")
     assert (plan["status"], plan["intent"]) == ("draft", "proposal")
     assert plan["subject"] == {"reference": "Patient/maria-lopez"}
-    assert plan["instantiatesCanonical"] == [f"{BASE}/PlanDefinition/microneedling|1.0.0"]
+    assert plan["instantiatesCanonical"] == [f"{BASE}/PlanDefinition/microneedling|1.1.0"]
     assert plan["description"].startswith("Decision: caution ")
     assert plan["created"] == DATE
 
@@ -184,8 +184,8 @@ def test_detected_issue_per_non_eligible_finding(plans: dict[str, PlanResult], v
     subject_key, other = ("patient", "subject") if version == "R4" else ("subject", "patient")
     for issue, finding in zip(issues, flagged, strict=True):
         assert issue[subject_key] == {"reference": "Patient/anna-berg"} and other not in issue
-        assert issue["reference"] == f"{BASE}/PlanDefinition/microneedling|1.0.0"
-        assert finding.item in issue["detail"] and "microneedling|1.0.0" in issue["detail"]
+        assert issue["reference"] == f"{BASE}/PlanDefinition/microneedling|1.1.0"
+        assert finding.item in issue["detail"] and "microneedling|1.1.0" in issue["detail"]
         assert issue["code"]["coding"][0]["system"] == f"{BASE}/CodeSystem/finding"
     pregnancy = issues[[f.item for f in flagged].index("ci-pregnancy")]
     assert pregnancy["severity"] == "high"
@@ -224,9 +224,9 @@ def test_provenance_targets_everything_else(plans: dict[str, PlanResult], key: s
     others = [e["fullUrl"] for e in bundle["entry"] if e["resource"]["resourceType"] != "Provenance"]
     assert [t["reference"] for t in provenance["target"]] == others
     identifiers = [e["what"].get("identifier", {}).get("value") for e in provenance["entity"]]
-    assert f"{BASE}/PlanDefinition/microneedling|1.0.0" in identifiers
+    assert f"{BASE}/PlanDefinition/microneedling|1.1.0" in identifiers
     assert f"sha256:{guide.library.digest}" in identifiers and len(guide.library.digest) == 64
-    assert any("microneedling|1.0.0" in e["what"].get("display", "") for e in provenance["entity"])
+    assert any("microneedling|1.1.0" in e["what"].get("display", "") for e in provenance["entity"])
     assert provenance["agent"][0]["who"]["display"].startswith("clinicguide ")
     assert provenance["recorded"] == f"{DATE}T00:00:00Z"
 
@@ -240,7 +240,7 @@ def _canonical(guide: ClinicGuide) -> str:
 def test_canonical_base_argument(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CANONICAL_BASE_ENV, "https://env.example/fhir")
     guide = ClinicGuide(canonical_base_url="https://clinic.example/fhir/", entry_point_plugins=False)
-    assert _canonical(guide) == "https://clinic.example/fhir/PlanDefinition/microneedling|1.0.0"
+    assert _canonical(guide) == "https://clinic.example/fhir/PlanDefinition/microneedling|1.1.0"
     checklist = guide.checklist("microneedling")
     assert checklist["url"] == "https://clinic.example/fhir/Questionnaire/microneedling-consent"
 
@@ -248,14 +248,14 @@ def test_canonical_base_argument(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_canonical_base_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CANONICAL_BASE_ENV, "http://env.example/fhir")
     guide = ClinicGuide(entry_point_plugins=False)
-    assert _canonical(guide) == "http://env.example/fhir/PlanDefinition/microneedling|1.0.0"
+    assert _canonical(guide) == "http://env.example/fhir/PlanDefinition/microneedling|1.1.0"
     provenance = one(guide.plan("microneedling", MARIA, date=DATE).bundle, "Provenance")
     assert provenance["entity"][1]["what"]["identifier"]["system"].startswith("http://env.example/fhir/")
 
 
 def test_canonical_base_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(CANONICAL_BASE_ENV, raising=False)
-    assert _canonical(ClinicGuide(entry_point_plugins=False)) == f"{DEFAULT_CANONICAL_BASE}/PlanDefinition/microneedling|1.0.0"
+    assert _canonical(ClinicGuide(entry_point_plugins=False)) == f"{DEFAULT_CANONICAL_BASE}/PlanDefinition/microneedling|1.1.0"
 
 
 @pytest.mark.parametrize("base", ["clinic.example/fhir", "ftp://clinic.example", "urn:clinic"])

@@ -27,7 +27,7 @@ def test_host_prints_a_plan_for_a_patient_found_by_reference() -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "plugins: clinicguide.guidance, clinicguide.screening, clinicguide.fhir, HostRecords"
-    assert lines[1:4] == ["guidance: microneedling|1.0.0", "decision: caution",
+    assert lines[1:4] == ["guidance: microneedling|1.1.0", "decision: caution",
                           ("  - relative-contraindication [ci-isotretinoin-recent]: Oral isotretinoin stopped within the last 6 "
                            "months. (relative contraindication)")]
     assert lines[4].startswith("  - dose-within-range [rng-needle-depth]: needle-depth 1 mm is within 0.5-1.5 mm")

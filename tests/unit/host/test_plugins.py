@@ -468,7 +468,7 @@ def test_example_site_amendments_apply_and_are_recorded(monkeypatch: pytest.Monk
     assert doc.regimens[0].ranges[0].high == 1.0
     assert doc.consent[-1].id == "consent-site-photography" and doc.aftercare[-1].id == "ac-site-after-hours"
     agent = f"clinicguide_example_site (clinicguide_example_site {site.__version__})"  # a host-registered module: its __version__
-    recorded = guide.library.amendments["microneedling|1.0.0"]
+    recorded = guide.library.amendments["microneedling|1.1.0"]
     assert recorded[-1] == f"{agent}: narrowed rng-needle-depth to 0.5-1 mm, citing EXC-MICRONEEDLING"
     provenance = resources(guide.plan("microneedling", clinicguide_patient(), date=DATE).bundle, "Provenance")[0]
     assert [a["who"]["display"] for a in provenance["agent"]][1:] == [agent]
@@ -529,7 +529,7 @@ REFUSED = [
     ("microneedling", ["not", "a", "mapping"], "must return a mapping with 'add' and/or 'narrow', not list"),
     ("microneedling", {"add": {"risks": [{"id": "risk-site", "text": "Site risk.", "severity": "severe",
                                           "frequency": {"category": "unknown"}, "sources": ["M8"]}]}},
-     "the amended microneedling|1.0.0 is invalid: CG307"),
+     "the amended microneedling|1.1.0 is invalid: CG307"),
 ]
 
 
@@ -549,7 +549,7 @@ def test_interval_can_be_lengthened_but_not_shortened() -> None:
         ClinicGuide(plugins=[_amending("isotretinoin-oral", shorter)], entry_point_plugins=False)
     longer = {"narrow": {interval["id"]: {"value": 26, "unit": "wk"}}}
     guide = ClinicGuide(plugins=[_amending("isotretinoin-oral", longer)], entry_point_plugins=False)
-    [recorded] = guide.library.amendments["isotretinoin-oral|1.0.0"]
+    [recorded] = guide.library.amendments["isotretinoin-oral|1.1.0"]
     assert recorded.startswith("Site (") and recorded.endswith(f": lengthened {interval['id']} to 26 wk")
 
 
@@ -591,7 +591,7 @@ def test_a_raising_plugin_is_named_and_the_guide_stays_usable(clinicguide_patien
 
 WRONG_RETURNS = [
     ("clinicguide_screen", {"not": "a list"}, "must return a list of clinicguide.Finding"),
-    ("clinicguide_screen", [Finding("site-code", "caution", "x", "microneedling|1.0.0", "m", ())],
+    ("clinicguide_screen", [Finding("site-code", "caution", "x", "microneedling|1.1.0", "m", ())],
      "finding code 'site-code' is not one of"),
     ("clinicguide_patient_context", ["a", "list"], "must return a FHIR Bundle or patient mapping"),
     ("clinicguide_fhir_bundle", {"resourceType": "CarePlan"}, "must return a FHIR Bundle as a dict"),

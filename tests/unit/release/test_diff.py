@@ -148,12 +148,14 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict
     rng["high"] = rng["high"] + 1
     absolute[0]["severity"] = "relative"
     removed_aftercare = data["aftercare"].pop()
+    shipped_version = data["version"]
     data["version"] = "9.0.0"
     data["changelog"].insert(0, {"version": "9.0.0", "date": "2026-12-01", "changes": ["Test changes."]})
     _dump(path, data)
     new = base / "new.tar.gz"
     build.write(build.build(root), new)
-    expected = {"id": data["id"], "range": f"{data['regimens'][0]['id']}/{rng['id']}", "contraindication": absolute[0]["id"],
+    expected = {"id": data["id"], "version": shipped_version,
+                "range": f"{data['regimens'][0]['id']}/{rng['id']}", "contraindication": absolute[0]["id"],
                 "aftercare": removed_aftercare["id"], "tree": root}
     return old, new, expected
 
@@ -168,7 +170,7 @@ def test_diff_of_bundles_lists_each_change_with_loosenings_marked(releases: tupl
         line = next((row for row in lines if row.strip().startswith(f"{section} {item}:")), None)
         assert line is not None, (section, item, result.stdout)
         assert "LOOSENING - needs clinical sign-off" in line
-    assert f"{expected['id']} 1.0.0 -> 9.0.0: 3 change(s), 3 needing clinical sign-off" in result.stdout
+    assert f"{expected['id']} {expected['version']} -> 9.0.0: 3 change(s), 3 needing clinical sign-off" in result.stdout
     others = [row for row in lines if row.endswith("no clinical changes")]
     assert len(others) == len([row for row in lines if " -> " in row and ":" in row and not row.startswith(" ")]) - 1
 
@@ -187,7 +189,7 @@ def test_diff_as_json(releases: tuple[Path, Path, dict[str, Any]], capsys: pytes
     report = json.loads(out)
     assert report["summary"]["loosenings"] == 3 and report["summary"]["needs_signoff"] == 3
     changed = next(g for g in report["guidance"] if g["id"] == expected["id"])
-    assert (changed["old_version"], changed["new_version"]) == ("1.0.0", "9.0.0")
+    assert (changed["old_version"], changed["new_version"]) == (expected["version"], "9.0.0")
     by_item = {(c["section"], c["item"]): c for c in changed["changes"]}
     rng = by_item[("ranges", expected["range"])]
     assert rng["kind"] == "widened" and rng["loosening"] and rng["new"] == rng["old"] + 1

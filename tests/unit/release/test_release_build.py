@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -16,7 +17,8 @@ from typing import Any
 import pytest
 
 from clinicguide import __version__
-from clinicguide.content.check import guidance_files
+from clinicguide.content import history as guidance_history
+from clinicguide.content.check import check_paths, guidance_files
 from clinicguide.content.yamlsafe import read
 from clinicguide.errors import ContentError
 from clinicguide.release import build, manifest
@@ -116,6 +118,9 @@ def test_bundle_holds_guidance_schemas_fhir_and_a_complete_manifest(built: build
 
 def test_build_refuses_invalid_guidance_with_located_problems(tmp_path: Path) -> None:
     root = copy_tree(tmp_path)
+    # The tree's documents recorded as released, whether or not the shipped versions are recorded yet.
+    guidance_history.record(check_paths([root / "guidance"], schema_root=root / "schemas"), root / "schemas",
+                            dt.date(2026, 11, 21), "test")
     doc = next((root / "guidance").glob("*.yaml"))
     doc.write_text(doc.read_text(encoding="utf-8").replace("status:", "status: sideways #", 1), encoding="utf-8")
     with pytest.raises(ContentError) as caught:

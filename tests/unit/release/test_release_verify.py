@@ -193,8 +193,13 @@ def test_changed_content_under_a_released_version_is_caught_even_if_rehashed(tmp
 
 # -- the bundle's own schemas, never the installed ones -------------------------------
 
-def test_documents_are_validated_with_the_bundles_schema(tmp_path: Path) -> None:
+def test_documents_are_validated_with_the_bundles_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_tree(tmp_path)
+    # The installed release history, with the shipped documents recorded whether or not they are yet.
+    installed = tmp_path / "installed-schemas"
+    shutil.copytree(data_root() / "schemas", installed)
+    guidance_history.record(check_paths([data_root() / "guidance"]), installed, dt.date(2026, 11, 21), "test")
+    monkeypatch.setattr(guidance_history, "schemas_dir", lambda: installed)
     (root / "schemas" / "releases.json").unlink()  # an unreleased schema may differ from the installed one
     (root / "schemas" / "guidance-releases.json").unlink()  # the edited document below is not a release
     schema_file = root / "schemas" / "guidance" / "1.0" / "guidance.schema.json"
