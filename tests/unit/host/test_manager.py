@@ -113,8 +113,8 @@ def test_content_amenders_are_plain_callables() -> None:
 
     library = content_library.load_library(amenders=[narrow])
     assert library.get("microneedling").regimens[0].ranges[0].high == 1.2
-    assert library.amendments["microneedling|1.0.0"] == ("clinic policy 2026: narrowed rng-needle-depth to 0.5-1.2 mm",)
-    assert ("microneedling", "1.0.0", True) in seen  # a read-only view
+    assert library.amendments["microneedling|1.1.0"] == ("clinic policy 2026: narrowed rng-needle-depth to 0.5-1.2 mm",)
+    assert ("microneedling", "1.1.0", True) in seen  # a read-only view
     with pytest.raises(PluginError, match=r"plugin 'clinic-policy' in hook 'clinicguide_amend_guidance': .*widen"):
         content_library.load_library(amenders=[lambda i, v, d: [Amendment("clinic-policy", "x", {
             "narrow": {"rng-needle-depth": {"high": 3}}})] if i == "microneedling" else []])
@@ -157,7 +157,7 @@ def test_newest_plugin_first_and_builtins_where_they_say() -> None:
     # The built-in screening is tryfirst: its findings come first, then the newest plugin's.
     assert messages[-2:] == ["newer rule", "older rule"]
     assert not any(f.message.endswith(" rule") for f in screening.findings[:-2])
-    recorded = guide.library.amendments["microneedling|1.0.0"]
+    recorded = guide.library.amendments["microneedling|1.1.0"]
     assert list(dict.fromkeys(line.split(":")[0] for line in recorded)) == [
         "newer (test_manager unknown)", "older (test_manager unknown)"]
     impls = guide.hooks.pm.hook.clinicguide_fhir_bundle.get_hookimpls()
