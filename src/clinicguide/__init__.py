@@ -14,6 +14,7 @@ _LAZY: dict[str, str] = {
     "ClinicGuide": "guide",
     "PlanResult": "guide",
     "checklist": "guide",
+    "questions": "guide",
     "consent": "guide",
     "plan": "guide",
     "ClinicguideError": "errors",
@@ -37,7 +38,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported e
     from .content.library import Library
     from .content.model import Guidance
     from .errors import ClinicguideError, ConsentIncomplete, ContentError, InputError, PluginError, Problem, UsageError
-    from .guide import ClinicGuide, PlanResult, checklist, consent, plan
+    from .guide import ClinicGuide, PlanResult, checklist, consent, plan, questions
     from .host.hookspecs import hookimpl
     from .host.library import load_library
 
@@ -81,4 +82,5 @@ __all__ = [
     "hookimpl",
     "load_library",
     "plan",
+    "questions",
 ]

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .clinical.answers import check_answers, parse_answers
 from .clinical.dates import check_born_by, parse_date
-from .clinical.findings import Decision, Finding
+from .clinical.findings import QUESTION_CODES, Decision, Finding
 from .clinical.patient import PatientRecord
 from .clinical.proposal import Proposal
+from .clinical.questions import screening_questions
 from .clinical.readers import read_patient
+from .clinical.responses import is_response, read_response
 from .clinical.screening import Screening, decide
 from .content.library import Library
 from .content.model import Guidance
@@ -27,6 +29,7 @@ from .fhir.common import Canonicals, FhirVersion, canonical_base, fhir_version
 from .fhir.consent import build_consent
 from .fhir.export import export_bundle
 from .fhir.questionnaire import build_questionnaire
+from .fhir.screening import build_screening_questionnaire
 from .host.hooks import Hooks
 from .host.library import load_through
 
@@ -40,19 +43,27 @@ class PlanResult:
     findings: tuple[Finding, ...]
     bundle: dict[str, Any]
     fhir_version: FhirVersion
+    screening: Screening
 
     def summary(self) -> dict[str, Any]:
-        """The ``screen`` JSON contract: guidance, decision, and each finding's code, severity, item, message, question."""
-        findings = []
-        for f in self.findings:
-            entry: dict[str, Any] = {"code": f.code, "severity": f.severity, "outcome": f.outcome, "item": f.item,
-                                     "message": f.message, "sources": list(f.sources)}
-            if f.question:
-                entry["question"] = f.question
-            if f.evidence:
-                entry["evidence"] = list(f.evidence)
-            findings.append(entry)
-        return {"guidance": self.guidance, "decision": self.decision, "findings": findings}
+        """The ``screen`` JSON contract: the decision, known findings, open questions and the answers used."""
+        known = [_entry(f) for f in self.findings if f.code not in QUESTION_CODES]
+        questions = [_entry(f) for f in self.findings if f.code in QUESTION_CODES]
+        texts = {q.id: q.text for q in screening_questions(self.screening.guidance)}
+        answers = [{"item": item, "answer": "yes" if value else "no", **({"question": texts[item]} if item in texts else {})}
+                   for item, value in sorted(self.screening.answers.items())]
+        return {"guidance": self.guidance, "decision": self.decision, "findings": known, "questions": questions,
+                "answers": answers}
+
+
+def _entry(f: Finding) -> dict[str, Any]:
+    entry: dict[str, Any] = {"code": f.code, "severity": f.severity, "outcome": f.outcome, "item": f.item,
+                             "message": f.message, "sources": list(f.sources)}
+    if f.question:
+        entry["question"] = f.question
+    if f.evidence:
+        entry["evidence"] = list(f.evidence)
+    return entry
 
 
 class ClinicGuide:
@@ -95,12 +106,23 @@ class ClinicGuide:
         """The decision and findings without FHIR output (``patient`` may be a reference a plugin resolves)."""
         guidance = self.library.get(guidance_id, version)
         record = self._patient(patient)
-        parsed = parse_answers(answers)
+        parsed, answered_by, answered_at = self._answers(guidance, answers)
         check_answers(guidance, parsed)
         when, proposal = parse_date(date), Proposal.coerce(proposed)
         check_born_by(record, when)
         findings = self.hooks.screen(guidance, record, when, parsed, proposal)
-        return decide(guidance, record, when, parsed, proposal, findings), record
+        screening = decide(guidance, record, when, parsed, proposal, findings)
+        return replace(screening, answered_by=answered_by, answered_at=answered_at), record
+
+    def _answers(self, guidance: Guidance, answers: Any) -> tuple[dict[str, bool], str | None, dt.date | None]:
+        """Answers by id, or from a QuestionnaireResponse to this guidance's screening questionnaire."""
+        if not is_response(answers):
+            return parse_answers(answers), None, None
+        given = read_response(answers)
+        expected = Canonicals(self.base, guidance).screening_questionnaire
+        if given.questionnaire.partition("|")[0] != expected:
+            raise InputError(f"the QuestionnaireResponse must answer the screening questionnaire {expected}")
+        return given.answers, given.author, given.authored
 
     def plan(self, guidance_id: str, patient: Any, *, proposed: Proposal | Mapping[str, Any] | None = None,
              date: dt.date | str | None = None, answers: Mapping[str, Any] | None = None, version: str | None = None,
@@ -124,7 +146,7 @@ class ClinicGuide:
         bundle = self.hooks.fhir_bundle(screening, record, context)
         self.hooks.process_bundle(bundle, guidance, fhir)
         self._check(bundle, fhir)
-        return PlanResult(guidance.ref, screening.decision, screening.findings, bundle, fhir)
+        return PlanResult(guidance.ref, screening.decision, screening.findings, bundle, fhir, screening)
 
     def _questionnaire(self, guidance: Guidance, fhir: FhirVersion) -> dict[str, Any]:
         questionnaire = build_questionnaire(guidance, Canonicals(self.base, guidance), fhir)
@@ -146,6 +168,14 @@ class ClinicGuide:
         self.hooks.process_consent(consent, guidance, fhir)
         self._check(consent, fhir)
         return consent
+
+    def questions(self, guidance_id: str, *, version: str | None = None, fhir_version: str = "R4") -> dict[str, Any]:
+        """The screening Questionnaire of one guidance: every yes/no question the engine may ask."""
+        fhir = fhir_version_of(fhir_version)
+        guidance = self.library.get(guidance_id, version)
+        questionnaire = build_screening_questionnaire(guidance, Canonicals(self.base, guidance), fhir)
+        self._check(questionnaire, fhir)
+        return questionnaire
 
     def export(self, fhir_version: str = "R4") -> dict[str, Any]:
         """The library as PlanDefinition, ActivityDefinition and Questionnaire resources in a Bundle."""
@@ -190,3 +220,8 @@ def checklist(guidance_id: str, **options: Any) -> dict[str, Any]:
 def consent(guidance_id: str, response: Any, **options: Any) -> dict[str, Any]:
     """:meth:`ClinicGuide.consent` on the packaged library."""
     return default().consent(guidance_id, response, **options)
+
+
+def questions(guidance_id: str, **options: Any) -> dict[str, Any]:
+    """:meth:`ClinicGuide.questions` on the packaged library."""
+    return default().questions(guidance_id, **options)

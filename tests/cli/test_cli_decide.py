@@ -109,8 +109,9 @@ def test_plan_with_dose_regimen_and_last_treatment() -> None:
 def test_screen_prints_the_documented_contract() -> None:
     summary = ok("screen", "microneedling", "--patient", MARIA, "--param", "needle-depth=2.0mm", "--date", "2026-12-01",
                  "--answers", "examples/answers/maria-lopez-microneedling.json", "--answer", "ci-active-herpes=no")
-    assert set(summary) == {"guidance", "decision", "findings"}
+    assert set(summary) == {"guidance", "decision", "findings", "questions", "answers"}
     assert (summary["guidance"], summary["decision"]) == ("microneedling|1.1.0", "contraindicated")
+    assert summary["questions"] == [] and len(summary["answers"]) == 13  # the file's 13, one repeated by --answer
     found = [(f["code"], f["item"]) for f in summary["findings"]]
     assert found == [("relative-contraindication", "ci-isotretinoin-recent"), ("dose-above-range", "rng-needle-depth"),
                      ("over-maximum", "max-needle-depth")]
@@ -121,8 +122,8 @@ def test_screen_prints_the_documented_contract() -> None:
 
 def test_screen_gives_the_question_when_data_is_missing() -> None:
     summary = ok("screen", "salicylic-acid-topical", "--patient", MARIA, "--date", "2026-12-01")
-    assert summary["decision"] == "needs-information"
-    first = summary["findings"][0]
+    assert summary["decision"] == "needs-information" and summary["findings"] == []
+    first = summary["questions"][0]
     assert (first["code"], first["item"], first["severity"]) == ("needs-answer", "ci-hypersensitivity", "moderate")
     assert first["question"] == "Has the patient had an allergic reaction to salicylic acid or to this product before?"
 
@@ -286,3 +287,35 @@ def test_consent_response_that_is_not_a_questionnaire_response() -> None:
 def test_missing_required_option_is_a_usage_error() -> None:
     done = run("plan", "microneedling")
     assert done.returncode == 2 and "--patient" in done.stderr
+
+
+# -- the screening questionnaire and answers as a QuestionnaireResponse ------------------------------
+
+def test_questions_prints_the_screening_questionnaire() -> None:
+    for fhir in ("R4", "R5"):
+        questionnaire = ok("questions", "microneedling", "--fhir", fhir)
+        validate_resource(questionnaire, fhir)
+        assert questionnaire["url"] == f"{BASE}/Questionnaire/microneedling-screening"
+        assert "ci-pregnancy" in [item["linkId"] for item in questionnaire["item"]]
+    assert "unknown guidance" in fails(2, "questions", "microneedle")
+
+
+def test_answers_file_may_be_a_response_to_the_screening_questionnaire(tmp_path: Path) -> None:
+    response = {"resourceType": "QuestionnaireResponse", "status": "completed",
+                "questionnaire": f"{BASE}/Questionnaire/microneedling-screening|1.1.0",
+                "author": {"reference": "Practitioner/dr-ames"}, "authored": "2026-11-30",
+                "item": [{"linkId": "ci-pregnancy", "answer": [{"valueBoolean": False}]}]}
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(response))
+    summary = ok("screen", "microneedling", "--patient", MARIA, "--answers", str(path), "--date", "2026-12-01")
+    assert summary["answers"] == [{"item": "ci-pregnancy", "answer": "no", "question": "Is the patient pregnant, or could she be?"}]
+    assert "ci-pregnancy" not in [q["item"] for q in summary["questions"]]
+    bundle = ok("plan", "microneedling", "--patient", MARIA, "--answers", str(path), "--date", "2026-12-01")
+    [answers] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"]
+    assert answers["author"] == {"reference": "Practitioner/dr-ames"}
+    assert "not both" in fails(2, "screen", "microneedling", "--patient", MARIA, "--answers", str(path),
+                               "--answer", "ci-breastfeeding=no", "--date", "2026-12-01")
+    response["questionnaire"] = f"{BASE}/Questionnaire/isotretinoin-oral-screening"
+    path.write_text(json.dumps(response))
+    assert "screening questionnaire" in fails(1, "screen", "microneedling", "--patient", MARIA, "--answers", str(path),
+                                              "--date", "2026-12-01")

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 import clinicguide.errors
-from clinicguide.clinical.findings import DECISION_ORDER, FINDING_CODES
+from clinicguide.clinical.findings import DECISION_ORDER, FINDING_CODES, QUESTION_CODES
 from clinicguide.errors import ClinicguideError
 from clinicguide.fhir.models import validate_resource
 from clinicguide.guide import ClinicGuide
@@ -105,8 +105,9 @@ def _inputs(case: dict[str, Any]) -> dict[str, Any]:
             "version": case.get("version")}
 
 
-def _check_bundle(bundle: dict[str, Any], decision: str, findings: list[dict[str, Any]], version: str) -> None:
-    """The Bundle is valid FHIR and carries the decision it was built from."""
+def _check_bundle(bundle: dict[str, Any], decision: str, findings: list[dict[str, Any]], version: str,
+                  answers: list[dict[str, str]]) -> None:
+    """The Bundle is valid FHIR and carries the decision it was built from, and the answers it used."""
     validate_resource(bundle, version)
     resources = [entry["resource"] for entry in bundle["entry"]]
     for resource in resources:
@@ -118,6 +119,14 @@ def _check_bundle(bundle: dict[str, Any], decision: str, findings: list[dict[str
     issues = [r for r in resources if r["resourceType"] == "DetectedIssue"]
     assert len(issues) == sum(1 for f in findings if f["outcome"] != "eligible")
     assert sorted(i["code"]["text"] for i in issues) == sorted(f["code"] for f in findings if f["outcome"] != "eligible")
+    responses = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"]
+    assert len(responses) == (1 if answers else 0)
+    if answers:
+        given = {i["linkId"]: i["answer"][0]["valueBoolean"] for i in responses[0]["resource"]["item"]}
+        assert given == {a["item"]: a["answer"] == "yes" for a in answers}
+        provenance = next(r for r in resources if r["resourceType"] == "Provenance")
+        assert responses[0]["fullUrl"] in [s["reference"] for s in careplan["supportingInfo"]]
+        assert responses[0]["fullUrl"] in [t["reference"] for t in provenance["target"]]
 
 
 @pytest.mark.parametrize(("path", "version"), _params())
@@ -136,7 +145,9 @@ def test_case(guide: ClinicGuide, path: Path, version: str) -> None:
 
     result = guide.plan(case["guidance"], inputs.pop("patient"), fhir_version=version, **inputs)
     summary = result.summary()
-    found = summary["findings"]
+    known = {f["code"] for f in summary["findings"]}
+    assert not known & QUESTION_CODES and {f["code"] for f in summary["questions"]} <= QUESTION_CODES
+    found = summary["findings"] + summary["questions"]  # what is known, then what is still asked
     shown = json.dumps([{k: f.get(k) for k in ("code", "item", "outcome")} for f in found], indent=1)
     assert result.decision == expect["decision"], f"decision {result.decision}, findings: {shown}"
     for wanted in expect.get("findings", []):
@@ -150,7 +161,7 @@ def test_case(guide: ClinicGuide, path: Path, version: str) -> None:
         assert not missing, f"{wanted['item']}: evidence lacks {sorted(missing)} (has {finding.get('evidence')})"
     for item in expect.get("absent_items", []):
         assert not [f for f in found if f["item"] == item], f"unexpected finding on {item}; findings: {shown}"
-    _check_bundle(result.bundle, result.decision, found, version)
+    _check_bundle(result.bundle, result.decision, found, version, summary["answers"])
 
 
 def test_every_shipped_guidance_has_enough_cases(guide: ClinicGuide) -> None:

@@ -1,4 +1,4 @@
-"""Commands for decisions and FHIR output: ``plan``, ``screen``, ``checklist``, ``consent``, ``export``."""
+"""Commands for decisions and FHIR output: ``plan``, ``screen``, ``questions``, ``checklist``, ``consent``, ``export``."""
 
 from __future__ import annotations
 
@@ -49,7 +49,9 @@ def _patient_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--regimen", metavar="ID", help="check the proposal against this regimen only")
     parser.add_argument("--last-treatment", metavar="DATE|never", help="date of the last treatment, or 'never'")
     parser.add_argument("--answer", action="append", metavar="CRITERION=yes|no", help="a clinician's answer (repeatable)")
-    parser.add_argument("--answers", metavar="FILE", help="clinician answers as a JSON object {criterion: yes|no}")
+    parser.add_argument("--answers", metavar="FILE",
+                        help="clinician answers: a JSON object {criterion: yes|no}, or a QuestionnaireResponse "
+                             "to the screening questionnaire (see the questions command)")
     parser.add_argument("--date", metavar="YYYY-MM-DD", help="procedure date (default today)")
     _common(parser)
 
@@ -67,6 +69,12 @@ def register(commands: Any) -> None:
     checklist.add_argument("--version", dest="doc_version", metavar="V")
     _common(checklist)
     checklist.set_defaults(run=run_checklist)
+
+    questions = commands.add_parser("questions", help="print the screening Questionnaire: every question the engine may ask")
+    questions.add_argument("id", metavar="ID")
+    questions.add_argument("--version", dest="doc_version", metavar="V")
+    _common(questions)
+    questions.set_defaults(run=run_questions)
 
     consent = commands.add_parser("consent", help="turn a completed checklist response into a FHIR Consent")
     consent.add_argument("id", metavar="ID")
@@ -98,8 +106,10 @@ def _plan(args: argparse.Namespace) -> PlanResult:
     if args.answers:
         loaded = read_input(args.answers, "answers")
         if not isinstance(loaded, dict):
-            raise InputError(f"{args.answers}: answers must be a JSON object of criterion: yes|no")
+            raise InputError(f"{args.answers}: answers must be a JSON object of criterion: yes|no, or a QuestionnaireResponse")
         answers.update(loaded)
+    if answers.get("resourceType") == "QuestionnaireResponse" and args.answer:
+        raise UsageError("give the answers as a QuestionnaireResponse or with --answer, not both")
     answers.update(_pairs(args.answer, "--answer"))
     proposed = {"dose": args.dose, "params": _pairs(args.param, "--param"), "last_treatment": args.last_treatment,
                 "regimen": args.regimen}
@@ -114,6 +124,11 @@ def run_plan(args: argparse.Namespace) -> int:
 
 def run_screen(args: argparse.Namespace) -> int:
     emit_json(_plan(args).summary(), args.output)
+    return 0
+
+
+def run_questions(args: argparse.Namespace) -> int:
+    emit_json(_engine(args).questions(args.id, version=args.doc_version, fhir_version=args.fhir), args.output)
     return 0
 
 

@@ -32,6 +32,9 @@ FINDING_CODES: dict[str, str] = {
     "last-treatment-unknown": "a minimum interval applies but the date of the last treatment is not known",
 }
 
+#: Findings that stand for data still missing: the open questions, shown apart from what is known.
+QUESTION_CODES = frozenset({"needs-answer", "relative-unknown", "weight-needed", "last-treatment-unknown"})
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:

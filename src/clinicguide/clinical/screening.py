@@ -36,6 +36,8 @@ class Screening:
     proposal: Proposal | None
     monitoring: tuple[MonitoringItem, ...]
     addresses: tuple[str, ...]
+    answered_by: str | None = None  # who gave the answers (a reference such as Practitioner/x, or a name)
+    answered_at: dt.date | None = None  # when; the procedure date when not given
 
 
 def findings_for(guidance: Guidance, record: PatientRecord, date: dt.date, answers: Mapping[str, bool],

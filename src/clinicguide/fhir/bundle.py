@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..canonical import plain, sha256
+from ..canonical import sha256
 from ..clinical.patient import PatientRecord
 from ..clinical.screening import Screening
 from .careplan import build_careplan
@@ -14,6 +14,7 @@ from .common import Canonicals, FhirVersion, resource_id, subject_reference, urn
 from .issues import build_issue
 from .provenance import build_provenance
 from .questionnaire import build_questionnaire
+from .screening import build_answers_response
 
 
 def _no_processing(kind: str, resource: dict[str, Any]) -> None:
@@ -36,24 +37,13 @@ class BundleContext:
 def seed_of(screening: Screening, record: PatientRecord, version: FhirVersion, digest: str) -> str:
     """A digest of every input, so ids repeat exactly when the inputs do."""
     return sha256({
-        "guidance": screening.guidance.ref, "record": _record_seed(record), "date": screening.date,
+        "guidance": screening.guidance.ref, "record": record, "date": screening.date,
         "proposal": screening.proposal, "answers": screening.answers, "fhir": version, "digest": digest,
     })
 
 
-def _record_seed(record: PatientRecord) -> dict[str, Any]:
-    """The record's part of the seed: its canonical form and ``condition_refs``.
-
-    ``condition_refs`` (each present Condition's reference and codes) is part of the form
-    ids have been derived from; keeping it keeps every id the same for the same inputs.
-    """
-    seed: dict[str, Any] = plain(record)
-    seed["condition_refs"] = [plain((f.ref, f.codes)) for f in record.conditions if f.state == "present"]
-    return seed
-
-
 def plan_bundle(screening: Screening, record: PatientRecord, context: BundleContext) -> dict[str, Any]:
-    """CarePlan, consent checklist, DetectedIssues and Provenance in a collection Bundle."""
+    """CarePlan, consent checklist, the answers, DetectedIssues and Provenance in a collection Bundle."""
     canon, version = context.canon, context.version
     seed = seed_of(screening, record, version, context.digest)
     subject = subject_reference(record.id)
@@ -62,9 +52,13 @@ def plan_bundle(screening: Screening, record: PatientRecord, context: BundleCont
     careplan_id = resource_id(seed, "CarePlan")
     questionnaire = build_questionnaire(screening.guidance, canon, version)
     careplan = build_careplan(screening, careplan_id, subject, canon, version, [urn(i) for i in issue_ids])
+    answers = []
+    if screening.answers:  # the answers the decision used, always in the output
+        answers = [build_answers_response(screening, resource_id(seed, "QuestionnaireResponse"), subject, canon)]
+        careplan.setdefault("supportingInfo", []).append({"reference": urn(answers[0]["id"])})
     context.process("careplan", careplan)
     context.process("questionnaire", questionnaire)
-    resources = [careplan, questionnaire]
+    resources = [careplan, questionnaire, *answers]
     resources += [build_issue(f, i, subject, screening.date, canon, version) for f, i in zip(issues, issue_ids, strict=True)]
     provenance_id = resource_id(seed, "Provenance")
     targets = [urn(r["id"]) for r in resources]

@@ -56,6 +56,10 @@ class Canonicals:
     def questionnaire(self) -> str:
         return f"{self.base}/Questionnaire/{self.guidance.id}-consent"
 
+    @property
+    def screening_questionnaire(self) -> str:
+        return f"{self.base}/Questionnaire/{self.guidance.id}-screening"
+
     def activity_definition(self, regimen_id: str) -> str:
         return f"{self.base}/ActivityDefinition/{self.guidance.id}-{regimen_id}"
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from clinicguide.clinical.answers import parse_answers
-from clinicguide.clinical.findings import FINDING_CODES, SEVERITY, Finding
+from clinicguide.clinical.findings import FINDING_CODES, QUESTION_CODES, SEVERITY, Finding
 from clinicguide.clinical.readers import read_patient
 from clinicguide.clinical.screening import addressed_conditions, decide, findings_for
 from clinicguide.content.library import load_library
@@ -120,9 +120,12 @@ def test_summary_contract(guide: ClinicGuide) -> None:
     result = guide.plan("microneedling", {"id": "x", "birthDate": "1990-01-01"}, date=DATE,
                         proposed={"params": {"needle-depth": "1 mm"}})
     summary = result.summary()
-    assert set(summary) == {"guidance", "decision", "findings"}
+    assert set(summary) == {"guidance", "decision", "findings", "questions", "answers"}
     assert (summary["guidance"], summary["decision"]) == ("microneedling|1.1.0", "needs-information")
-    for entry, finding in zip(summary["findings"], result.findings, strict=True):
+    assert summary["questions"] and summary["answers"] == []
+    known = [f for f in result.findings if f.code not in QUESTION_CODES]
+    asked = [f for f in result.findings if f.code in QUESTION_CODES]
+    for entry, finding in zip(summary["findings"] + summary["questions"], known + asked, strict=True):
         assert {"code", "severity", "item", "message"} <= set(entry)
         assert ("question" in entry) == bool(finding.question)
         assert entry["severity"] == SEVERITY[finding.outcome]

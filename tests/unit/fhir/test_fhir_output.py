@@ -198,7 +198,8 @@ def test_supporting_info_references_every_detected_issue(plans: dict[str, PlanRe
     plan = one(bundle, "CarePlan")
     issues = full_urls(bundle, "DetectedIssue")
     assert issues, "each of these plans has at least one issue"
-    assert [s["reference"] for s in plan["supportingInfo"]] == issues
+    answers = full_urls(bundle, "QuestionnaireResponse")  # the answers the decision used, after the issues
+    assert [s["reference"] for s in plan["supportingInfo"]] == issues + answers
 
 
 def test_eligible_plan_has_no_issues(guide: ClinicGuide) -> None:
@@ -206,7 +207,13 @@ def test_eligible_plan_has_no_issues(guide: ClinicGuide) -> None:
                         answers={"ci-hypersensitivity": "no", "ci-other-topical-acne": "no"},
                         proposed={"params": {"concentration": "1 %"}})
     assert result.decision == "eligible" and len(result.findings) == 1
-    assert not resources(result.bundle, "DetectedIssue") and "supportingInfo" not in one(result.bundle, "CarePlan")
+    assert not resources(result.bundle, "DetectedIssue")
+    # the plan still points at the answers it rests on, and only at them
+    answers = full_urls(result.bundle, "QuestionnaireResponse")
+    assert [s["reference"] for s in one(result.bundle, "CarePlan")["supportingInfo"]] == answers
+    bare = guide.plan("salicylic-acid-topical", {"id": "x"}, date=DATE, proposed={"params": {"concentration": "1 %"}}).bundle
+    assert not resources(bare, "QuestionnaireResponse")  # nothing was answered: no response
+    assert [s["reference"] for s in one(bare, "CarePlan")["supportingInfo"]] == full_urls(bare, "DetectedIssue")
 
 
 def test_subject_without_patient_id(guide: ClinicGuide) -> None:

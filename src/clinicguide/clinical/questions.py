@@ -1,0 +1,49 @@
+"""Every question the engine may ask for one guidance, in the order a clinician meets them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..content.criteria_kinds import Criterion, Question
+from ..content.model import Contraindication, Guidance
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningQuestion:
+    """One yes/no question; ``enabled_by`` names the applicability question it depends on."""
+
+    id: str
+    text: str
+    enabled_by: str | None = None
+
+
+def screening_questions(guidance: Guidance) -> tuple[ScreeningQuestion, ...]:
+    """Applicability questions first where they gate an item, then each item's own questions."""
+    found: dict[str, ScreeningQuestion] = {}
+    for item in guidance.contraindications:
+        gate = _applicability(item)
+        if gate is not None and gate.id not in found:
+            found[gate.id] = gate
+        enabled_by = gate.id if gate is not None else None
+        found.setdefault(item.id, ScreeningQuestion(item.id, item.question, enabled_by))
+        for nested in _nested_questions(item.criterion):
+            found.setdefault(nested.id, ScreeningQuestion(nested.id, nested.question, enabled_by))
+    return tuple(found.values())
+
+
+def _applicability(item: Contraindication) -> ScreeningQuestion | None:
+    criterion = getattr(item, "applies_to", None)
+    question = getattr(item, "applies_question", None)
+    if criterion is None or criterion.id is None or not question:
+        return None
+    return ScreeningQuestion(criterion.id, question)
+
+
+def _nested_questions(criterion: Criterion | None) -> Iterator[Question]:
+    if criterion is None:
+        return
+    if isinstance(criterion, Question):
+        yield criterion
+    for part in criterion.parts():
+        yield from _nested_questions(part)
