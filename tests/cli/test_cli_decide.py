@@ -308,7 +308,8 @@ def test_answers_file_may_be_a_response_to_the_screening_questionnaire(tmp_path:
     path = tmp_path / "answers.json"
     path.write_text(json.dumps(response))
     summary = ok("screen", "microneedling", "--patient", MARIA, "--answers", str(path), "--date", "2026-12-01")
-    assert summary["answers"] == [{"item": "ci-pregnancy", "answer": "no", "question": "Is the patient pregnant, or could she be?"}]
+    asked = "Is the patient pregnant, or could she be?"
+    assert summary["answers"] == [{"item": "ci-pregnancy", "answer": "no", "question": asked}]
     assert "ci-pregnancy" not in [q["item"] for q in summary["questions"]]
     bundle = ok("plan", "microneedling", "--patient", MARIA, "--answers", str(path), "--date", "2026-12-01")
     [answers] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"]
