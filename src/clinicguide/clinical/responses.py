@@ -7,12 +7,16 @@ answer is recorded evidence like any other: the output names its source and its 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
 from .dates import fhir_date
+
+#: Deeper item nesting than this answers no questionnaire of clinicguide's (they have two levels);
+#: it is refused before the recursion runs out of stack.
+MAX_ITEM_DEPTH = 32
 
 #: A response in any of these states holds answers a clinician gave.
 ANSWERED_STATES = ("completed", "amended", "in-progress")
@@ -42,30 +46,36 @@ def read_response(response: Mapping[str, Any]) -> ResponseAnswers:
     if not isinstance(questionnaire, str) or not questionnaire:
         raise InputError("QuestionnaireResponse.questionnaire must name the screening questionnaire's canonical URL")
     answers: dict[str, bool] = {}
-    for where, link_id, value in _answered(response.get("item", []), "QuestionnaireResponse.item"):
-        if link_id in answers:
-            raise InputError(f"{where}: the question {link_id!r} is answered twice")
-        answers[link_id] = value
+    for link_id, given in answers_by_link(response.get("item", []), "QuestionnaireResponse.item").items():
+        if len(given) > 1:
+            raise InputError(f"QuestionnaireResponse: the question {link_id!r} has more than one answer")
+        if given:
+            value = given[0].get("valueBoolean")
+            if not isinstance(value, bool):
+                raise InputError(f"QuestionnaireResponse: the answer to {link_id!r} must be a valueBoolean (yes or no)")
+            answers[link_id] = value
     return ResponseAnswers(questionnaire, answers, _author(response.get("author")),
                            fhir_date(response.get("authored"), "QuestionnaireResponse.authored"))
 
 
-def _answered(items: Any, where: str) -> Iterator[tuple[str, str, bool]]:
+def answers_by_link(items: Any, where: str, depth: int = 1) -> dict[str, list[Mapping[str, Any]]]:
+    """Every answer of a response's items, nested ones included, by linkId; malformed items are refused."""
     if not isinstance(items, list):
         raise InputError(f"{where} must be a list")
+    if items and depth > MAX_ITEM_DEPTH:
+        raise InputError(f"{where} is nested more than {MAX_ITEM_DEPTH} levels deep")
+    found: dict[str, list[Mapping[str, Any]]] = {}
     for index, item in enumerate(items):
         here = f"{where}[{index}]"
         if not isinstance(item, Mapping) or not isinstance(item.get("linkId"), str):
-            raise InputError(f"{here} must be an item with a linkId")
-        answer = item.get("answer", [])
-        if not isinstance(answer, list) or len(answer) > 1:
-            raise InputError(f"{here}.answer must hold at most one answer")
-        if answer:
-            value = answer[0].get("valueBoolean") if isinstance(answer[0], Mapping) else None
-            if not isinstance(value, bool):
-                raise InputError(f"{here}.answer[0] must be a valueBoolean (yes or no)")
-            yield here, item["linkId"], value
-        yield from _answered(item.get("item", []), f"{here}.item")
+            raise InputError(f"{here} needs a linkId")
+        answers = item.get("answer", [])
+        if not isinstance(answers, list) or not all(isinstance(a, Mapping) for a in answers):
+            raise InputError(f"{here}.answer must be a list of answers")
+        found.setdefault(item["linkId"], []).extend(answers)
+        for link_id, nested in answers_by_link(item.get("item", []), f"{here}.item", depth + 1).items():
+            found.setdefault(link_id, []).extend(nested)
+    return found
 
 
 def _author(author: Any) -> str | None:

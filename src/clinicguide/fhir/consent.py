@@ -11,32 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..clinical.dates import fhir_date
+from ..clinical.responses import answers_by_link
 from ..content.model import Guidance
 from ..errors import ConsentIncomplete, InputError
 from .common import Canonicals, FhirVersion, codeable, resource_id
 from .questionnaire import all_link_ids, required_items
 
-#: Deeper item nesting than this cannot answer a checklist (it has two levels); it is refused
-#: before the recursion below runs out of stack (a RecursionError reached the host).
-MAX_ITEM_DEPTH = 32
-
 _SCOPE = {"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "treatment", "display": "Treatment"}
-
-
-def _answers(items: Any, where: str, found: dict[str, list[Any]], depth: int = 1) -> None:
-    if not isinstance(items, list):
-        raise InputError(f"{where} must be a list")
-    if items and depth > MAX_ITEM_DEPTH:
-        raise InputError(f"{where} is nested more than {MAX_ITEM_DEPTH} levels deep")
-    for index, item in enumerate(items):
-        here = f"{where}[{index}]"
-        if not isinstance(item, Mapping) or not isinstance(item.get("linkId"), str):
-            raise InputError(f"{here} needs a linkId")
-        answers = item.get("answer", [])
-        if not isinstance(answers, list) or not all(isinstance(a, Mapping) for a in answers):
-            raise InputError(f"{here}.answer must be a list of answers")
-        found.setdefault(item["linkId"], []).extend(answers)
-        _answers(item.get("item", []), f"{here}.item", found, depth + 1)
 
 
 def _check_response(response: Any, checklist: dict[str, Any], expected: str) -> None:
@@ -48,7 +29,7 @@ def _check_response(response: Any, checklist: dict[str, Any], expected: str) -> 
     if response.get("status") != "completed":
         raise InputError("the response status must be 'completed' before consent can be recorded")
     found: dict[str, list[Any]] = {}
-    _answers(response.get("item", []), "QuestionnaireResponse.item", found)
+    found.update(answers_by_link(response.get("item", []), "QuestionnaireResponse.item"))
     unknown = sorted(set(found) - all_link_ids(checklist))
     if unknown:
         raise InputError(f"the response has items the checklist does not: {', '.join(unknown)}")

@@ -42,21 +42,29 @@ def build_questionnaire(guidance: Guidance, canon: Canonicals, version: FhirVers
         if members:
             groups.append({"linkId": f"section-{section}", "text": heading, "type": "group",
                            "item": [_item(guidance, c) for c in members]})
-    name = "".join(part.capitalize() for part in guidance.id.split("-")) + "Consent"
+    questionnaire = questionnaire_header(guidance, canon, canon.questionnaire, version, "Consent",
+                                         f"Consent checklist: {guidance.title}",
+                                         "Each statement must be acknowledged before treatment.")
+    questionnaire["item"] = groups
+    return questionnaire
+
+
+def questionnaire_header(guidance: Guidance, canon: Canonicals, url: str, version: FhirVersion, kind: str,
+                         title: str, purpose: str) -> dict[str, Any]:
+    """The identifying part of a Questionnaire derived from ``guidance``, without its items."""
     return {
         "resourceType": "Questionnaire",
-        "id": resource_id(canon.questionnaire, guidance.version, version),
-        "url": canon.questionnaire,
+        "id": resource_id(url, guidance.version, version),
+        "url": url,
         "version": guidance.version,
-        "name": name,
-        "title": f"Consent checklist: {guidance.title}",
+        "name": "".join(part.capitalize() for part in guidance.id.split("-")) + kind,
+        "title": title,
         "status": publication_status(guidance),
         "subjectType": ["Patient"],
         "date": guidance.changelog[0].date.isoformat(),
-        "description": "Each statement must be acknowledged before treatment. Derived from "
-                       + canon.versioned(canon.plan_definition),
-        "item": groups,
+        "description": f"{purpose} Derived from {canon.versioned(canon.plan_definition)}",
     }
+
 
 
 def required_items(questionnaire: dict[str, Any]) -> list[dict[str, Any]]:

@@ -7,7 +7,8 @@ from typing import Any
 from ..clinical.questions import ScreeningQuestion, screening_questions
 from ..clinical.screening import Screening
 from ..content.model import Guidance
-from .common import Canonicals, FhirVersion, publication_status, resource_id
+from .common import Canonicals, FhirVersion
+from .questionnaire import questionnaire_header
 
 
 def _item(question: ScreeningQuestion) -> dict[str, Any]:
@@ -22,21 +23,11 @@ def _item(question: ScreeningQuestion) -> dict[str, Any]:
 
 def build_screening_questionnaire(guidance: Guidance, canon: Canonicals, version: FhirVersion) -> dict[str, Any]:
     """Every yes/no question the engine may ask for ``guidance``; answers are keyed by linkId."""
-    name = "".join(part.capitalize() for part in guidance.id.split("-")) + "Screening"
-    return {
-        "resourceType": "Questionnaire",
-        "id": resource_id(canon.screening_questionnaire, guidance.version, version),
-        "url": canon.screening_questionnaire,
-        "version": guidance.version,
-        "name": name,
-        "title": f"Screening questions: {guidance.title}",
-        "status": publication_status(guidance),
-        "subjectType": ["Patient"],
-        "date": guidance.changelog[0].date.isoformat(),
-        "description": "Questions for the clinician when the record cannot decide. Derived from "
-                       + canon.versioned(canon.plan_definition),
-        "item": [_item(q) for q in screening_questions(guidance)],
-    }
+    questionnaire = questionnaire_header(guidance, canon, canon.screening_questionnaire, version, "Screening",
+                                         f"Screening questions: {guidance.title}",
+                                         "Questions for the clinician when the record cannot decide.")
+    questionnaire["item"] = [_item(q) for q in screening_questions(guidance)]
+    return questionnaire
 
 
 def build_answers_response(screening: Screening, response_id: str, subject: dict[str, str],

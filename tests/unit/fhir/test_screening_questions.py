@@ -29,6 +29,13 @@ def response(items: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
             "item": items, **extra}
 
 
+def _nested(depth: int) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for level in range(depth):
+        items = [{"linkId": f"level-{level}", "item": items}]
+    return items
+
+
 def no(link_id: str) -> dict[str, Any]:
     return {"linkId": link_id, "answer": [{"valueBoolean": False}]}
 
@@ -75,13 +82,14 @@ def test_the_bundle_records_who_answered_and_when(guide: ClinicGuide) -> None:
     (response([no("ci-pregnancy")], questionnaire="https://clinicguide.org/fhir/Questionnaire/microneedling-consent"),
      "must answer the screening questionnaire"),
     (response([no("ci-pregnancy")], status="entered-in-error"), "status must be one of"),
-    (response([no("ci-pregnancy"), no("ci-pregnancy")]), "answered twice"),
+    (response([no("ci-pregnancy"), no("ci-pregnancy")]), "more than one answer"),
     (response([{"linkId": "ci-pregnancy", "answer": [{"valueString": "no"}]}]), "must be a valueBoolean"),
-    (response([{"linkId": "ci-pregnancy", "answer": [{"valueBoolean": True}, {"valueBoolean": False}]}]), "at most one answer"),
-    (response([{"text": "no link"}]), "must be an item with a linkId"),
+    (response([{"linkId": "ci-pregnancy", "answer": [{"valueBoolean": True}, {"valueBoolean": False}]}]), "more than one answer"),
+    (response([{"text": "no link"}]), "needs a linkId"),
     (response([no("ci-pregnancy")], author="Dr Ames"), "author must be a Reference"),
     (response([no("ci-nope")]), "unknown criteria"),
     ({k: v for k, v in response([no("ci-pregnancy")]).items() if k != "questionnaire"}, "must name the screening questionnaire"),
+    (response(_nested(40)), "nested more than 32"),
 ])
 def test_a_malformed_response_is_an_input_error_naming_the_place(guide: ClinicGuide, given: dict[str, Any], message: str) -> None:
     with pytest.raises(InputError, match=message):
