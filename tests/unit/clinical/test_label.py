@@ -95,3 +95,11 @@ def test_fixture_labels(fixture_guide: ClinicGuide) -> None:
     labels = {ind: fixture_guide.screen("fixture-dosing", patient, date=DATE, proposed={**base, "indication": ind})[0].label
               for ind in ("ind-a", "ind-b", "ind-c")}
     assert labels == {"ind-a": "on-label", "ind-b": "off-label", "ind-c": "on-label"}
+
+
+def test_without_an_indication_or_a_weight_a_low_dose_is_not_judged(guide: ClinicGuide) -> None:
+    # 20 mg/d lies in the off-label pores range, but for a patient of 40 kg or less it is also a labelled
+    # dose: without the weight or the indication, neither can be told.
+    decision, found, label = screen(guide, {"dose": "20 mg/d"}, ADULT)
+    assert (decision, label) == ("needs-information", "not judged")
+    assert ("weight-needed", "rng-label-dose") in found and not [c for c, _ in found if c.startswith("off-label")]
