@@ -52,8 +52,8 @@ class PlanResult:
         texts = {q.id: q.text for q in screening_questions(self.screening.guidance)}
         answers = [{"item": item, "answer": "yes" if value else "no", **({"question": texts[item]} if item in texts else {})}
                    for item, value in sorted(self.screening.answers.items())]
-        return {"guidance": self.guidance, "decision": self.decision, "findings": known, "questions": questions,
-                "answers": answers}
+        return {"guidance": self.guidance, "decision": self.decision, "label": self.screening.label, "findings": known,
+                "questions": questions, "answers": answers}
 
 
 def _entry(f: Finding) -> dict[str, Any]:
@@ -132,7 +132,9 @@ class ClinicGuide:
         :param guidance_id: the guidance to apply, e.g. ``"microneedling"``.
         :param patient: a FHIR R4 Bundle (dict), the plain mapping the README documents,
             or a reference string that a ``clinicguide_patient_context`` plugin resolves.
-        :param proposed: ``{"dose": "20 mg/d", "params": {"needle-depth": "1 mm"}, "last_treatment": "2026-09-01"}``.
+        :param proposed: ``{"dose": "20 mg/d", "params": {"needle-depth": "1 mm"}, "last_treatment": "2026-09-01"}``,
+            and optionally ``"regimen"``, ``"indication"`` (an indication id: label status follows it) and
+            ``"prior_doses"`` (``[{"date": "2026-10-01", "dose": "100 [USP'U]"}]``; ``[]`` when none was given).
         :param date: the procedure date (default today); all timing is relative to it.
         :param answers: clinician answers keyed by criterion id (``True``/``False`` or ``"yes"``/``"no"``).
         :param version: a specific guidance version (default the newest in force).

@@ -182,10 +182,11 @@ def guidance_text(doc: Guidance) -> str:
     for regimen in doc.regimens:
         out += ["", f"Regimen: {regimen.title} ({regimen.label}, {regimen.route}){_cite(regimen.sources)}"]
         out += [f"  {r.parameter}: {r.low:g}-{r.high:g} {r.unit}{_cite(r.sources)}" for r in regimen.ranges]
-        out += [f"  maximum {m.parameter}: {m.value:g} {m.unit} per {m.per if m.per == 'session' else m.period}"
-                f"{_cite(m.sources)}" for m in regimen.maximums]
-        if regimen.min_interval:
-            out.append(f"  minimum interval: {regimen.min_interval.duration}{_cite(regimen.min_interval.sources)}")
+        out += [f"  maximum {m.parameter}: {m.value:g} {m.unit} per {m.period if m.per == 'period' else m.per}"
+                f"{' for ' + ', '.join(m.indications) if m.indications else ''}{_cite(m.sources)}" for m in regimen.maximums]
+        if interval := regimen.min_interval:
+            kind = "advisory interval" if interval.advisory else "minimum interval"
+            out.append(f"  {kind}: {interval.duration}{_cite(interval.sources)}")
     return "\n".join(out + _care_lines(doc)) + "\n"
 
 

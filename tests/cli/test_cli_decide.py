@@ -106,10 +106,43 @@ def test_plan_with_dose_regimen_and_last_treatment() -> None:
     assert "dose-below-range" in issues and "interval-too-short" in issues and "needs-answer" in issues
 
 
+def test_screen_with_indication_and_prior_doses() -> None:
+    toxin = ("screen", "botulinum-toxin-glabellar", "--patient", MARIA, "--dose", "20 [USP'U]", "--date", "2026-12-01",
+             "--indication", "ind-glabellar-lines", "--last-treatment", "never",
+             "--answers", "examples/answers/botulinum-toxin-glabellar-questions-no.json", "--answer", "ci-pregnancy=no",
+             "--answer", "ci-breastfeeding=no", "--answer", "ci-injection-site-infection=no")
+    unknown = ok(*toxin)
+    assert ("prior-doses-unknown", "max-all-indications") in [(f["code"], f["item"]) for f in unknown["questions"]]
+    assert unknown["label"] == "on-label"
+    assert ok(*toxin, "--prior-dose", "none")["decision"] == "eligible"
+    over = ok(*toxin, "--prior-dose", "2026-10-01=200[USP'U]", "--prior-dose", "2026-10-01=190 [USP'U]")
+    assert (over["decision"], over["findings"][-1]["item"]) == ("contraindicated", "max-all-indications")
+    pores = ok("screen", "isotretinoin-oral", "--patient", "examples/patients/lena-fischer.json", "--dose", "30 mg/d",
+               "--indication", "ind-pores-oiliness", "--last-treatment", "never", "--date", "2026-12-01",
+               "--answers", "examples/answers/isotretinoin-oral-questions-no.json", "--answer", "ci-pregnancy=no")
+    assert [f["code"] for f in pores["findings"]] == ["off-label-indication", "off-label-regimen"]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (["none", "2026-10-01=20[USP'U]"], "--prior-dose none says no dose was given"),
+    (["last month=20[USP'U]"], "--prior-dose takes DATE=QTY"),
+    (["2026-10-01"], "--prior-dose takes DATE=QTY"),
+])
+def test_bad_prior_dose_is_a_usage_error(value: list[str], message: str) -> None:
+    options = [arg for v in value for arg in ("--prior-dose", v)]
+    assert message in fails(2, "screen", "botulinum-toxin-glabellar", "--patient", MARIA, "--dose", "20 [USP'U]",
+                            "--date", "2026-12-01", *options)
+
+
+def test_unknown_indication_is_refused() -> None:
+    assert "has no indication 'ind-x'" in fails(1, "screen", "isotretinoin-oral", "--patient", MARIA, "--indication", "ind-x",
+                                                "--date", "2026-12-01")
+
+
 def test_screen_prints_the_documented_contract() -> None:
     summary = ok("screen", "microneedling", "--patient", MARIA, "--param", "needle-depth=2.0mm", "--date", "2026-12-01",
                  "--answers", "examples/answers/maria-lopez-microneedling.json", "--answer", "ci-active-herpes=no")
-    assert set(summary) == {"guidance", "decision", "findings", "questions", "answers"}
+    assert set(summary) == {"guidance", "decision", "label", "findings", "questions", "answers"}
     assert (summary["guidance"], summary["decision"]) == ("microneedling|1.1.0", "contraindicated")
     assert summary["questions"] == [] and len(summary["answers"]) == 13  # the file's 13, one repeated by --answer
     found = [(f["code"], f["item"]) for f in summary["findings"]]

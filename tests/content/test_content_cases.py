@@ -8,7 +8,7 @@ no code changes. The format (JSON, paths relative to the repository root):
 ``guidance``     the guidance id; must equal the case's folder name. ``version`` optionally pins one.
 ``date``         the procedure date, YYYY-MM-DD.
 ``patient`` | ``patient_file``   a FHIR R4 Bundle or the plain patient mapping, inline or as a file.
-``proposed``     optional ``{"dose", "params", "last_treatment", "regimen"}``.
+``proposed``     optional ``{"dose", "params", "last_treatment", "regimen", "indication", "prior_doses"}``.
 ``answers_file`` optional JSON object of clinician answers; ``answers`` (inline) are applied after
                  it and win on the same key.
 ``xfail``        optional reason: the case states the right behaviour and the engine does not

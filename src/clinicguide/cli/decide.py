@@ -47,6 +47,9 @@ def _patient_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--param", action="append", metavar="NAME=QTY",
                         help="a proposed parameter, e.g. needle-depth=1.0mm (repeatable)")
     parser.add_argument("--regimen", metavar="ID", help="check the proposal against this regimen only")
+    parser.add_argument("--indication", metavar="ID", help="the indication treated: label status and ranges follow it")
+    parser.add_argument("--prior-dose", action="append", metavar="DATE=QTY|none",
+                        help="a dose already given, e.g. 2026-10-01=100[USP'U] (repeatable); 'none' if none was given")
     parser.add_argument("--last-treatment", metavar="DATE|never", help="date of the last treatment, or 'never'")
     parser.add_argument("--answer", action="append", metavar="CRITERION=yes|no", help="a clinician's answer (repeatable)")
     parser.add_argument("--answers", metavar="FILE",
@@ -100,6 +103,27 @@ def _usage_checked(args: argparse.Namespace) -> None:
             raise UsageError(f"{option} takes a date as YYYY-MM-DD{never}, got {value!r}") from None
 
 
+def _prior_doses(values: list[str] | None) -> list[dict[str, str]] | None:
+    """``--prior-dose DATE=QTY`` (repeatable) or ``--prior-dose none``; None when not given."""
+    if values is None:
+        return None
+    if "none" in values:
+        if len(values) > 1:
+            raise UsageError("--prior-dose none says no dose was given; do not combine it with doses")
+        return []
+    doses = []
+    for value in values:  # not _pairs: two doses may share a date
+        when, _, qty = value.partition("=")
+        try:
+            dt.date.fromisoformat(when)
+        except ValueError:
+            raise UsageError(f"--prior-dose takes DATE=QTY (the date as YYYY-MM-DD) or none, got {value!r}") from None
+        if not qty:
+            raise UsageError(f"--prior-dose takes DATE=QTY, got {value!r}")
+        doses.append({"date": when, "dose": qty})
+    return doses
+
+
 def _plan(args: argparse.Namespace) -> PlanResult:
     _usage_checked(args)
     answers: dict[str, Any] = {}
@@ -112,8 +136,9 @@ def _plan(args: argparse.Namespace) -> PlanResult:
         raise UsageError("give the answers as a QuestionnaireResponse or with --answer, not both")
     answers.update(_pairs(args.answer, "--answer"))
     proposed = {"dose": args.dose, "params": _pairs(args.param, "--param"), "last_treatment": args.last_treatment,
-                "regimen": args.regimen}
-    return _engine(args).plan(args.id, read_input(args.patient, "patient"), proposed=proposed if any(proposed.values()) else None,
+                "regimen": args.regimen, "indication": args.indication, "prior_doses": _prior_doses(args.prior_dose)}
+    stated = any(value is not None and value != {} for value in proposed.values())
+    return _engine(args).plan(args.id, read_input(args.patient, "patient"), proposed=proposed if stated else None,
                               date=args.date, answers=answers, version=args.doc_version, fhir_version=args.fhir)
 
 

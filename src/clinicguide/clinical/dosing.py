@@ -1,145 +1,100 @@
-"""Checks of a proposal against the guidance's regimens: ranges, maximums and minimum intervals."""
+"""Checks of a proposal against the guidance: label status, ranges, maximums and intervals.
+
+The ranges checked are those of the regimens for the proposal's indication (and its
+regimen, if named); maximums hold whichever range a dose is in (:mod:`.maximums`);
+intervals are between courses (:mod:`.courses`); the weight used for mg/kg doses must be
+current (:mod:`.weights`); label status follows the indication and regimen (:mod:`.label`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from ..content.model import Guidance, Maximum, Range, Regimen
-from ..content.values import Duration
+from ..content.model import Guidance, Range, Regimen
 from ..errors import InputError
-from ..units import Quantity, convert, needs_weight
+from ..units import Quantity
+from .checking import Checking
+from .courses import interval_findings
 from .findings import Finding
+from .label import candidate_regimens, label_findings
+from .maximums import maximum_findings
 from .patient import PatientRecord
 from .proposal import Proposal
+from .weights import current_weight
 
 
 def proposal_findings(guidance: Guidance, record: PatientRecord, proposal: Proposal, date: dt.date) -> list[Finding]:
-    """Range and maximum findings for each proposed value, then the minimum-interval findings."""
-    regimens = _regimens(guidance, proposal)
-    weight = record.weight_kg(date)
-    kg, weight_ref = (weight[0], weight[1].ref) if weight else (None, "")
-    findings: list[Finding] = []
+    """Label findings, then range and maximum findings for each proposed value, then interval findings."""
+    regimens, own = candidate_regimens(guidance, proposal)
+    check = Checking(guidance, record, proposal, date, current_weight(record, date, guidance.weight_max_age))
+    findings = label_findings(guidance, proposal, regimens, own)
     matched: list[Regimen] = []  # regimens whose range holds a proposed value
     for parameter, value in proposal.values():
+        _known_parameter(guidance, parameter)
         ranges = [(reg, rng) for reg in regimens for rng in reg.ranges if rng.parameter == parameter]
-        maximums = {m.id: m for reg in guidance.regimens for m in reg.maximums if m.parameter == parameter}
-        if not ranges and not maximums:
-            known = sorted({r.parameter for reg in guidance.regimens for r in reg.ranges})
-            raise InputError(f"{guidance.ref} has no range for {parameter!r}; known parameters: {', '.join(known) or 'none'}")
-        range_findings, inside = _range_findings(guidance, parameter, value, ranges, kg, weight_ref)
+        range_findings, inside = _range_findings(check, parameter, value, ranges)
         findings += range_findings
         matched += inside
-        findings += _maximum_findings(guidance, parameter, value, list(maximums.values()), kg, weight_ref)
+        findings += maximum_findings(check, parameter, value)
     # Intervals of the regimens the proposal falls in; of every candidate when it falls in none.
     applicable = regimens if proposal.regimen else (tuple(dict.fromkeys(matched)) or regimens)
-    findings += _interval_findings(guidance, applicable, proposal, date)
-    return findings
+    findings += interval_findings(check, applicable)
+    return list({(f.code, f.item): f for f in findings}.values())  # the regimen's label and its range can both say off-label
 
 
-def _regimens(guidance: Guidance, proposal: Proposal) -> tuple[Regimen, ...]:
-    if proposal.regimen is None:
-        return guidance.regimens
-    chosen = tuple(r for r in guidance.regimens if r.id == proposal.regimen)
-    if not chosen:
-        known = ", ".join(r.id for r in guidance.regimens) or "none"
-        raise InputError(f"{guidance.ref} has no regimen {proposal.regimen!r}; known: {known}")
-    return chosen
-
-
-def _weight_evidence(value: Quantity, unit: str, weight_ref: str) -> tuple[str, ...]:
-    """The weight record is evidence only where the check converted with it."""
-    return (weight_ref,) if weight_ref and needs_weight(value.unit, unit) else ()
-
-
-def _weight_needed(guidance: Guidance, parameter: str, value: Quantity, item_id: str, limit: str,
-                   sources: tuple[str, ...]) -> Finding:
-    return Finding("weight-needed", "needs-information", item_id, guidance.ref,
-                   f"{parameter} {value} cannot be checked against {limit} without the patient's body weight",
-                   sources, (), "What is the patient's body weight (kg)?")
+def _known_parameter(guidance: Guidance, parameter: str) -> None:
+    if not any(r.parameter == parameter for reg in guidance.regimens for r in reg.ranges) and \
+            not any(m.parameter == parameter for reg in guidance.regimens for m in reg.maximums):
+        known = sorted({r.parameter for reg in guidance.regimens for r in reg.ranges})
+        raise InputError(f"{guidance.ref} has no range for {parameter!r}; known parameters: {', '.join(known) or 'none'}")
 
 
 def _shown(parameter: str, value: Quantity, rng: Range, converted: float) -> str:
     return f"{parameter} {value}" + (f" (= {converted:.3g} {rng.unit})" if rng.unit != value.unit else "")
 
 
-def _range_findings(guidance: Guidance, parameter: str, value: Quantity, ranges: list[tuple[Regimen, Range]],
-                    kg: float | None, weight_ref: str) -> tuple[list[Finding], list[Regimen]]:
+def _range_findings(check: Checking, parameter: str, value: Quantity,
+                    ranges: list[tuple[Regimen, Range]]) -> tuple[list[Finding], list[Regimen]]:
     """The range finding for one proposed value, and the regimens whose range holds it."""
     if not ranges:
         return [], []
-    # Without a weight, only ranges in the value's own kind of unit can be checked; the others
-    # are undecided, which matters only if no checkable on-label range holds the value.
-    checkable = [(reg, rng) for reg, rng in ranges if kg is not None or not needs_weight(value.unit, rng.unit)]
+    # Without a usable weight, only ranges in the value's own kind of unit can be checked; the
+    # others are undecided, which matters only if no checkable on-label range holds the value.
+    checkable = [(reg, rng) for reg, rng in ranges if check.converts(value, rng.unit)]
     undecided = [(reg, rng) for reg, rng in ranges if (reg, rng) not in checkable]
-    converted = [(reg, rng, convert(value, rng.unit, kg)) for reg, rng in checkable]
+    converted = [(reg, rng, check.convert(value, rng.unit)) for reg, rng in checkable]
     inside = [(reg, rng, v) for reg, rng, v in converted if rng.low <= v <= rng.high]
-    on_label = [c for c in inside if c[0].label == "on-label"]
-    if on_label:
+    ref = check.guidance.ref
+    if on_label := [c for c in inside if c[0].label == "on-label"]:
         reg, rng, v = on_label[0]
-        return [Finding("dose-within-range", "eligible", rng.id, guidance.ref,
+        return [Finding("dose-within-range", "eligible", rng.id, ref,
                         f"{_shown(parameter, value, rng, v)} is within {rng.low:g}-{rng.high:g} {rng.unit} ({reg.title})",
-                        rng.sources, _weight_evidence(value, rng.unit, weight_ref))], [reg]
+                        rng.sources, check.weight_evidence(value, rng.unit))], [reg]
     if undecided:
         reg, rng = next((c for c in undecided if c[0].label == "on-label"), undecided[0])
-        return [_weight_needed(guidance, parameter, value, rng.id, f"{rng.low:g}-{rng.high:g} {rng.unit}", rng.sources)], []
+        return [check.weight_needed(parameter, value, rng.id, f"{rng.low:g}-{rng.high:g} {rng.unit}", rng.sources)], []
     if inside:
         reg, rng, v = inside[0]
-        return [Finding("off-label-regimen", "caution", reg.id, guidance.ref,
+        return [Finding("off-label-regimen", "caution", reg.id, ref,
                         f"{_shown(parameter, value, rng, v)} lies in the OFF-LABEL regimen '{reg.title}' "
                         f"({rng.low:g}-{rng.high:g} {rng.unit})",
-                        tuple(dict.fromkeys(rng.sources + reg.sources)), _weight_evidence(value, rng.unit, weight_ref))], [reg]
-    return [_outside_finding(guidance, parameter, value, converted, weight_ref)], []
+                        tuple(dict.fromkeys(rng.sources + reg.sources)), check.weight_evidence(value, rng.unit))], [reg]
+    return [_outside_finding(check, parameter, value, converted)], []
 
 
-def _outside_finding(guidance: Guidance, parameter: str, value: Quantity, converted: list[tuple[Regimen, Range, float]],
-                     weight_ref: str) -> Finding:
-    """A value outside every range: name the nearest bound among the on-label ranges where there are any."""
+def _outside_finding(check: Checking, parameter: str, value: Quantity,
+                     converted: list[tuple[Regimen, Range, float]]) -> Finding:
+    """A value outside every range: name the nearest bound among the on-label ranges where there are any.
+
+    Above an on-label range is a high-severity caution: a dose beyond what the label allows
+    is never routine, even below every maximum.
+    """
     reference = [c for c in converted if c[0].label == "on-label"] or converted
     below = all(v < r.low for _, r, v in reference)
     reg, rng, v = min(reference, key=lambda c: c[1].low) if below else max(reference, key=lambda c: c[1].high)
     side = "below" if below else "above"
-    return Finding("dose-below-range" if below else "dose-above-range", "caution", rng.id, guidance.ref,
-                   f"{_shown(parameter, value, rng, v)} is {side} the range {rng.low:g}-{rng.high:g} {rng.unit} ({reg.title})",
-                   rng.sources, _weight_evidence(value, rng.unit, weight_ref))
-
-
-def _maximum_findings(guidance: Guidance, parameter: str, value: Quantity, maximums: list[Maximum],
-                      kg: float | None, weight_ref: str) -> list[Finding]:
-    findings = []
-    for maximum in maximums:
-        if needs_weight(value.unit, maximum.unit) and kg is None:
-            findings.append(_weight_needed(guidance, parameter, value, maximum.id,
-                                           f"the maximum {maximum.value:g} {maximum.unit}", maximum.sources))
-            continue
-        v = convert(value, maximum.unit, kg)
-        if v > maximum.value:
-            per = "per session" if maximum.per == "session" else f"per {maximum.period}"
-            findings.append(Finding("over-maximum", "contraindicated", maximum.id, guidance.ref,
-                                    f"{parameter} {value} exceeds the maximum of {maximum.value:g} {maximum.unit} {per}",
-                                    maximum.sources, _weight_evidence(value, maximum.unit, weight_ref)))
-    return findings
-
-
-def _interval_findings(guidance: Guidance, regimens: tuple[Regimen, ...], proposal: Proposal, date: dt.date) -> list[Finding]:
-    """Minimum-interval findings for the regimens that apply, each distinct interval once."""
-    findings = []
-    seen: set[Duration] = set()
-    for regimen in regimens:
-        interval = regimen.min_interval
-        if interval is None or proposal.last_treatment == "never" or interval.duration in seen:
-            continue
-        seen.add(interval.duration)
-        if proposal.last_treatment is None:
-            findings.append(Finding("last-treatment-unknown", "needs-information", interval.id, guidance.ref,
-                                    f"{regimen.title}: at least {interval.duration} must pass between treatments; the last "
-                                    "treatment date is not known",
-                                    interval.sources, (), "When was the patient last treated (or is this the first treatment)?"))
-            continue
-        earliest = interval.duration.after(proposal.last_treatment)
-        if date < earliest:
-            # A caution, not a bar: guidance intervals range from label minimums to trial schedules.
-            findings.append(Finding("interval-too-short", "caution", interval.id, guidance.ref,
-                                    f"{regimen.title}: last treatment {proposal.last_treatment}, minimum interval "
-                                    f"{interval.duration}; not before {earliest}",
-                                    interval.sources, (f"last treatment {proposal.last_treatment}",)))
-    return findings
+    labelled = not below and reg.label == "on-label"
+    return Finding("dose-below-range" if below else "dose-above-range", "caution", rng.id, check.guidance.ref,
+                   f"{_shown(parameter, value, rng, v)} is {side} the {'LABELLED ' if labelled else ''}range "
+                   f"{rng.low:g}-{rng.high:g} {rng.unit} ({reg.title})",
+                   rng.sources, check.weight_evidence(value, rng.unit), severity_override="high" if labelled else None)

@@ -11,9 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from ..errors import InputError
-from ..terminology import BODY_WEIGHT
-from ..units import Quantity, convert
+from ..units import Quantity
 
 CodeKey = tuple[str, str]
 State = Literal["present", "possible", "past", "ruled-out"]
@@ -41,12 +39,26 @@ class MedicationFact:
 
 @dataclass(frozen=True, slots=True)
 class ObservationFact:
+    """An observation. ``current``: the host states it as the value on the procedure date
+    (the plain mapping's ``weight``), so it needs no date; any other undated one is of unknown age."""
+
     code: frozenset[CodeKey]
     value_codes: frozenset[CodeKey]
     value: Quantity | None
     date: dt.date | None
     ref: str
     label: str
+    current: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DoseFact:
+    """A dose recorded as given (a MedicationAdministration, or a MedicationStatement with a dosage)."""
+
+    codes: frozenset[CodeKey]
+    date: dt.date
+    dose: Quantity
+    ref: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,19 +72,7 @@ class PatientRecord:
     allergies: tuple[Fact, ...] = ()
     medications: tuple[MedicationFact, ...] = ()
     observations: tuple[ObservationFact, ...] = ()
-
-    def weight_kg(self, on: dt.date) -> tuple[float, ObservationFact] | None:
-        """The latest body weight recorded on or before ``on``, in kg."""
-        for obs in self.latest(BODY_WEIGHT, on):
-            if obs.value is not None:
-                try:
-                    kg = convert(obs.value, "kg")
-                except InputError:
-                    raise InputError(f"{obs.ref}: body weight must be in kg, g or [lb_av]") from None
-                if kg <= 0:  # no dose can be checked against it, and it is not "no weight" either
-                    raise InputError(f"{obs.ref}: body weight must be more than zero")
-                return kg, obs
-        return None
+    doses: tuple[DoseFact, ...] = ()
 
     def latest(self, code: CodeKey, on: dt.date) -> list[ObservationFact]:
         """Observations with ``code`` dated on or before ``on``, newest first (undated last)."""

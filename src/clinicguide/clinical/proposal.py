@@ -11,7 +11,21 @@ from ..errors import InputError
 from ..units import Quantity, parse_quantity
 from .dates import plausible_date
 
-_FIELDS = ("dose", "params", "last_treatment", "regimen")
+_FIELDS = ("dose", "params", "last_treatment", "regimen", "indication", "prior_doses")
+
+
+@dataclass(frozen=True, slots=True)
+class PriorDose:
+    """A dose already given, as the clinician states it: for per-period maximums."""
+
+    date: dt.date
+    dose: Quantity
+
+    def __post_init__(self) -> None:
+        plausible_date(self.date, "a prior dose's date")
+
+    def __str__(self) -> str:
+        return f"{self.dose} on {self.date}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,12 +33,17 @@ class Proposal:
     """What the clinician proposes: a dose, named parameters, and the last treatment's date.
 
     ``last_treatment`` is a date, ``"never"`` for a first treatment, or None when unknown.
+    ``indication`` is an indication id of the guidance: the label status follows it and its
+    regimens. ``prior_doses`` are the doses already given: None when not stated, ``()`` when
+    none were given in any maximum's period.
     """
 
     dose: Quantity | None = None
     params: Mapping[str, Quantity] = field(default_factory=dict)
     last_treatment: dt.date | Literal["never"] | None = None
     regimen: str | None = None
+    indication: str | None = None
+    prior_doses: tuple[PriorDose, ...] | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.last_treatment, dt.date):
@@ -45,15 +64,17 @@ class Proposal:
             raise InputError("proposed.params must map parameter names to quantities")
         if not all(isinstance(name, str) for name in params):
             raise InputError("proposed.params must be keyed by parameter names (text)")
-        regimen = value.get("regimen")
-        if regimen is not None and not isinstance(regimen, str):
-            raise InputError("proposed.regimen must be a regimen id (text)")
+        for key in ("regimen", "indication"):
+            if value.get(key) is not None and not isinstance(value[key], str):
+                raise InputError(f"proposed.{key} must be {'a regimen' if key == 'regimen' else 'an indication'} id (text)")
         last = _last_treatment(value.get("last_treatment"))
         return cls(
             dose=_as_quantity(value.get("dose"), "dose"),
             params={name: _required_quantity(params[name], f"params.{name}") for name in sorted(params)},
             last_treatment=last,
-            regimen=regimen,
+            regimen=value.get("regimen"),
+            indication=value.get("indication"),
+            prior_doses=_prior_doses(value.get("prior_doses")),
         )
 
     def values(self) -> list[tuple[str, Quantity]]:
@@ -75,6 +96,32 @@ def _last_treatment(last: Any) -> dt.date | Literal["never"] | None:
         except ValueError:
             raise InputError(f"last_treatment {last!r} is not a date (YYYY-MM-DD) or 'never'") from None
     raise InputError("last_treatment must be a date or 'never'")
+
+
+def _prior_doses(value: Any) -> tuple[PriorDose, ...] | None:
+    """``[{"date": "2026-10-01", "dose": "100 [USP'U]"}, ...]``, oldest first; None when not stated."""
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple)):
+        raise InputError("proposed.prior_doses must be a list of {date, dose} (an empty list: none given)")
+    doses = []
+    for index, item in enumerate(value):
+        where = f"proposed.prior_doses[{index}]"
+        if isinstance(item, PriorDose):
+            doses.append(item)
+            continue
+        if not isinstance(item, Mapping) or set(item) != {"date", "dose"}:
+            raise InputError(f"{where} must be a mapping with exactly date and dose")
+        when = item["date"]
+        if isinstance(when, str):
+            try:
+                when = dt.date.fromisoformat(when)
+            except ValueError:
+                raise InputError(f"{where}.date {item['date']!r} is not a date (YYYY-MM-DD)") from None
+        if not isinstance(when, dt.date) or isinstance(when, dt.datetime):
+            raise InputError(f"{where}.date must be a date (YYYY-MM-DD)")
+        doses.append(PriorDose(when, _required_quantity(item["dose"], f"prior_doses[{index}].dose")))
+    return tuple(sorted(doses, key=lambda d: (d.date, d.dose.unit, d.dose.value)))
 
 
 def _as_quantity(value: Any, name: str) -> Quantity | None:

@@ -12,7 +12,8 @@ from ..errors import InputError
 from ..terminology import BODY_WEIGHT
 from ..units import Quantity, parse_quantity, quantity
 from .dates import fhir_date, present_date
-from .patient import CodeKey, Fact, MedicationFact, ObservationFact, PatientRecord, State
+from .patient import CodeKey, DoseFact, Fact, MedicationFact, ObservationFact, PatientRecord, State
+from .read_doses import administration_dose, statement_dose
 
 CLINICAL_PRESENT = ("active", "recurrence", "relapse")
 CLINICAL_PAST = ("inactive", "remission", "resolved")
@@ -37,7 +38,7 @@ def read_patient(data: Any) -> PatientRecord:
 
 
 def _facts() -> Facts:
-    return {"conditions": [], "allergies": [], "medications": [], "observations": []}
+    return {"conditions": [], "allergies": [], "medications": [], "observations": [], "doses": []}
 
 
 def _fact_state(clinical: Any, verification: Any) -> State | None:
@@ -109,6 +110,12 @@ def _add_resource(facts: Facts, resource: Mapping[str, Any], kind: str, ref: str
     elif kind in ("MedicationStatement", "MedicationRequest"):
         if (fact := _medication(resource, ref, where)) is not None:
             facts["medications"].append(fact)
+            if kind == "MedicationStatement" and (dose := statement_dose(resource, fact.codes, ref, where)) is not None:
+                facts["doses"].append(dose)
+    elif kind == "MedicationAdministration":
+        codes, _ = _codes(resource.get("medicationCodeableConcept"), f"{where}.medicationCodeableConcept")
+        if (dose := administration_dose(resource, codes, ref, where)) is not None:
+            facts["doses"].append(dose)
     elif kind == "Observation" and (obs := _observation(resource, ref, where)) is not None:
         facts["observations"].append(obs)
     # Other resource types carry nothing the guidance tests; they are left alone.
@@ -190,7 +197,7 @@ def _quantity(value: Any, unit: Any, where: str) -> Quantity:
 
 # -- plain mapping ----------------------------------------------------------------------------
 
-_MAPPING_KEYS = {"id", "birthDate", "gender", "weight", "conditions", "allergies", "medications", "observations"}
+_MAPPING_KEYS = {"id", "birthDate", "gender", "weight", "conditions", "allergies", "medications", "observations", "doses"}
 
 
 def from_mapping(data: Mapping[str, Any]) -> PatientRecord:
@@ -201,10 +208,12 @@ def from_mapping(data: Mapping[str, Any]) -> PatientRecord:
         facts[key] += _mapping_facts(data, key)
     facts["medications"] += _mapping_medications(data)
     facts["observations"] += _mapping_observations(data)
+    facts["doses"] += _mapping_doses(data)
     if "weight" in data:
+        # The host states the patient's weight now; a dated weight goes in observations.
         weight = _mapping_quantity(data["weight"], "patient.weight")
         facts["observations"].append(ObservationFact(frozenset({BODY_WEIGHT}), frozenset(), weight, None,
-                                                     "patient.weight", "Body weight"))
+                                                     "patient.weight", "Body weight", current=True))
     return _record(data.get("id"), data.get("birthDate"), data.get("gender"), facts, "patient")
 
 
@@ -251,6 +260,19 @@ def _mapping_observations(data: Mapping[str, Any]) -> list[ObservationFact]:
             frozenset({_code(item.get("code"), f"{where}.code")}), value_codes, value,
             fhir_date(item.get("date"), f"{where}.date"), str(item.get("id") or where), ""))
     return facts
+
+
+def _mapping_doses(data: Mapping[str, Any]) -> list[DoseFact]:
+    doses = []
+    for index, item in enumerate(_list(data, "doses")):
+        where = f"patient.doses[{index}]"
+        _only(item, {"code", "date", "dose", "id"}, where)
+        when = fhir_date(item.get("date"), f"{where}.date")
+        if when is None:
+            raise InputError(f"{where}.date is required: when the dose was given")
+        doses.append(DoseFact(frozenset({_code(item.get("code"), f"{where}.code")}), when,
+                              _mapping_quantity(item.get("dose"), f"{where}.dose"), str(item.get("id") or where)))
+    return doses
 
 
 def _code(text: Any, where: str) -> CodeKey:

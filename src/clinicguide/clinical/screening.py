@@ -15,6 +15,7 @@ from ..content.model import Contraindication, Guidance, MonitoringItem
 from .criteria import Context, Truth, answered, evaluate
 from .dosing import proposal_findings
 from .findings import Decision, Finding, worst
+from .label import LabelStatus, label_status
 from .patient import PatientRecord
 from .proposal import Proposal
 
@@ -25,7 +26,8 @@ class Screening:
 
     ``monitoring`` holds the guidance's monitoring items that apply to the patient;
     ``addresses`` the references of the patient's present Condition records that match a
-    coded indication.
+    coded indication. ``label`` is the proposal's label status: ``on-label``, ``off-label``,
+    or ``not judged`` (no indication given, or none that decides it).
     """
 
     guidance: Guidance
@@ -36,6 +38,7 @@ class Screening:
     proposal: Proposal | None
     monitoring: tuple[MonitoringItem, ...]
     addresses: tuple[str, ...]
+    label: LabelStatus = "not judged"
     answered_by: str | None = None  # who gave the answers (a reference such as Practitioner/x, or a name)
     answered_at: dt.date | None = None  # when; the procedure date when not given
 
@@ -55,7 +58,8 @@ def decide(guidance: Guidance, record: PatientRecord, date: dt.date, answers: Ma
     """The screening result of ``findings`` (the built-in ones and any plugin's)."""
     found = tuple(findings)
     return Screening(guidance, worst(f.outcome for f in found), found, date, answers, proposal,
-                     applicable_monitoring(guidance, Context(record, date, answers)), addressed_conditions(guidance, record))
+                     applicable_monitoring(guidance, Context(record, date, answers)), addressed_conditions(guidance, record),
+                     label=label_status(guidance, proposal, found))
 
 
 def applicable_monitoring(guidance: Guidance, ctx: Context) -> tuple[MonitoringItem, ...]:

@@ -67,23 +67,32 @@ class Range:
 
 @dataclass(frozen=True, slots=True)
 class Maximum:
+    """A ceiling: in one session, on a daily rate (``day``), or summed over ``period``.
+
+    ``indications`` limits it to those indications (empty: every indication).
+    """
+
     id: str
     parameter: str
     value: float
     unit: str
-    per: Literal["session", "period"]
+    per: Literal["session", "period", "day"]
     sources: tuple[str, ...]
     period: Duration | None = None
     text: str | None = None
+    indications: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Interval:
+    """The shortest time between courses; an ``advisory`` one is a trial schedule, not a minimum."""
+
     id: str
     value: float
     unit: str
     sources: tuple[str, ...]
     text: str | None = None
+    advisory: bool = False
 
     @property
     def duration(self) -> Duration:
@@ -105,6 +114,7 @@ class Regimen:
     maximums: tuple[Maximum, ...] = ()
     min_interval: Interval | None = None
     note: str | None = None
+    codes: tuple[Coding, ...] = ()  # the medication given: finds running courses and earlier doses in the record
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +218,7 @@ class Guidance:
     regimens: tuple[Regimen, ...] = ()
     prerequisites: tuple[Prerequisite, ...] = ()
     monitoring: tuple[MonitoringItem, ...] = ()
+    weight_max_age: Duration | None = None  # how old a weight may be for mg/kg dosing; None: the engine's default
     origin: str = field(default="", compare=False, metadata={"key": None})
 
     @property

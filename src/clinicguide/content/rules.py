@@ -19,6 +19,8 @@ from .yamlsafe import JsonPath
 # Top-level lists whose entries are clinical items with an id and sources.
 ITEM_LISTS = ("indications", "contraindications", "regimens", "risks", "consent", "prerequisites", "aftercare", "monitoring")
 DISCLOSURE_REQUIRED = ("moderate", "severe")
+# The units of a daily rate, the only ones a per-day maximum can cap.
+DAILY_RATES = ("mg/d", "mg/kg/d", "/d")
 # Fields of running prose, where a line break or a tab is part of the text; every other text
 # (ids, codes, versions, names, units, URLs) is one line.
 PROSE_FIELDS = frozenset({"text", "title", "note", "question", "summary", "changes", "evidence_note", "description"})
@@ -137,6 +139,11 @@ def _references(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
         for index, ref in _refs(entry, "indications"):
             if ref not in indication_ids:
                 yield at(path + ("indications", index), "CG305", f"indication {ref!r} is not in this document's indications")
+        for max_path, maximum in _entries(entry, "maximums"):
+            for index, ref in _refs(maximum, "indications"):
+                if ref not in indication_ids:
+                    yield at(path + max_path + ("indications", index), "CG305",
+                             f"indication {ref!r} is not in this document's indications")
     for path, source in _entries(data, "sources"):
         if isinstance(source.get("id"), str) and source["id"] not in cited:
             yield at(path + ("id",), "CG311", f"source {source['id']!r} is never cited; cite it or remove it")
@@ -153,8 +160,11 @@ def _ranges(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
             if per == "period" and period is None:
                 yield at(path + max_path + ("per",), "CG313",
                          "a per-period maximum needs a period, e.g. period: {value: 3, unit: mo}")
-            if per == "session" and period is not None:
-                yield at(path + max_path + ("period",), "CG313", "a per-session maximum takes no period; use per: period")
+            if per in ("session", "day") and period is not None:
+                yield at(path + max_path + ("period",), "CG313", f"a per-{per} maximum takes no period; use per: period")
+            if per == "day" and maximum.get("unit") not in DAILY_RATES:
+                yield at(path + max_path + ("unit",), "CG313",
+                         f"a per-day maximum caps a daily rate; give it in {', '.join(DAILY_RATES)}")
 
 
 def _comparable_limits(data: dict[str, Any], at: Locator) -> Iterator[Problem]:

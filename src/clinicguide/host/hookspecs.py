@@ -72,7 +72,8 @@ def clinicguide_screen(guidance: Guidance, record: PatientRecord, date: dt.date,
     :param record: the patient's data.
     :param date: the procedure date.
     :param answers: clinician answers keyed by criterion id.
-    :param proposal: the proposed dose, parameters and last treatment date, or None.
+    :param proposal: the proposal (dose, parameters, last treatment date, regimen, indication,
+        doses already given), or None.
     :return: a list of :class:`clinicguide.Finding`, or None. Lists of all plugins
         are concatenated, the built-in screening's first; the decision is the worst outcome
         among them. A wrapper may add findings but not drop one.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..clinical.weights import DEFAULT_WEIGHT_MAX_AGE
 from ..content.model import (
     AftercareItem,
     ConsentItem,
@@ -63,6 +64,7 @@ def diff_guidance(old: Guidance, new: Guidance) -> Iterator[Change]:
                      added=lambda c: (OTHER, f"added ({c.severity}): {c.text}"),
                      removed=lambda c: (LOOSENING, f"removed ({c.severity}): {c.text}"))
     yield from regimens(old.regimens, new.regimens)
+    yield from _weight_age(old, new)
     yield from items("risks", old.risks, new.risks, _risk,
                      added=lambda r: (OTHER, f"added ({r.severity}): {r.text}"),
                      removed=lambda r: (LOOSENING, f"removed ({r.severity}): {r.text}"))
@@ -75,6 +77,17 @@ def diff_guidance(old: Guidance, new: Guidance) -> Iterator[Change]:
                      removed=lambda a: (LOOSENING, f"removed ({a.category}, {_window(a)}): {a.text}"))
     yield from items("monitoring", old.monitoring, new.monitoring, _monitoring,
                      removed=lambda m: (LOOSENING, f"removed ({m.kind}, {m.timing}): {m.text}"))
+
+
+def _weight_age(old: Guidance, new: Guidance) -> Iterator[Change]:
+    """An older weight allowed for mg/kg dosing is a loosening (None: the engine's default of 30 days)."""
+    if old.weight_max_age == new.weight_max_age:
+        return
+    before, after = old.weight_max_age or DEFAULT_WEIGHT_MAX_AGE, new.weight_max_age or DEFAULT_WEIGHT_MAX_AGE
+    longer = after.timedelta() > before.timedelta()
+    yield Change("regimens", "weight_max_age", "lengthened" if longer else "shortened",
+                 f"weight used for dosing may be up to {after} old (was {before})", str(before), str(after),
+                 LOOSENING if longer else OTHER)
 
 
 def _review(old: Guidance, new: Guidance) -> Iterator[Change]:

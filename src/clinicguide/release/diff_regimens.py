@@ -1,7 +1,8 @@
 """The clinical changes to regimens: their ranges, maximums and minimum intervals.
 
-A range widened, a maximum raised or removed, or an interval shortened or removed is a
-loosening; a changed unit or parameter cannot be compared by value and needs sign-off.
+A range widened, a maximum raised, removed or limited to fewer indications, or an interval
+shortened, removed or made advisory is a loosening; a changed unit or parameter cannot be
+compared by value and needs sign-off.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ def _regimen(section: str, name: str, old: Regimen, new: Regimen) -> Iterator[Ch
     elif old.indications != new.indications:
         yield Change(section, name, "changed", "indications changed", list(old.indications), list(new.indications))
     yield from fields(section, name, old, new, ("title", "product", "frequency", "duration", "sources"))
+    if old.codes != new.codes:  # fewer codes find fewer running courses and earlier doses in a record
+        yield Change(section, name, "changed", "medication codes changed", [str(c.key) for c in old.codes],
+                     [str(c.key) for c in new.codes], UNCLEAR)
     part = f"{name}/"
     yield from items("ranges", old.ranges, new.ranges, _range, prefix=part,
                      added=lambda r: (OTHER, f"added: {r.parameter} {r.low:g}-{r.high:g} {r.unit}"),
@@ -68,7 +72,7 @@ def _range_text(rng: Range) -> str:
 
 
 def _maximum_text(maximum: Maximum) -> str:
-    per = "session" if maximum.per == "session" else str(maximum.period)
+    per = str(maximum.period) if maximum.per == "period" else maximum.per
     return f"{maximum.parameter} at most {maximum.value:g} {maximum.unit} per {per}"
 
 
@@ -89,7 +93,19 @@ def _maximum(section: str, name: str, old: Maximum, new: Maximum) -> Iterator[Ch
             yield Change(section, name, "shortened" if shorter else "lengthened",
                          f"{new.parameter} maximum period {old.period} -> {new.period}",
                          str(old.period), str(new.period), LOOSENING if shorter else OTHER)
+    yield from _maximum_indications(section, name, old, new)
     yield from fields(section, name, old, new, ("text", "sources"))
+
+
+def _maximum_indications(section: str, name: str, old: Maximum, new: Maximum) -> Iterator[Change]:
+    """A maximum for fewer indications (none listed: every one) holds for fewer patients."""
+    if old.indications == new.indications:
+        return
+    before, after = set(old.indications), set(new.indications)
+    wider = not after or (bool(before) and after >= before)
+    yield Change(section, name, "widened" if wider else "narrowed",
+                 f"maximum now for {', '.join(new.indications) or 'every indication'}",
+                 list(old.indications), list(new.indications), OTHER if wider else LOOSENING)
 
 
 def _interval(name: str, old: Interval | None, new: Interval | None) -> Iterator[Change]:
@@ -109,4 +125,9 @@ def _interval(name: str, old: Interval | None, new: Interval | None) -> Iterator
         elif b > a:
             yield Change("intervals", name, "lengthened", f"minimum interval lengthened {old.duration} -> {new.duration}",
                          str(old.duration), str(new.duration))
+        if old.advisory != new.advisory:
+            # An advisory interval only gives notes: making one advisory drops its caution.
+            yield Change("intervals", name, "relaxed" if new.advisory else "tightened",
+                         f"interval {'now' if new.advisory else 'no longer'} advisory", old.advisory, new.advisory,
+                         LOOSENING if new.advisory else OTHER)
         yield from fields("intervals", name, old, new, ("text", "sources"))

@@ -61,8 +61,9 @@ def test_missing_weight_needs_information(guide: ClinicGuide) -> None:
     result = guide.plan("isotretinoin-oral", ADULT, date=DATE, answers=ISO_NO,
                         proposed={"dose": "45 mg/d", "last_treatment": "never"})
     assert result.decision == "needs-information"
-    (finding,) = result.findings
-    assert (finding.code, finding.question) == ("weight-needed", "What is the patient's body weight (kg)?")
+    assert codes(result) == [("weight-needed", "rng-label-dose"), ("weight-needed", "max-daily-dose")]
+    assert {f.question for f in result.findings} == {"What is the patient's body weight (kg)?"}
+    assert result.findings[0].message.endswith(": no body weight is recorded")
 
 def test_boundaries_of_a_range_are_within(guide: ClinicGuide) -> None:
     for depth in ("0.5 mm", "1.5 mm", "1500 um", "0.15 cm"):
@@ -76,8 +77,9 @@ def test_over_maximum_is_contraindicated(guide: ClinicGuide) -> None:
     result = guide.plan("botulinum-toxin-glabellar", ADULT, date=DATE, answers=answers,
                         proposed={"dose": "401 [USP'U]", "last_treatment": "never"})
     assert result.decision == "contraindicated"
-    assert codes(result) == [("dose-above-range", "rng-total-dose"), ("over-maximum", "max-all-indications")]
-    assert "per 3 mo" in result.findings[1].message
+    assert codes(result) == [("dose-above-range", "rng-total-dose"), ("over-maximum", "max-glabellar-session"),
+                             ("over-maximum", "max-all-indications")]
+    assert "per 3 mo" in result.findings[2].message
 
 @pytest.mark.parametrize(("last", "finding"), [
     ("2026-09-02", None),  # 90 days
@@ -94,3 +96,118 @@ def test_minimum_interval(guide: ClinicGuide, last: str | None, finding: str | N
 def test_no_proposal_checks_no_interval(guide: ClinicGuide) -> None:
     result = guide.plan("botulinum-toxin-glabellar", ADULT, date=DATE)
     assert not [f for f in result.findings if f.item.startswith(("int-", "rng-", "max-"))]
+
+
+# -- dose tiers: above the label is never routine; over a maximum is contraindicated -------------------
+
+NEW_DATE = "2026-11-20"
+
+
+def test_above_the_labelled_range_is_a_high_severity_caution(guide: ClinicGuide) -> None:
+    result = guide.plan("isotretinoin-oral", ADULT_60KG, date=DATE, answers=ISO_NO,
+                        proposed={"dose": "120 mg/d", "last_treatment": "never"})  # 2 mg/kg/d: at the ceiling, not over it
+    assert codes(result) == [("dose-within-range", "rng-severe-dose")]
+    result = guide.plan("salicylic-acid-topical", ADULT, date=DATE, proposed={"params": {"concentration": "3 %"}},
+                        answers={"ci-hypersensitivity": "no", "ci-other-topical-acne": "no"})
+    (finding,) = result.findings
+    assert (finding.code, finding.outcome, finding.severity) == ("dose-above-range", "caution", "high")
+    assert "LABELLED range" in finding.message
+    assert result.decision == "caution"
+
+
+def test_below_the_range_stays_a_moderate_caution(guide: ClinicGuide) -> None:
+    result = guide.plan("salicylic-acid-topical", ADULT, date=DATE, proposed={"params": {"concentration": "0.2 %"}},
+                        answers={"ci-hypersensitivity": "no", "ci-other-topical-acne": "no"})
+    (finding,) = result.findings
+    assert (finding.code, finding.severity) == ("dose-below-range", "moderate")
+
+
+def test_above_an_off_label_range_is_not_raised_to_high(guide: ClinicGuide) -> None:
+    result = guide.plan("isotretinoin-oral", ADULT_60KG, date=DATE, answers=ISO_NO,
+                        proposed={"dose": "40 mg/d", "indication": "ind-pores-oiliness", "last_treatment": "never"})
+    above = next(f for f in result.findings if f.code == "dose-above-range")
+    assert (above.item, above.severity) == ("rng-low-dose", "moderate")
+
+
+@pytest.mark.parametrize(("dose", "over"), [("2 mg/kg/d", False), ("2.01 mg/kg/d", True), ("120 mg/d", False),
+                                            ("121 mg/d", True), ("3 mg/kg/d", True)])
+def test_the_daily_ceiling_is_a_maximum_per_day(guide: ClinicGuide, dose: str, over: bool) -> None:
+    result = guide.plan("isotretinoin-oral", ADULT_60KG, date=DATE, answers=ISO_NO,
+                        proposed={"dose": dose, "last_treatment": "never"})
+    assert (("over-maximum", "max-daily-dose") in codes(result)) is over
+    assert (result.decision == "contraindicated") is over
+    if over:
+        finding = next(f for f in result.findings if f.item == "max-daily-dose")
+        assert "exceeds the maximum 2 mg/kg/d per day" in finding.message
+
+
+def test_the_daily_ceiling_needs_a_weight_for_a_dose_in_mg_per_day(guide: ClinicGuide) -> None:
+    result = guide.plan("isotretinoin-oral", ADULT, date=DATE, answers=ISO_NO,
+                        proposed={"dose": "3 mg/kg/d", "last_treatment": "never"})  # its own unit: no weight needed
+    assert ("over-maximum", "max-daily-dose") in codes(result)
+
+
+def test_the_labelled_glabellar_dose_is_a_maximum_for_glabellar_lines(guide: ClinicGuide) -> None:
+    base = {"last_treatment": "never", "prior_doses": [], "indication": "ind-glabellar-lines"}
+    assert ("over-maximum", "max-glabellar-session") not in codes(
+        guide.plan("botulinum-toxin-glabellar", ADULT, date=DATE, proposed={**base, "dose": "20 [USP'U]"}))
+    result = guide.plan("botulinum-toxin-glabellar", ADULT, date=DATE, proposed={**base, "dose": "400 [USP'U]"})
+    assert result.decision == "contraindicated"
+    doses = [f for f in result.findings if f.item.startswith(("rng-", "max-"))]
+    assert [(f.code, f.item) for f in doses] == [("dose-above-range", "rng-total-dose"),
+                                                 ("over-maximum", "max-glabellar-session")]
+    assert doses[0].severity == "high"
+
+
+def test_a_maximum_for_other_indications_does_not_apply(fixture_guide: ClinicGuide) -> None:
+    patient = {**ADULT, "weight": "50 kg"}
+    proposed = {"dose": "110 mg/d", "last_treatment": "never"}  # 2.2 mg/kg/d: over max-day too
+    for_a = fixture_guide.plan("fixture-dosing", patient, date=DATE, proposed={**proposed, "indication": "ind-a"})
+    for_c = fixture_guide.plan("fixture-dosing", patient, date=DATE, proposed={**proposed, "indication": "ind-c"})
+    unstated = fixture_guide.plan("fixture-dosing", patient, date=DATE, proposed=proposed)
+    assert ("over-maximum", "max-session-a") in codes(for_a)
+    assert ("over-maximum", "max-session-a") not in codes(for_c)
+    assert ("over-maximum", "max-session-a") in codes(unstated)  # it may be for ind-a
+    assert all(("over-maximum", "max-day") in codes(r) for r in (for_a, for_c, unstated))
+
+
+# -- the weight used for mg/kg doses must be current ----------------------------------------------------
+
+def weighed(on: str, kg: float = 60, ident: str = "w1") -> dict[str, str]:
+    return {"code": "http://loinc.org|29463-7", "value": f"{kg} kg", "date": on, "id": ident}
+
+
+def iso(patient: dict[str, object], guide: ClinicGuide, dose: str = "45 mg/d") -> PlanResult:
+    return guide.plan("isotretinoin-oral", patient, date=NEW_DATE, answers=ISO_NO,
+                      proposed={"dose": dose, "last_treatment": "never", "indication": "ind-nodular-acne"})
+
+
+def test_a_stale_weight_is_not_used_and_is_named(guide: ClinicGuide) -> None:
+    result = iso({**ADULT, "observations": [weighed("2023-04-12")]}, guide)
+    assert result.decision == "needs-information"
+    finding = next(f for f in result.findings if f.item == "rng-label-dose")
+    assert finding.code == "weight-needed" and finding.evidence == ("w1",)
+    assert "the latest body weight, 60 kg (w1) on 2023-04-12, is older than 30 d" in finding.message
+
+
+@pytest.mark.parametrize(("taken", "code"), [("2026-10-21", "dose-within-range"), ("2026-10-20", "weight-needed")])
+def test_weight_exactly_at_the_limit_is_used_and_one_day_older_is_not(guide: ClinicGuide, taken: str, code: str) -> None:
+    result = iso({**ADULT, "observations": [weighed(taken)]}, guide)
+    assert (code, "rng-label-dose") in codes(result)
+
+
+def test_two_different_weights_on_the_newest_day_decide_nothing(guide: ClinicGuide) -> None:
+    both = [weighed("2026-11-18", 60, "w-a"), weighed("2026-11-18", 95, "w-b")]
+    for records in (both, both[::-1]):
+        result = iso({**ADULT, "observations": records}, guide)
+        finding = next(f for f in result.findings if f.item == "rng-label-dose")
+        assert finding.code == "weight-needed" and finding.evidence == ("w-a", "w-b")
+        assert "differ: 60 kg (w-a), 95 kg (w-b)" in finding.message
+
+
+def test_the_guidance_sets_its_own_weight_age(fixture_guide: ClinicGuide) -> None:
+    proposed = {"dose": "40 mg/d", "indication": "ind-a", "last_treatment": "never"}
+    for taken, usable in (("2026-11-06", True), ("2026-11-05", False)):  # 14 d, 15 d
+        patient = {**ADULT, "observations": [weighed(taken, 50)]}
+        result = fixture_guide.plan("fixture-dosing", patient, date=NEW_DATE, proposed=proposed)
+        assert (("dose-within-range", "rng-label") in codes(result)) is usable, taken

@@ -12,6 +12,7 @@ import pytest
 
 from clinicguide.clinical.patient import PatientRecord
 from clinicguide.clinical.readers import from_mapping, read_patient
+from clinicguide.clinical.weights import current_weight
 from clinicguide.errors import InputError
 from clinicguide.fhir.models import validate_resource
 from clinicguide.terminology import BODY_WEIGHT
@@ -240,8 +241,8 @@ def test_plain_mapping() -> None:
     assert (med.status, med.start, med.end) == ("completed", dt.date(2026, 2, 1), dt.date(2026, 8, 31))
     preg = next(o for o in record.observations if o.ref == "preg")
     assert preg.value_codes == frozenset({PREGNANT}) and preg.date == DAY
-    kg, fact = record.weight_kg(DAY)
-    assert kg == 62 and fact.ref == "patient.weight"
+    weight = current_weight(record, DAY)
+    assert weight.kg == 62 and weight.refs == ("patient.weight",)  # stated as the current weight: no date needed
 
 
 def test_plain_mapping_medication_defaults_to_active() -> None:
@@ -360,3 +361,76 @@ def test_example_patients_are_valid_r4_bundles_that_read(path: Path) -> None:
     validate_resource(data, "R4")
     record = read_patient(data)
     assert record.id and record.birth_date
+
+
+# -- doses given: MedicationAdministration, MedicationStatement dosage, the plain mapping's doses ----------
+
+def administration(ident: str = "a1", **fields: Any) -> dict[str, Any]:
+    return medication("MedicationAdministration", ident, **{"status": "completed", "effectiveDateTime": "2026-10-01",
+                                                            "dosage": {"dose": {"value": 20, "unit": "mg", "code": "mg"}},
+                                                            **fields})
+
+
+def test_an_administration_is_a_dose_given_on_its_date() -> None:
+    record = read_patient(bundle(administration()))
+    (dose,) = record.doses
+    assert (dose.date, dose.dose, dose.ref) == (dt.date(2026, 10, 1), Quantity(20, "mg"), "MedicationAdministration/a1")
+    assert ISOTRETINOIN_20 in dose.codes and record.medications == ()
+    period = administration(effectiveDateTime=None, effectivePeriod={"start": "2026-09-30T10:00:00Z"})
+    (dose,) = read_patient(bundle(period)).doses
+    assert dose.date == dt.date(2026, 9, 30)
+
+
+@pytest.mark.parametrize("status", ["not-done", "entered-in-error"])
+def test_an_administration_that_gave_nothing_is_no_dose(status: str) -> None:
+    assert read_patient(bundle(administration(status=status))).doses == ()
+
+
+def test_an_administration_without_a_dose_gives_none() -> None:
+    assert read_patient(bundle(administration(dosage=None))).doses == ()
+
+
+def test_a_statement_with_a_dosage_gives_one_dose_on_its_date() -> None:
+    statement = medication(status="completed", effectiveDateTime="2026-10-02",
+                           dosage=[{"text": "as directed"}, {"doseAndRate": [{"doseQuantity": {"value": 40, "code": "mg"}}]}])
+    record = read_patient(bundle(statement))
+    (dose,) = record.doses
+    assert (dose.date, dose.dose, dose.ref) == (dt.date(2026, 10, 2), Quantity(40, "mg"), "MedicationStatement/m1")
+    assert len(record.medications) == 1
+    for status in ("not-taken", "intended"):
+        assert read_patient(bundle({**statement, "status": status})).doses == ()
+    undated = {k: v for k, v in statement.items() if k != "effectiveDateTime"}
+    assert read_patient(bundle(undated)).doses == ()
+
+
+def test_the_plain_mapping_lists_doses() -> None:
+    record = from_mapping({"doses": [{"code": f"{RXNORM}|197844", "date": "2026-10-01", "dose": "20 mg", "id": "d1"}]})
+    (dose,) = record.doses
+    assert (dose.date, dose.dose, dose.ref, dose.codes) == (dt.date(2026, 10, 1), Quantity(20, "mg"), "d1",
+                                                           frozenset({ISOTRETINOIN_20}))
+
+
+@pytest.mark.parametrize(("data", "place"), [
+    (bundle(administration(status=SECRET)), "Bundle.entry[1] (MedicationAdministration).status must be one of"),
+    (bundle(administration(status=None)), "Bundle.entry[1] (MedicationAdministration).status"),
+    (bundle(administration(effectiveDateTime=None)), "(MedicationAdministration) needs effectiveDateTime or effectivePeriod"),
+    (bundle(administration(effectiveDateTime=SECRET)), "(MedicationAdministration).effectiveDateTime"),
+    (bundle(administration(effectiveDateTime=None, effectivePeriod=SECRET)), "(MedicationAdministration).effectivePeriod"),
+    (bundle(administration(dosage=SECRET)), "(MedicationAdministration).dosage"),
+    (bundle(administration(dosage={"dose": SECRET})), "(MedicationAdministration).dosage.dose"),
+    (bundle(administration(dosage={"dose": {"value": SECRET, "code": "mg"}})), "(MedicationAdministration).dosage.dose"),
+    (bundle(administration(dosage={"dose": {"value": 20, "code": SECRET}})), "(MedicationAdministration).dosage.dose"),
+    (bundle(administration(dosage={"dose": {"value": 20}})), "(MedicationAdministration).dosage.dose needs a UCUM unit"),
+    (bundle(medication(status="active", dosage=SECRET)), "(MedicationStatement).dosage"),
+    (bundle(medication(status="active", dosage=[{"doseAndRate": SECRET}])), "(MedicationStatement).dosage[0].doseAndRate"),
+    (bundle(medication(status="active", dosage=[{"doseAndRate": [{"doseQuantity": {"value": 1, "code": SECRET}}]}])),
+     "(MedicationStatement).dosage[0].doseAndRate.doseQuantity"),
+    ({"doses": [{"code": f"{RXNORM}|1", "dose": "20 mg"}]}, "patient.doses[0].date is required"),
+    ({"doses": [{"code": f"{RXNORM}|1", "date": SECRET, "dose": "20 mg"}]}, "patient.doses[0].date"),
+    ({"doses": [{"code": f"{RXNORM}|1", "date": "2026-10-01", "dose": f"20 {SECRET}"}]}, "patient.doses[0].dose"),
+    ({"doses": [{"code": f"{RXNORM}|1", "date": "2026-10-01", "dose": "20 mg", "route": SECRET}]}, "patient.doses[0]: unknown"),
+])
+def test_malformed_doses_are_refused_by_place(data: dict[str, Any], place: str) -> None:
+    with pytest.raises(InputError) as raised:
+        read_patient(data)
+    assert place in str(raised.value) and SECRET not in str(raised.value)

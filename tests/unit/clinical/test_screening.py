@@ -120,7 +120,7 @@ def test_summary_contract(guide: ClinicGuide) -> None:
     result = guide.plan("microneedling", {"id": "x", "birthDate": "1990-01-01"}, date=DATE,
                         proposed={"params": {"needle-depth": "1 mm"}})
     summary = result.summary()
-    assert set(summary) == {"guidance", "decision", "findings", "questions", "answers"}
+    assert set(summary) == {"guidance", "decision", "label", "findings", "questions", "answers"}
     assert (summary["guidance"], summary["decision"]) == ("microneedling|1.1.0", "needs-information")
     assert summary["questions"] and summary["answers"] == []
     known = [f for f in result.findings if f.code not in QUESTION_CODES]

@@ -163,3 +163,33 @@ def test_model_hints_resolve() -> None:
         for value in vars(module).values():
             if dataclasses.is_dataclass(value) and isinstance(value, type):
                 assert builder._hints(value)
+
+
+# -- schema 1.1: the dose fields -----------------------------------------------------------------
+
+CLINICAL_FIXTURES = TESTS / "unit" / "clinical" / "fixtures"
+
+
+def built(path: Path) -> Guidance:
+    return guidance_from_data(read(path)[0], path.name)
+
+
+def test_maximum_per_day_and_for_some_indications() -> None:
+    iso = built(guidance_dir() / "isotretinoin-oral.yaml")
+    severe = next(r for r in iso.regimens if r.id == "reg-label-severe")
+    assert [(m.id, m.per, m.period, m.value, m.unit, m.indications) for m in severe.maximums] == [
+        ("max-daily-dose", "day", None, 2.0, "mg/kg/d", ())]
+    toxin = built(guidance_dir() / "botulinum-toxin-glabellar.yaml")
+    session = toxin.regimens[0].maximums[0]
+    assert (session.id, session.per, session.indications) == ("max-glabellar-session", "session", ("ind-glabellar-lines",))
+
+
+def test_regimen_codes_interval_advisory_and_weight_age() -> None:
+    iso = built(guidance_dir() / "isotretinoin-oral.yaml")
+    assert all(Coding("http://www.nlm.nih.gov/research/umls/rxnorm", "197844", "isotretinoin 20 MG Oral Capsule") in r.codes
+               for r in iso.regimens)
+    assert iso.weight_max_age is None and iso.regimens[0].min_interval is not None
+    assert iso.regimens[0].min_interval.advisory is False
+    advisory = built(CLINICAL_FIXTURES / "advisory-interval.yaml").regimens[0].min_interval
+    assert advisory is not None and advisory.advisory is True
+    assert built(CLINICAL_FIXTURES / "dosing.yaml").weight_max_age == Duration(14, "d")

@@ -116,6 +116,21 @@ def test_per_session_maximum_takes_no_period(full_text: str) -> None:
     assert rule_problems(text) == [("CG313", line_of(text, "period: {value: 1, unit: d}"))]
 
 
+def test_per_day_maximum_caps_a_daily_rate_and_takes_no_period(full_text: str) -> None:
+    per_day = full_text.replace("        per: session\n", "        per: day\n")
+    assert rule_problems(per_day) == []  # 80 mg/d
+    with_period = per_day.replace("        per: day\n", "        per: day\n        period: {value: 1, unit: d}\n")
+    assert rule_problems(with_period) == [("CG313", line_of(with_period, "period: {value: 1, unit: d}"))]
+    amount = per_day.replace("        value: 80\n        unit: mg/d\n", "        value: 80\n        unit: mg\n")
+    line = line_of(amount, "unit: mg", 2)
+    assert rule_problems(amount) == [("CG313", line), ("CG316", line)]  # an amount is no rate, nor comparable with one
+
+
+def test_a_maximum_names_only_indications_of_the_document(full_text: str) -> None:
+    text = full_text.replace("        per: session\n", "        per: session\n        indications: [ind-acne, ind-rosacea]\n")
+    assert rule_problems(text) == [("CG305", line_of(text, "indications: [ind-acne, ind-rosacea]"))]
+
+
 def test_disclosure_is_required_for_moderate_and_severe_only(full_text: str) -> None:
     severe_undisclosed = full_text.replace("discloses: [risk-birth-defects]", "discloses: []")
     assert rule_problems(severe_undisclosed) == [("CG307", line_of(full_text, "id: risk-birth-defects"))]
