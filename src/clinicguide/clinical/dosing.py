@@ -95,6 +95,6 @@ def _outside_finding(check: Checking, parameter: str, value: Quantity,
     side = "below" if below else "above"
     labelled = not below and reg.label == "on-label"
     return Finding("dose-below-range" if below else "dose-above-range", "caution", rng.id, check.guidance.ref,
-                   f"{_shown(parameter, value, rng, v)} is {side} the {'LABELLED ' if labelled else ''}range "
+                   f"{_shown(parameter, value, rng, v)} is {side} the {'labelled ' if labelled else ''}range "
                    f"{rng.low:g}-{rng.high:g} {rng.unit} ({reg.title})",
                    rng.sources, check.weight_evidence(value, rng.unit), severity_override="high" if labelled else None)

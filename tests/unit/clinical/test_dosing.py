@@ -111,7 +111,7 @@ def test_above_the_labelled_range_is_a_high_severity_caution(guide: ClinicGuide)
                         answers={"ci-hypersensitivity": "no", "ci-other-topical-acne": "no"})
     (finding,) = result.findings
     assert (finding.code, finding.outcome, finding.severity) == ("dose-above-range", "caution", "high")
-    assert "LABELLED range" in finding.message
+    assert "labelled range" in finding.message
     assert result.decision == "caution"
 
 
