@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .clinical.answers import check_answers, parse_answers
-from .clinical.dates import check_born_by, parse_date
+from .clinical.answers import Answers, check_answers, parse_answered_by, parse_answers
+from .clinical.dates import check_born_by, parse_date, parse_optional_date
 from .clinical.findings import Decision, Finding
 from .clinical.patient import PatientRecord
 from .clinical.proposal import Proposal
@@ -91,11 +91,13 @@ class ClinicGuide:
 
     def screen(self, guidance_id: str, patient: Any, *, proposed: Proposal | Mapping[str, Any] | None = None,
                date: dt.date | str | None = None, answers: Mapping[str, Any] | None = None,
-               version: str | None = None) -> tuple[Screening, PatientRecord]:
+               version: str | None = None, answered_by: str | None = None,
+               answered_at: dt.date | str | None = None) -> tuple[Screening, PatientRecord]:
         """The decision and findings without FHIR output (``patient`` may be a reference a plugin resolves)."""
         guidance = self.library.get(guidance_id, version)
         record = self._patient(patient)
-        parsed = parse_answers(answers)
+        parsed = Answers(parse_answers(answers), by=parse_answered_by(answered_by),
+                         at=parse_optional_date(answered_at, "answered_at"))
         check_answers(guidance, parsed)
         when, proposal = parse_date(date), Proposal.coerce(proposed)
         check_born_by(record, when)
@@ -104,7 +106,7 @@ class ClinicGuide:
 
     def plan(self, guidance_id: str, patient: Any, *, proposed: Proposal | Mapping[str, Any] | None = None,
              date: dt.date | str | None = None, answers: Mapping[str, Any] | None = None, version: str | None = None,
-             fhir_version: str = "R4") -> PlanResult:
+             fhir_version: str = "R4", answered_by: str | None = None, answered_at: dt.date | str | None = None) -> PlanResult:
         """Screen the patient, check the proposal, and build the FHIR Bundle.
 
         :param guidance_id: the guidance to apply, e.g. ``"microneedling"``.
@@ -113,11 +115,16 @@ class ClinicGuide:
         :param proposed: ``{"dose": "20 mg/d", "params": {"needle-depth": "1 mm"}, "last_treatment": "2026-09-01"}``.
         :param date: the procedure date (default today); all timing is relative to it.
         :param answers: clinician answers keyed by criterion id (``True``/``False`` or ``"yes"``/``"no"``).
+            An answer is recorded evidence: "yes" makes a criterion true; "no" rules out only what
+            the record leaves unknown, and against a recorded positive gives a ``record-conflict``.
         :param version: a specific guidance version (default the newest in force).
         :param fhir_version: ``"R4"`` (default) or ``"R5"``.
+        :param answered_by: who gave the answers (a name or role), quoted where an answer is.
+        :param answered_at: when the answers were given (a date or ``YYYY-MM-DD``).
         """
         fhir = fhir_version_of(fhir_version)
-        screening, record = self.screen(guidance_id, patient, proposed=proposed, date=date, answers=answers, version=version)
+        screening, record = self.screen(guidance_id, patient, proposed=proposed, date=date, answers=answers, version=version,
+                                        answered_by=answered_by, answered_at=answered_at)
         guidance = screening.guidance
         context = BundleContext(Canonicals(self.base, guidance), fhir, self.library.digest, self.hooks.agents(),
                                 self.library.amendments.get(guidance.ref, ()), self.hooks.processor(guidance, fhir))

@@ -30,6 +30,8 @@ FINDING_CODES: dict[str, str] = {
     "weight-needed": "a weight-based range needs the patient's body weight",
     "interval-too-short": "less time than the minimum interval has passed since the last treatment",
     "last-treatment-unknown": "a minimum interval applies but the date of the last treatment is not known",
+    "record-conflict": "a clinician's \"no\" contradicts a recorded positive: the recorded finding stays in force "
+                       "until the record is corrected",
 }
 
 

@@ -251,7 +251,7 @@ def test_plain_mapping_medication_defaults_to_active() -> None:
 
 @pytest.mark.parametrize(("data", "where"), [
     ({"name": "Maria"}, "patient: unknown field(s) name"),
-    ({"conditions": [{"code": f"{SCT}|1", "onset": "2020"}]}, "patient.conditions[0]: unknown field(s) onset"),
+    ({"conditions": [{"code": f"{SCT}|1", "onsetDate": "2020"}]}, "patient.conditions[0]: unknown field(s) onsetDate"),
     ({"medications": [{"code": f"{RXNORM}|1", "dose": "20 mg"}]}, "patient.medications[0]: unknown field(s) dose"),
     ({"observations": [{"code": f"{LOINC}|1", "unit": "kg"}]}, "patient.observations[0]: unknown field(s) unit"),
 ])

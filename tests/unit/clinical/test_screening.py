@@ -52,7 +52,7 @@ def test_findings_cite_guidance_item_and_sources(guide: ClinicGuide) -> None:
         assert finding.guidance == "microneedling|1.1.0"
         assert finding.sources and finding.code in FINDING_CODES
     recent = next(f for f in result.findings if f.item == "ci-isotretinoin-recent")
-    assert recent.evidence == ("MedicationStatement/maria-isotretinoin",)
+    assert recent.evidence == ("MedicationStatement/maria-isotretinoin (2026-08-15)",)
     assert recent.sources == ("M8", "M12", "I7", "I8")
 
 def test_findings_keep_guidance_order_then_the_proposal(guide: ClinicGuide) -> None:

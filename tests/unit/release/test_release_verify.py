@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from clinicguide.cli import main
 from clinicguide.content import history as guidance_history
@@ -202,11 +203,12 @@ def test_documents_are_validated_with_the_bundles_schema(tmp_path: Path, monkeyp
     monkeypatch.setattr(guidance_history, "schemas_dir", lambda: installed)
     (root / "schemas" / "releases.json").unlink()  # an unreleased schema may differ from the installed one
     (root / "schemas" / "guidance-releases.json").unlink()  # the edited document below is not a release
-    schema_file = root / "schemas" / "guidance" / "1.0" / "guidance.schema.json"
+    doc = min((root / "guidance").glob("*.yaml"))
+    declared = yaml.safe_load(doc.read_text(encoding="utf-8"))["schema"]  # the schema this document is checked with
+    schema_file = root / "schemas" / "guidance" / declared / "guidance.schema.json"
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
     schema["properties"]["site_note"] = {"type": "string"}
     schema_file.write_text(json.dumps(schema), encoding="utf-8")
-    doc = next((root / "guidance").glob("*.yaml"))
     doc.write_text(doc.read_text(encoding="utf-8") + "site_note: allowed by this bundle's schema only\n", encoding="utf-8")
     # The installed schema rejects the field; the installed release history sees a released document changed.
     assert sorted(p.code for c in check_paths([doc]) for p in c.problems) == ["CG201", "CG315"]
@@ -216,7 +218,7 @@ def test_documents_are_validated_with_the_bundles_schema(tmp_path: Path, monkeyp
 
     # Replace the bundle's schema with a stricter one and re-hash: the documents are now checked against it.
     def stricter(name: str, data: bytes) -> bytes:
-        if name != "schemas/guidance/1.0/guidance.schema.json":
+        if name != f"schemas/guidance/{declared}/guidance.schema.json":
             return data
         strict = json.loads(data)
         strict["properties"]["title"]["maxLength"] = 3
