@@ -59,20 +59,19 @@ def _condition(test: ConditionTest, fact: Fact, on: dt.date) -> Iterator[Claim]:
         if fact.abated is not None and fact.abated >= on:
             yield Claim(fact.ref, "positive", asserted, start, fact.abated, fact.abated, reach=on)
         if (ended := fact.abated or fact.recorded) is not None:
-            yield Claim(fact.ref, "end", ended)
+            yield Claim(fact.ref, "end", ended, note="resolved")
     # A refuted record (ruled-out) says nothing either way: only a clinician's answer rules out.
 
 
 # -- medications --------------------------------------------------------------------------------------
 
 def _medication(test: MedicationTest, med: MedicationFact, on: dt.date) -> Iterator[Claim]:
+    reach = test.within.before(on) if test.within else on
     if med.status == "not-taken":
-        counts_from = test.negative_for.before(on) if test.negative_for else on
-        yield Claim(med.ref, "negative", _not_taken_date(med, on), counts_from=counts_from)
+        yield _not_taken(test, med, on, reach)
         return
     if med.start is not None and med.start > on:
         return  # not started by the procedure date: says nothing about it
-    reach = test.within.before(on) if test.within else on
     if med.end is not None:  # a course with a recorded end, whatever its status
         asserted = med.asserted or min(med.end, on)
         known = min(med.end, med.asserted) if med.asserted else med.end
@@ -84,9 +83,18 @@ def _medication(test: MedicationTest, med: MedicationFact, on: dt.date) -> Itera
         yield Claim(med.ref, "neutral", med.asserted or med.start, note="end not recorded")
 
 
-def _not_taken_date(med: MedicationFact, on: dt.date) -> dt.date | None:
-    """The latest date, up to the procedure date, a not-taken statement speaks for."""
-    return _latest(*(d for d in (med.end and min(med.end, on), med.start, med.asserted) if d is None or d <= on))
+def _not_taken(test: MedicationTest, med: MedicationFact, on: dt.date, reach: dt.date) -> Claim:
+    """A statement that the patient does not take the medication, dated by the latest day it speaks for.
+
+    It is a negative only for the time it covers (its effective period, or its date alone): "not
+    taking it today" does not say "not taken in the last 6 months". Covering less, it still ends
+    an older record of a running course, as a later record does.
+    """
+    date = _latest(*(d for d in (med.end and min(med.end, on), med.start, med.asserted) if d is None or d <= on))
+    covered_from = med.start or date
+    if covered_from is None or covered_from > reach:
+        return Claim(med.ref, "end", date, note="not taken then; earlier use not ruled out")
+    return Claim(med.ref, "negative", date, counts_from=test.negative_for.before(on) if test.negative_for else on)
 
 
 # -- observations -------------------------------------------------------------------------------------

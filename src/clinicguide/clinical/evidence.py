@@ -48,7 +48,7 @@ class Claim:
     reach: dt.date = dt.date.min
     counts_from: dt.date | None = None
     ended_only: bool = False
-    note: str = ""  # why a neutral claim decides nothing
+    note: str = ""  # what a neutral or end claim says, for the evidence of an unknown
 
     @property
     def shown(self) -> str:
@@ -88,6 +88,8 @@ def resolve(claims: Sequence[Claim], on: dt.date) -> Verdict:
             unsettled.append(claim.described(_why_not(claim)))
         elif claim.direction == "neutral":
             unsettled.append(claim.described(claim.note or "neither positive nor negative"))
+        elif claim.direction == "end" and claim.asserted is not None:
+            unsettled.append(claim.described(claim.note or "ended"))
     return None, tuple(dict.fromkeys(unsettled))
 
 

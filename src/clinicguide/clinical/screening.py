@@ -139,7 +139,9 @@ def _finding(guidance: Guidance, item: Contraindication, truth: Truth, scope: Tr
     message = f"Not known from the record: {item.text} ({item.severity} contraindication)"
     if scope.value is None and item.applies_question:
         # Either answer settles it: the contraindication itself, or whether it can apply at all.
-        message += f" It applies only to some patients, and the record cannot say whether to this one: {item.applies_question}"
+        ident = item.applies_to.id if item.applies_to is not None else None
+        message += (f" It applies only to some patients, and the record cannot say whether to this one; ask: "
+                    f"{item.applies_question}" + (f" (answer {ident})" if ident else ""))
     return Finding(code, outcome, item.id, guidance.ref, message, item.sources, truth.evidence + scope.evidence,
                    item.question)
 

@@ -253,8 +253,10 @@ def meds(**fields: str) -> dict[str, Any]:
     ({"status": "unknown", "start": "2026-01-01"}, U, U),
     ({"status": "unknown", "end": "2026-03-01"}, U, U),
     # A not-taken statement counts on its own date only (negative_for unset), and an undated one
-    # cannot be shown to be current.
-    ({"status": "not-taken", "asserted": "2026-12-01"}, F, F),
+    # cannot be shown to be current. It rules out the 6 months before only if it covers them.
+    ({"status": "not-taken", "asserted": "2026-12-01"}, F, U),
+    ({"status": "not-taken", "start": "2026-05-01", "asserted": "2026-12-01"}, F, F),
+    ({"status": "not-taken", "start": "2026-05-01", "end": "2026-12-31"}, F, F),
     ({"status": "not-taken", "asserted": "2026-11-30"}, U, U),
     ({"status": "not-taken"}, U, U),
     ({"status": "active", "start": "2026-12-10"}, U, U),  # not started by the procedure date
