@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -360,3 +361,46 @@ def test_example_patients_are_valid_r4_bundles_that_read(path: Path) -> None:
     validate_resource(data, "R4")
     record = read_patient(data)
     assert record.id and record.birth_date
+
+
+# -- the dates evidence needs ------------------------------------------------------------------------
+
+def test_condition_dates_are_read() -> None:
+    dated = condition("c-dated", "resolved") | {"onsetDateTime": "2026-02-01T10:00:00Z", "recordedDate": "2026-02-03",
+                                                "abatementDateTime": "2026-10"}
+    periods = condition("c-periods") | {"onsetPeriod": {"start": "2026-05-02"}, "abatementPeriod": {"end": "2026-12-24"}}
+    ages = condition("c-age") | {"onsetAge": {"value": 30, "unit": "a"}}  # no date: says nothing about when
+    facts = {f.ref: f for f in read_patient(bundle(dated, periods, ages)).conditions}
+    first = facts["Condition/c-dated"]
+    assert (first.onset, first.recorded, first.abated) == (dt.date(2026, 2, 1), dt.date(2026, 2, 3), dt.date(2026, 10, 31))
+    second, third = facts["Condition/c-periods"], facts["Condition/c-age"]
+    assert (second.onset, second.abated) == (dt.date(2026, 5, 2), dt.date(2026, 12, 24))
+    assert (third.onset, third.recorded, third.abated) == (None, None, None)
+
+
+def test_medication_statement_and_request_dates_are_read() -> None:
+    statement = medication(status="not-taken", dateAsserted="2026-11-20T09:30:00+01:00")
+    request = medication("MedicationRequest", "r1", status="active", authoredOn="2026-11-02")
+    meds = {m.ref: m for m in read_patient(bundle(statement, request)).medications}
+    assert meds["MedicationStatement/m1"].asserted == dt.date(2026, 11, 20)
+    assert (meds["MedicationRequest/r1"].asserted, meds["MedicationRequest/r1"].start) == (dt.date(2026, 11, 2),) * 2
+
+
+def test_the_plain_form_takes_the_same_dates() -> None:
+    record = from_mapping({
+        "conditions": [{"code": f"{SCT}|77386006", "status": "resolved", "onset": "2026-02-01", "recorded": "2026-02-03",
+                        "abatement": "2026-10"}],
+        "medications": [{"code": f"{RXNORM}|197844", "status": "not-taken", "asserted": "2026-11-20"}]})
+    (fact,) = record.conditions
+    assert (fact.onset, fact.recorded, fact.abated) == (dt.date(2026, 2, 1), dt.date(2026, 2, 3), dt.date(2026, 10, 31))
+    assert record.medications[0].asserted == dt.date(2026, 11, 20)
+
+
+@pytest.mark.parametrize(("resource", "where"), [
+    (condition() | {"onsetDateTime": "2026-13-01"}, "Bundle.entry[1] (Condition).onset"),
+    (condition() | {"abatementPeriod": "2026"}, "Bundle.entry[1] (Condition).abatementPeriod must be a JSON object"),
+    (medication(dateAsserted="yesterday"), "Bundle.entry[1] (MedicationStatement).dateAsserted"),
+])
+def test_bad_dates_are_located(resource: dict[str, Any], where: str) -> None:
+    with pytest.raises(InputError, match=re.escape(where)):
+        read_patient(bundle(resource))
