@@ -127,6 +127,22 @@ def test_screen_gives_the_question_when_data_is_missing() -> None:
     assert first["question"] == "Has the patient had an allergic reaction to salicylic acid or to this product before?"
 
 
+def test_screen_quotes_who_answered_and_when_in_a_record_conflict() -> None:
+    summary = ok("screen", "isotretinoin-oral", "--patient", "examples/patients/pregnancy-condition.json",
+                 "--date", "2026-11-20", "--answer", "ci-pregnancy=no", "--answered-by", "Dr A. Lee",
+                 "--answered-at", "2026-11-20")
+    conflict = next(f for f in summary["findings"] if f["code"] == "record-conflict")
+    assert conflict["item"] == "ci-pregnancy" and conflict["outcome"] == "needs-information"
+    assert conflict["evidence"] == ["Condition/olivia-pregnancy (2026-09-15)",
+                                    "clinician answer ci-pregnancy=no (Dr A. Lee, 2026-11-20)"]
+    assert summary["decision"] == "contraindicated"
+
+
+def test_bad_answered_at() -> None:
+    assert "--answered-at takes a date as YYYY-MM-DD" in fails(2, "screen", "microneedling", "--patient", MARIA,
+                                                               "--answered-at", "20/11/2026")
+
+
 def test_output_writes_a_file(tmp_path: Path) -> None:
     target = tmp_path / "plan.json"
     done = run("plan", "microneedling", "--patient", MARIA, "--date", "2026-12-01", "--output", str(target))

@@ -50,6 +50,8 @@ def _patient_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--last-treatment", metavar="DATE|never", help="date of the last treatment, or 'never'")
     parser.add_argument("--answer", action="append", metavar="CRITERION=yes|no", help="a clinician's answer (repeatable)")
     parser.add_argument("--answers", metavar="FILE", help="clinician answers as a JSON object {criterion: yes|no}")
+    parser.add_argument("--answered-by", metavar="NAME", help="who gave the answers; conflict findings quote it")
+    parser.add_argument("--answered-at", metavar="YYYY-MM-DD", help="when the answers were given")
     parser.add_argument("--date", metavar="YYYY-MM-DD", help="procedure date (default today)")
     _common(parser)
 
@@ -82,7 +84,7 @@ def register(commands: Any) -> None:
 
 def _usage_checked(args: argparse.Namespace) -> None:
     """Dates on the command line are options: a malformed one is a usage error (exit 2)."""
-    for option, value in (("--date", args.date), ("--last-treatment", args.last_treatment)):
+    for option, value in (("--date", args.date), ("--last-treatment", args.last_treatment), ("--answered-at", args.answered_at)):
         if value is None or (option == "--last-treatment" and value == "never"):
             continue
         try:
@@ -104,7 +106,8 @@ def _plan(args: argparse.Namespace) -> PlanResult:
     proposed = {"dose": args.dose, "params": _pairs(args.param, "--param"), "last_treatment": args.last_treatment,
                 "regimen": args.regimen}
     return _engine(args).plan(args.id, read_input(args.patient, "patient"), proposed=proposed if any(proposed.values()) else None,
-                              date=args.date, answers=answers, version=args.doc_version, fhir_version=args.fhir)
+                              date=args.date, answers=answers, version=args.doc_version, fhir_version=args.fhir,
+                              answered_by=args.answered_by, answered_at=args.answered_at)
 
 
 def run_plan(args: argparse.Namespace) -> int:
