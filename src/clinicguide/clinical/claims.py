@@ -92,7 +92,7 @@ def _not_taken(test: MedicationTest, med: MedicationFact, on: dt.date, reach: dt
     """
     date = _latest(*(d for d in (med.end and min(med.end, on), med.start, med.asserted) if d is None or d <= on))
     covered_from = med.start or date
-    if covered_from is None or covered_from > reach:
+    if covered_from is not None and covered_from > reach:
         return Claim(med.ref, "end", date, note="not taken then; earlier use not ruled out")
     return Claim(med.ref, "negative", date, counts_from=test.negative_for.before(on) if test.negative_for else on)
 
