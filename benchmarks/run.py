@@ -680,10 +680,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         shipped = sorted(p for p in guidance_dir().iterdir() if p.suffix in (".yaml", ".yml"))
         declared = {line.split(":", 1)[1].strip().strip("\"'") for p in shipped for line in p.read_text().splitlines()
                     if line.startswith("schema:")}
-        if not declared:
-            raise SystemExit("the shipped documents declare no schema version")
-        # A document valid under an older minor schema is valid under a newer one, so the newest serves them all.
-        newest = max(declared, key=lambda v: tuple(int(part) for part in v.split(".")))
+        if len({version.split(".")[0] for version in declared}) != 1:
+            raise SystemExit(f"the shipped documents declare several major schema versions: {sorted(declared)}")
+        # A minor version only adds optional fields, so the newest one declared validates every document.
+        newest = max(declared, key=lambda version: tuple(int(part) for part in version.split(".")))
         schema = schemas_dir() / "guidance" / newest / "guidance.schema.json"
         generated = {n: env.tmp / f"library-{n}" for n in sizes}
         for n, folder in generated.items():

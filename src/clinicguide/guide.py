@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .clinical.answers import check_answers, parse_answers
-from .clinical.dates import check_born_by, parse_date
+from .clinical.answers import Answers, check_answers, parse_answered_by, parse_answers
+from .clinical.dates import check_born_by, parse_date, parse_optional_date
 from .clinical.findings import QUESTION_CODES, Decision, Finding
 from .clinical.patient import PatientRecord
 from .clinical.proposal import Proposal
@@ -52,8 +52,15 @@ class PlanResult:
         texts = {q.id: q.text for q in screening_questions(self.screening.guidance)}
         answers = [{"item": item, "answer": "yes" if value else "no", **({"question": texts[item]} if item in texts else {})}
                    for item, value in sorted(self.screening.answers.items())]
-        return {"guidance": self.guidance, "decision": self.decision, "label": self.screening.label, "findings": known,
-                "questions": questions, "answers": answers}
+        screening = self.screening
+        summary: dict[str, Any] = {"guidance": self.guidance, "decision": self.decision, "label": screening.label,
+                                   "findings": known, "questions": questions, "answers": answers,
+                                   "not_applicable": [{"item": n.item, "decided_by": list(n.evidence)}
+                                                      for n in screening.not_applicable]}
+        if screening.answers and (screening.answered_by or screening.answered_at):
+            summary["answered"] = {k: v for k, v in (("by", screening.answered_by), ("at", screening.answered_at and
+                                                     screening.answered_at.isoformat())) if v}
+        return summary
 
 
 def _entry(f: Finding) -> dict[str, Any]:
@@ -102,17 +109,19 @@ class ClinicGuide:
 
     def screen(self, guidance_id: str, patient: Any, *, proposed: Proposal | Mapping[str, Any] | None = None,
                date: dt.date | str | None = None, answers: Mapping[str, Any] | None = None,
-               version: str | None = None) -> tuple[Screening, PatientRecord]:
+               version: str | None = None, answered_by: str | None = None,
+               answered_at: dt.date | str | None = None) -> tuple[Screening, PatientRecord]:
         """The decision and findings without FHIR output (``patient`` may be a reference a plugin resolves)."""
         guidance = self.library.get(guidance_id, version)
         record = self._patient(patient)
-        parsed, answered_by, answered_at = self._answers(guidance, answers)
+        given, by, at = self._answers(guidance, answers)
+        parsed = Answers(given, by=parse_answered_by(answered_by) or by,
+                         at=parse_optional_date(answered_at, "answered_at") or at)
         check_answers(guidance, parsed)
         when, proposal = parse_date(date), Proposal.coerce(proposed)
         check_born_by(record, when)
         findings = self.hooks.screen(guidance, record, when, parsed, proposal)
-        screening = decide(guidance, record, when, parsed, proposal, findings)
-        return replace(screening, answered_by=answered_by, answered_at=answered_at), record
+        return decide(guidance, record, when, parsed, proposal, findings), record
 
     def _answers(self, guidance: Guidance, answers: Any) -> tuple[dict[str, bool], str | None, dt.date | None]:
         """Answers by id, or from a QuestionnaireResponse to this guidance's screening questionnaire."""
@@ -126,7 +135,7 @@ class ClinicGuide:
 
     def plan(self, guidance_id: str, patient: Any, *, proposed: Proposal | Mapping[str, Any] | None = None,
              date: dt.date | str | None = None, answers: Mapping[str, Any] | None = None, version: str | None = None,
-             fhir_version: str = "R4") -> PlanResult:
+             fhir_version: str = "R4", answered_by: str | None = None, answered_at: dt.date | str | None = None) -> PlanResult:
         """Screen the patient, check the proposal, and build the FHIR Bundle.
 
         :param guidance_id: the guidance to apply, e.g. ``"microneedling"``.
@@ -137,11 +146,16 @@ class ClinicGuide:
             ``"prior_doses"`` (``[{"date": "2026-10-01", "dose": "100 [USP'U]"}]``; ``[]`` when none was given).
         :param date: the procedure date (default today); all timing is relative to it.
         :param answers: clinician answers keyed by criterion id (``True``/``False`` or ``"yes"``/``"no"``).
+            An answer is recorded evidence: "yes" makes a criterion true; "no" rules out only what
+            the record leaves unknown, and against a recorded positive gives a ``record-conflict``.
         :param version: a specific guidance version (default the newest in force).
         :param fhir_version: ``"R4"`` (default) or ``"R5"``.
+        :param answered_by: who gave the answers (a name or role), quoted where an answer is.
+        :param answered_at: when the answers were given (a date or ``YYYY-MM-DD``).
         """
         fhir = fhir_version_of(fhir_version)
-        screening, record = self.screen(guidance_id, patient, proposed=proposed, date=date, answers=answers, version=version)
+        screening, record = self.screen(guidance_id, patient, proposed=proposed, date=date, answers=answers, version=version,
+                                        answered_by=answered_by, answered_at=answered_at)
         guidance = screening.guidance
         context = BundleContext(Canonicals(self.base, guidance), fhir, self.library.digest, self.hooks.agents(),
                                 self.library.amendments.get(guidance.ref, ()), self.hooks.processor(guidance, fhir))

@@ -142,7 +142,7 @@ def test_unknown_indication_is_refused() -> None:
 def test_screen_prints_the_documented_contract() -> None:
     summary = ok("screen", "microneedling", "--patient", MARIA, "--param", "needle-depth=2.0mm", "--date", "2026-12-01",
                  "--answers", "examples/answers/maria-lopez-microneedling.json", "--answer", "ci-active-herpes=no")
-    assert set(summary) == {"guidance", "decision", "label", "findings", "questions", "answers"}
+    assert set(summary) == {"guidance", "decision", "label", "findings", "questions", "answers", "not_applicable"}
     assert (summary["guidance"], summary["decision"]) == ("microneedling|1.1.0", "contraindicated")
     assert summary["questions"] == [] and len(summary["answers"]) == 13  # the file's 13, one repeated by --answer
     found = [(f["code"], f["item"]) for f in summary["findings"]]
@@ -159,6 +159,22 @@ def test_screen_gives_the_question_when_data_is_missing() -> None:
     first = summary["questions"][0]
     assert (first["code"], first["item"], first["severity"]) == ("needs-answer", "ci-hypersensitivity", "moderate")
     assert first["question"] == "Has the patient had an allergic reaction to salicylic acid or to this product before?"
+
+
+def test_screen_quotes_who_answered_and_when_in_a_record_conflict() -> None:
+    summary = ok("screen", "isotretinoin-oral", "--patient", "examples/patients/pregnancy-condition.json",
+                 "--date", "2026-11-20", "--answer", "ci-pregnancy=no", "--answered-by", "Dr A. Lee",
+                 "--answered-at", "2026-11-20")
+    conflict = next(f for f in summary["findings"] if f["code"] == "record-conflict")
+    assert conflict["item"] == "ci-pregnancy" and conflict["outcome"] == "needs-information"
+    assert conflict["evidence"] == ["Condition/olivia-pregnancy (2026-09-15)",
+                                    "clinician answer ci-pregnancy=no (Dr A. Lee, 2026-11-20)"]
+    assert summary["decision"] == "contraindicated"
+
+
+def test_bad_answered_at() -> None:
+    assert "--answered-at takes a date as YYYY-MM-DD" in fails(2, "screen", "microneedling", "--patient", MARIA,
+                                                               "--answered-at", "20/11/2026")
 
 
 def test_output_writes_a_file(tmp_path: Path) -> None:
@@ -341,7 +357,7 @@ def test_answers_file_may_be_a_response_to_the_screening_questionnaire(tmp_path:
     path = tmp_path / "answers.json"
     path.write_text(json.dumps(response))
     summary = ok("screen", "microneedling", "--patient", MARIA, "--answers", str(path), "--date", "2026-12-01")
-    asked = "Is the patient pregnant, or could she be?"
+    asked = "Is the patient pregnant, or could the patient be pregnant?"
     assert summary["answers"] == [{"item": "ci-pregnancy", "answer": "no", "question": asked}]
     assert "ci-pregnancy" not in [q["item"] for q in summary["questions"]]
     bundle = ok("plan", "microneedling", "--patient", MARIA, "--answers", str(path), "--date", "2026-12-01")

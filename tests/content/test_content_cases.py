@@ -11,13 +11,16 @@ no code changes. The format (JSON, paths relative to the repository root):
 ``proposed``     optional ``{"dose", "params", "last_treatment", "regimen", "indication", "prior_doses"}``.
 ``answers_file`` optional JSON object of clinician answers; ``answers`` (inline) are applied after
                  it and win on the same key.
+``answered_by``, ``answered_at``  optional: who gave the answers and when (YYYY-MM-DD).
 ``xfail``        optional reason: the case states the right behaviour and the engine does not
                  meet it yet (strict: the test fails once it passes, so the marker gets removed).
 ``expect``       either ``{"error": "InputError", "message": "substring"?}`` or
                  ``{"decision": ..., "findings": [{"code", "item", and optionally "severity",
                  "outcome", "question", "evidence" (a subset)}], "absent_items": [...]}``.
                  The decision must match exactly; every listed finding must be present; no finding
-                 may name an item in ``absent_items``.
+                 may name an item in ``absent_items``. ``not_applicable`` (optional) lists
+                 ``{"item", "evidence" (a subset)}`` for each contraindication that cannot apply to the
+                 patient; when given, the screening's list must name exactly these items.
 
 Each run goes through :meth:`ClinicGuide.plan` and validates every resource of the Bundle against
 the fhir.resources models of that FHIR version.
@@ -42,8 +45,8 @@ CASES = ROOT / "tests" / "content" / "cases"
 MIN_CASES_PER_GUIDANCE = 5
 
 _CASE_KEYS = {"description", "guidance", "version", "date", "patient", "patient_file", "proposed", "answers",
-              "answers_file", "xfail", "expect"}
-_EXPECT_KEYS = {"decision", "findings", "absent_items", "error", "message"}
+              "answers_file", "answered_by", "answered_at", "xfail", "expect"}
+_EXPECT_KEYS = {"decision", "findings", "absent_items", "not_applicable", "error", "message"}
 _FINDING_KEYS = {"code", "item", "severity", "outcome", "question", "evidence"}
 
 
@@ -74,6 +77,8 @@ def _check_format(case: dict[str, Any], path: Path) -> None:
         assert {"code", "item"} <= set(finding), f"{where}: each expected finding names code and item"
         assert not set(finding) - _FINDING_KEYS, f"{where}: unknown finding keys {sorted(set(finding) - _FINDING_KEYS)}"
         assert finding["code"] in FINDING_CODES, f"{where}: unknown finding code {finding['code']!r}"
+    for entry in expect.get("not_applicable", []):
+        assert "item" in entry and not set(entry) - {"item", "evidence"}, f"{where}: a not_applicable entry is {{item, evidence}}"
 
 
 def _params() -> list[Any]:
@@ -102,7 +107,7 @@ def _inputs(case: dict[str, Any]) -> dict[str, Any]:
         answers.update(_load_json(ROOT / case["answers_file"]))
     answers.update(case.get("answers", {}))
     return {"patient": patient, "proposed": case.get("proposed"), "date": case["date"], "answers": answers,
-            "version": case.get("version")}
+            "version": case.get("version"), "answered_by": case.get("answered_by"), "answered_at": case.get("answered_at")}
 
 
 def _check_bundle(bundle: dict[str, Any], decision: str, findings: list[dict[str, Any]], version: str,
@@ -161,7 +166,20 @@ def test_case(guide: ClinicGuide, path: Path, version: str) -> None:
         assert not missing, f"{wanted['item']}: evidence lacks {sorted(missing)} (has {finding.get('evidence')})"
     for item in expect.get("absent_items", []):
         assert not [f for f in found if f["item"] == item], f"unexpected finding on {item}; findings: {shown}"
+    if "not_applicable" in expect:
+        _check_not_applicable(guide, case, expect["not_applicable"])
     _check_bundle(result.bundle, result.decision, found, version, summary["answers"])
+
+
+def _check_not_applicable(guide: ClinicGuide, case: dict[str, Any], wanted: list[dict[str, Any]]) -> None:
+    """The contraindications the screening found could not apply, each with the data or answer that decided it."""
+    inputs = _inputs(case)
+    screening, _ = guide.screen(case["guidance"], inputs.pop("patient"), **inputs)
+    found = {na.item: na.evidence for na in screening.not_applicable}
+    assert sorted(found) == sorted(w["item"] for w in wanted), f"not applicable: {found}"
+    for entry in wanted:
+        missing = set(entry.get("evidence", [])) - set(found[entry["item"]])
+        assert not missing, f"{entry['item']}: not-applicable evidence lacks {sorted(missing)} (has {found[entry['item']]})"
 
 
 def test_every_shipped_guidance_has_enough_cases(guide: ClinicGuide) -> None:

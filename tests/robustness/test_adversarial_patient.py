@@ -266,16 +266,20 @@ def test_born_the_same_year_and_long_ago_are_accepted(guide: ClinicGuide) -> Non
         assert guide.plan("microneedling", bundle, proposed=NEEDLE, date=DATE).decision in DECISION_ORDER
 
 
-def test_future_and_ancient_records_do_not_decide(guide: ClinicGuide) -> None:
-    """A pregnancy observation dated in the future, or long ago, is not current: the question stays open."""
-    for when in ["9999-12-31", "0001-01-01", "2027-01-01"]:
+def test_future_records_do_not_decide_and_ancient_ones_name_their_date(guide: ClinicGuide) -> None:
+    """A pregnancy observation dated after the procedure is not used: the question stays open. One dated long
+    ago still counts (a recorded pregnancy has no time limit until a later record ends it), and the finding
+    names its date, so the clinician sees what to correct."""
+    for when, code in [("9999-12-31", "needs-answer"), ("2027-01-01", "needs-answer"), ("0001-01-01", "contraindicated")]:
         observation = {"resourceType": "Observation", "id": "adv-preg", "status": "final", "effectiveDateTime": when,
                        "code": {"coding": [{"system": LOINC, "code": "82810-3"}]},
                        "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "77386006"}]}}
         bundle = mutated(lambda b, observation=observation: b["entry"].append({"resource": observation}))
         result = guide.plan("microneedling", bundle, proposed=NEEDLE, date=DATE)
         pregnancy = [f for f in result.findings if f.item == "ci-pregnancy"]
-        assert [f.code for f in pregnancy] == ["needs-answer"], when
+        assert [f.code for f in pregnancy] == [code], when
+        if code == "contraindicated":
+            assert pregnancy[0].evidence == (f"Observation/adv-preg ({when})",)
 
 
 def test_partial_dates_at_the_calendar_end_are_read() -> None:

@@ -55,6 +55,8 @@ def _patient_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--answers", metavar="FILE",
                         help="clinician answers: a JSON object {criterion: yes|no}, or a QuestionnaireResponse "
                              "to the screening questionnaire (see the questions command)")
+    parser.add_argument("--answered-by", metavar="NAME", help="who gave the answers; conflict findings quote it")
+    parser.add_argument("--answered-at", metavar="YYYY-MM-DD", help="when the answers were given")
     parser.add_argument("--date", metavar="YYYY-MM-DD", help="procedure date (default today)")
     _common(parser)
 
@@ -93,7 +95,7 @@ def register(commands: Any) -> None:
 
 def _usage_checked(args: argparse.Namespace) -> None:
     """Dates on the command line are options: a malformed one is a usage error (exit 2)."""
-    for option, value in (("--date", args.date), ("--last-treatment", args.last_treatment)):
+    for option, value in (("--date", args.date), ("--last-treatment", args.last_treatment), ("--answered-at", args.answered_at)):
         if value is None or (option == "--last-treatment" and value == "never"):
             continue
         try:
@@ -139,7 +141,8 @@ def _plan(args: argparse.Namespace) -> PlanResult:
                 "regimen": args.regimen, "indication": args.indication, "prior_doses": _prior_doses(args.prior_dose)}
     stated = any(value is not None and value != {} for value in proposed.values())
     return _engine(args).plan(args.id, read_input(args.patient, "patient"), proposed=proposed if stated else None,
-                              date=args.date, answers=answers, version=args.doc_version, fhir_version=args.fhir)
+                              date=args.date, answers=answers, version=args.doc_version, fhir_version=args.fhir,
+                              answered_by=args.answered_by, answered_at=args.answered_at)
 
 
 def run_plan(args: argparse.Namespace) -> int:

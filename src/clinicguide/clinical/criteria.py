@@ -1,18 +1,24 @@
-"""Three-valued evaluation of guidance criteria against a patient record.
+"""Three-valued evaluation of guidance criteria against a patient record and clinician answers.
 
 A criterion is True, False or None (unknown: the data needed is absent). Absence of a
 record is never taken as absence of the condition; only a record that rules it out, or
 a clinician's answer, makes a test False. Combinations follow Kleene's logic.
 
+The record is evaluated first; an answer keyed by a criterion's id then takes part as
+recorded evidence that never erases a record: "yes" makes the criterion true; "no" makes an
+unknown (or false) criterion false, but against a recorded positive the record stands and the
+contradiction is kept as a :class:`Conflict` for the screening to report.
+
 Each criterion kind of :data:`clinicguide.content.criteria_kinds.KINDS` has one evaluator
-here, registered for its model class with :func:`evaluates`.
+here, registered for its model class with :func:`evaluates`. The tests of dated records
+(condition, medication, observation, evidence) are decided by :mod:`.evidence`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from ..content.criteria_kinds import (
@@ -22,23 +28,40 @@ from ..content.criteria_kinds import (
     AnyOf,
     ConditionTest,
     Criterion,
+    EvidenceTest,
     MedicationTest,
     Not,
     ObservationTest,
     Question,
     SexTest,
 )
-from ..errors import InputError
-from ..units import convert
+from .answers import answer_text
+from .claims import claims_for
+from .evidence import resolve
 from .patient import PatientRecord, age_range
 
 
 @dataclass(frozen=True, slots=True)
+class Conflict:
+    """A clinician's "no" against a criterion the record shows true: the answer and the records."""
+
+    ident: str
+    answer: str  # the answer as findings quote it, with who gave it and when
+    records: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Truth:
-    """The value of a criterion and the records or answers that decided it."""
+    """The value of a criterion and the records or answers that decided it.
+
+    ``from_record`` says whether the record (not only an answer) decides the value;
+    ``conflicts`` are the answers that contradict a recorded positive on the way.
+    """
 
     value: bool | None
     evidence: tuple[str, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    from_record: bool = True
 
 
 UNKNOWN = Truth(None)
@@ -48,7 +71,7 @@ UNKNOWN = Truth(None)
 class Context:
     record: PatientRecord
     date: dt.date
-    answers: Mapping[str, bool]
+    answers: Mapping[str, bool]  # an :class:`.answers.Answers` when who answered and when are known
 
 
 C = TypeVar("C", bound=Criterion)
@@ -66,43 +89,77 @@ def evaluates(kind: type[C]) -> Callable[[Callable[[C, Context], Truth]], Callab
     return register
 
 
-def answered(ident: str, answer: bool) -> Truth:
-    """The value a clinician's answer gives, with the answer as its evidence."""
-    return Truth(answer, (f"clinician answer {ident}={'yes' if answer else 'no'}",))
+def answered(ident: str, answer: bool, answers: Mapping[str, bool] | None = None) -> Truth:
+    """The value a clinician's answer gives on its own, with the answer as its evidence."""
+    return Truth(answer, (answer_text(ident, answer, answers or {}),), from_record=False)
 
 
 def evaluate(criterion: Criterion, ctx: Context) -> Truth:
-    """Evaluate ``criterion``; an answer keyed by its id overrides the record."""
-    ident = criterion.id
-    if ident is not None and ident in ctx.answers:
-        return answered(ident, ctx.answers[ident])
+    """Evaluate ``criterion`` on the record, then let an answer keyed by its id take part."""
     evaluator = EVALUATORS.get(type(criterion))
     if evaluator is None:
         raise TypeError(f"no evaluation for {type(criterion).__name__}")
-    return evaluator(criterion, ctx)
+    truth = evaluator(criterion, ctx)
+    ident = criterion.id
+    if ident is None or ident not in ctx.answers:
+        return truth
+    return with_answer(ident, ctx.answers[ident], truth, ctx.answers)
 
 
-def _from_facts(present: list[str], possible: list[str], negative: list[str]) -> Truth:
-    """True on a present record, unknown on an unconfirmed one, False only on an explicit negative."""
-    if present:
-        return Truth(True, tuple(present))
-    if possible:
-        return Truth(None, tuple(f"{ref} (unconfirmed)" for ref in possible))
-    if negative:
-        return Truth(False, tuple(negative))
-    return UNKNOWN
+def with_answer(ident: str, answer: bool, truth: Truth, answers: Mapping[str, bool]) -> Truth:
+    """``truth`` (from the record) with a clinician's answer to ``ident``: an answer never erases a record."""
+    given = answer_text(ident, answer, answers)
+    if answer:
+        if truth.value:
+            return replace(truth, evidence=truth.evidence + (given,))
+        return Truth(True, (given,), from_record=False)
+    if truth.value and truth.from_record:
+        return replace(truth, conflicts=truth.conflicts + (Conflict(ident, given, truth.evidence),))
+    if truth.value:  # true only through another answer ("yes" inside): that yes stands
+        return replace(truth, evidence=truth.evidence + (given,))
+    return Truth(False, (given,) + (truth.evidence if truth.value is False else ()),
+                 from_record=truth.value is False and truth.from_record)
+
+
+def applies(criterion: Criterion, ctx: Context) -> Truth:
+    """Evaluate an applicability (``applies_to``): an answer to its id decides it either way.
+
+    Who an item can apply to is inferred from the record (``Patient.gender``), not recorded
+    as such, so a clinician's answer overrides it rather than conflicting with it.
+    """
+    ident = criterion.id
+    if ident is not None and ident in ctx.answers:
+        return answered(ident, ctx.answers[ident], ctx.answers)
+    return evaluate(criterion, ctx)
+
+
+def _dated(test: Criterion, ctx: Context) -> Truth:
+    value, evidence = resolve(claims_for(test, ctx.record, ctx.date), ctx.date)
+    return Truth(value, evidence)
 
 
 @evaluates(ConditionTest)
 def _condition_test(test: ConditionTest, ctx: Context) -> Truth:
-    # Only presence counts. A resolved record says an earlier episode ended, not that there is
-    # no episode now; a refuted or erroneous record is ignored. Neither rules a condition out:
-    # that takes a clinician's answer.
-    wanted = frozenset(c.key for c in test.codes)
-    counts_as_present = ("present", "past") if test.status == "ever" else ("present",)
-    present = [f.ref for f in ctx.record.conditions if f.codes & wanted and f.state in counts_as_present]
-    possible = [f.ref for f in ctx.record.conditions if f.codes & wanted and f.state == "possible"]
-    return _from_facts(present, possible, [])
+    return _dated(test, ctx)
+
+
+@evaluates(MedicationTest)
+def _medication_test(test: MedicationTest, ctx: Context) -> Truth:
+    return _dated(test, ctx)
+
+
+@evaluates(ObservationTest)
+def _observation_test(test: ObservationTest, ctx: Context) -> Truth:
+    return _dated(test, ctx)
+
+
+@evaluates(EvidenceTest)
+def _evidence_test(test: EvidenceTest, ctx: Context) -> Truth:
+    # The records of every test are pooled, so a negative test result today ends a pregnancy
+    # recorded as a condition last month, and the newest record of any kind decides.
+    claims = [claim for item in test.items for claim in claims_for(item, ctx.record, ctx.date)]
+    value, evidence = resolve(claims, ctx.date)
+    return Truth(value, evidence)
 
 
 @evaluates(AllergyTest)
@@ -110,70 +167,9 @@ def _allergy_test(test: AllergyTest, ctx: Context) -> Truth:
     wanted = frozenset(c.key for c in test.codes)
     present = [f.ref for f in ctx.record.allergies if f.codes & wanted and f.state == "present"]
     possible = [f.ref for f in ctx.record.allergies if f.codes & wanted and f.state == "possible"]
-    return _from_facts(present, possible, [])
-
-
-@evaluates(MedicationTest)
-def _medication_test(test: MedicationTest, ctx: Context) -> Truth:
-    # A medication that ended before the window says nothing about a later, unrecorded
-    # course; only a statement that the patient does not take it ("not-taken") is a negative.
-    wanted = frozenset(c.key for c in test.codes)
-    window_start = test.within.before(ctx.date) if test.within else ctx.date
-    present, possible, negative = [], [], []
-    for med in ctx.record.medications:
-        if not med.codes & wanted:
-            continue
-        started = med.start is None or med.start <= ctx.date
-        if med.status == "not-taken":
-            negative.append(med.ref)
-        elif not started:
-            continue
-        elif med.status == "active" and (med.end is None or med.end >= window_start):
-            present.append(med.ref)
-        elif med.end is not None:
-            if med.end >= window_start:
-                present.append(med.ref)
-        else:  # stopped or of unknown status, with no end date: cannot tell when it ended
-            possible.append(med.ref)
-    return _from_facts(present, possible, negative)
-
-
-@evaluates(ObservationTest)
-def _observation_test(test: ObservationTest, ctx: Context) -> Truth:
-    observations = ctx.record.latest(test.code.key, ctx.date)
-    if not observations:
-        return UNKNOWN
-    newest = observations[0].date
-    # Only current data decides: by default an observation must be from the procedure date.
-    oldest = test.max_age.before(ctx.date) if test.max_age else ctx.date
-    if newest is None or newest < oldest:
-        return Truth(None, (f"{observations[0].ref} (too old to decide)",))
-    # Every observation of the newest date counts, so their order in the record cannot decide.
-    current = [o for o in observations if o.date == newest]
-    refs = tuple(o.ref for o in current)
-    if test.value_code is not None:
-        # Only the tested code is a known answer: any other value (possible, unknown, a local
-        # code) is not a negative, since no verified code says "not pregnant".
-        if any(test.value_code.key in o.value_codes for o in current):
-            return Truth(True, refs)
-        return Truth(None, refs)
-    results = set()
-    for obs in current:
-        if obs.value is None:
-            return UNKNOWN
-        try:
-            value = convert(obs.value, test.unit or obs.value.unit)
-        except InputError:
-            raise InputError(f"{obs.ref}: its unit cannot be compared with {test.unit}") from None
-        checks = []
-        if test.at_least is not None:
-            checks.append(value >= test.at_least)
-        if test.below is not None:
-            checks.append(value < test.below)
-        if not checks:
-            return UNKNOWN
-        results.add(all(checks))
-    return Truth(results.pop(), refs) if len(results) == 1 else Truth(None, refs)
+    if present:
+        return Truth(True, tuple(present))
+    return Truth(None, tuple(f"{ref} (unconfirmed)" for ref in possible))
 
 
 @evaluates(AgeTest)
@@ -192,35 +188,41 @@ def _age_test(test: AgeTest, ctx: Context) -> Truth:
 def _sex_test(test: SexTest, ctx: Context) -> Truth:
     if ctx.record.sex is None:
         return UNKNOWN
-    return Truth(ctx.record.sex == test.sex, ("Patient.gender",))
+    return Truth(ctx.record.sex == test.sex, (f"Patient.gender={ctx.record.sex}",))
 
 
 @evaluates(Question)
 def _question(test: Question, ctx: Context) -> Truth:
-    return UNKNOWN  # answered questions were settled by evaluate() through their id
+    return UNKNOWN  # only an answer, which evaluate() applies through its id, settles a question
 
 
 @evaluates(AllOf)
 def _all_of(test: AllOf, ctx: Context) -> Truth:
     results = [evaluate(c, ctx) for c in test.items]
     if falses := [r for r in results if r.value is False]:
-        return Truth(False, tuple(e for r in falses for e in r.evidence))
+        return _combined(False, falses, any(r.from_record for r in falses))
     if all(r.value for r in results):
-        return Truth(True, tuple(e for r in results for e in r.evidence))
-    return Truth(None, tuple(e for r in results for e in r.evidence))
+        return _combined(True, results, all(r.from_record for r in results))
+    return _combined(None, results, False)
 
 
 @evaluates(AnyOf)
 def _any_of(test: AnyOf, ctx: Context) -> Truth:
     results = [evaluate(c, ctx) for c in test.items]
     if trues := [r for r in results if r.value]:
-        return Truth(True, tuple(e for r in trues for e in r.evidence))
+        return _combined(True, trues, any(r.from_record for r in trues))
     if all(r.value is False for r in results):
-        return Truth(False, tuple(e for r in results for e in r.evidence))
-    return Truth(None, tuple(e for r in results for e in r.evidence))
+        return _combined(False, results, all(r.from_record for r in results))
+    return _combined(None, results, False)
 
 
 @evaluates(Not)
 def _not(test: Not, ctx: Context) -> Truth:
     inner = evaluate(test.item, ctx)
-    return Truth(None if inner.value is None else not inner.value, inner.evidence)
+    return replace(inner, value=None if inner.value is None else not inner.value)
+
+
+def _combined(value: bool | None, deciding: list[Truth], from_record: bool) -> Truth:
+    """A combination's value, with the evidence and conflicts of the operands that decide it."""
+    return Truth(value, tuple(e for r in deciding for e in r.evidence), tuple(c for r in deciding for c in r.conflicts),
+                 from_record)

@@ -42,6 +42,20 @@ def parse_date(value: dt.date | str | None) -> dt.date:
     return plausible_date(parsed, "the procedure date")
 
 
+def parse_optional_date(value: dt.date | str | None, what: str) -> dt.date | None:
+    """A date given with the inputs (when answers were given): a date, ``YYYY-MM-DD``, or None when not stated."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return plausible_date(value.date(), what)
+    if isinstance(value, dt.date):
+        return plausible_date(value, what)
+    try:
+        return plausible_date(dt.date.fromisoformat(value), what)
+    except (TypeError, ValueError):
+        raise InputError(f"{what} must be a date as YYYY-MM-DD") from None
+
+
 def check_born_by(record: PatientRecord, date: dt.date) -> None:
     """Refuse a procedure date before the patient's birth: ages would be negative, and "younger than" would hold."""
     if record.birth_date is not None and record.birth_date[0] > date:

@@ -34,6 +34,8 @@ FINDING_CODES: dict[str, str] = {
     "interval-too-short": "less time than the minimum interval has passed since the last treatment",
     "interval-advisory": "an advisory (trial-schedule) interval is not kept or cannot be checked (a note)",
     "last-treatment-unknown": "a minimum interval applies but the date of the last treatment is not known",
+    "record-conflict": "a clinician's \"no\" contradicts a recorded positive: the recorded finding stays in force "
+                       "until the record is corrected",
 }
 SEVERITIES = ("high", "moderate", "low")
 

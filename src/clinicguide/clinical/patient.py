@@ -19,22 +19,32 @@ State = Literal["present", "possible", "past", "ruled-out"]
 
 @dataclass(frozen=True, slots=True)
 class Fact:
-    """A condition or allergy record: its codes, its state, and where it came from."""
+    """A condition or allergy record: its codes, its state, where it came from, and its dates.
+
+    ``onset`` is when the condition began, ``recorded`` when it was recorded, ``abated`` when
+    it ended; each None when the record does not say.
+    """
 
     codes: frozenset[CodeKey]
     state: State
     ref: str
     label: str
+    onset: dt.date | None = None
+    recorded: dt.date | None = None
+    abated: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class MedicationFact:
+    """A medication record: the course's start and end, and when the statement was made (``asserted``)."""
+
     codes: frozenset[CodeKey]
     status: str  # active | completed | stopped | not-taken | unknown
     start: dt.date | None
     end: dt.date | None
     ref: str
     label: str
+    asserted: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)

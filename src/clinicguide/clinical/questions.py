@@ -33,8 +33,7 @@ def screening_questions(guidance: Guidance) -> tuple[ScreeningQuestion, ...]:
 
 
 def _applicability(item: Contraindication) -> ScreeningQuestion | None:
-    criterion = getattr(item, "applies_to", None)
-    question = getattr(item, "applies_question", None)
+    criterion, question = item.applies_to, item.applies_question
     if criterion is None or criterion.id is None or not question:
         return None
     return ScreeningQuestion(criterion.id, question)

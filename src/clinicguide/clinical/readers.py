@@ -5,6 +5,7 @@ Error messages name where a problem is but never echo a patient's values.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -106,7 +107,8 @@ def _add_resource(facts: Facts, resource: Mapping[str, Any], kind: str, ref: str
         codes, label = _codes(resource.get("code"), f"{where}.code")
         state = _fact_state(_status(resource, "clinicalStatus", where), _status(resource, "verificationStatus", where))
         if state is not None:
-            facts["conditions" if kind == "Condition" else "allergies"].append(Fact(codes, state, ref, label))
+            facts["conditions" if kind == "Condition" else "allergies"].append(
+                Fact(codes, state, ref, label, *_condition_dates(resource, where)))
     elif kind in ("MedicationStatement", "MedicationRequest"):
         if (fact := _medication(resource, ref, where)) is not None:
             facts["medications"].append(fact)
@@ -119,6 +121,21 @@ def _add_resource(facts: Facts, resource: Mapping[str, Any], kind: str, ref: str
     elif kind == "Observation" and (obs := _observation(resource, ref, where)) is not None:
         facts["observations"].append(obs)
     # Other resource types carry nothing the guidance tests; they are left alone.
+
+
+def _condition_dates(resource: Mapping[str, Any], where: str) -> tuple[dt.date | None, dt.date | None, dt.date | None]:
+    """A Condition's (or AllergyIntolerance's) onset, recorded and abatement dates.
+
+    Onset and abatement may be a dateTime or a Period (its start, its end); other forms (an
+    age, a text) carry no date. A partial abatement date gives its last day, so that the
+    positive evidence lasts as long as the record allows.
+    """
+    onset_period = _mapping(resource.get("onsetPeriod"), f"{where}.onsetPeriod")
+    abatement_period = _mapping(resource.get("abatementPeriod"), f"{where}.abatementPeriod")
+    onset = fhir_date(resource.get("onsetDateTime") or onset_period.get("start"), f"{where}.onset")
+    recorded = fhir_date(resource.get("recordedDate"), f"{where}.recordedDate")
+    abated = fhir_date(resource.get("abatementDateTime") or abatement_period.get("end"), f"{where}.abatement", end=True)
+    return onset, recorded, abated
 
 
 def _codes(concept: Any, where: str) -> tuple[frozenset[CodeKey], str]:
@@ -162,13 +179,15 @@ def _medication(resource: Mapping[str, Any], ref: str, where: str) -> Medication
         stop = fhir_date(period.get("end"), f"{where}.effectivePeriod.end", end=True)
         if resource.get("effectiveDateTime") and not period:
             stop = start if status in ("completed", "stopped") else None
+        asserted = fhir_date(resource.get("dateAsserted"), f"{where}.dateAsserted")
     else:
         request = _mapping(resource.get("dispenseRequest"), f"{where}.dispenseRequest")
         bounds = _mapping(request.get("validityPeriod"), f"{where}.dispenseRequest.validityPeriod")
         start = fhir_date(bounds.get("start") or resource.get("authoredOn"), f"{where}.authoredOn")
         stop = fhir_date(bounds.get("end"), f"{where}.dispenseRequest.validityPeriod.end", end=True)
+        asserted = fhir_date(resource.get("authoredOn"), f"{where}.authoredOn")
     kind = status if status in ("active", "completed", "stopped", "not-taken") else "unknown"
-    return MedicationFact(codes, kind, start, stop, ref, label)
+    return MedicationFact(codes, kind, start, stop, ref, label, asserted)
 
 
 def _observation(resource: Mapping[str, Any], ref: str, where: str) -> ObservationFact | None:
@@ -221,7 +240,7 @@ def _mapping_facts(data: Mapping[str, Any], key: str) -> list[Fact]:
     facts = []
     for index, item in enumerate(_list(data, key)):
         where = f"patient.{key}[{index}]"
-        _only(item, {"code", "status", "verification", "id"}, where)
+        _only(item, {"code", "status", "verification", "id", "onset", "recorded", "abatement"}, where)
         status, verification = item.get("status", "active"), item.get("verification", "confirmed")
         # Refuse values the documented form does not have rather than guess what they mean.
         if status not in CLINICAL_PRESENT + CLINICAL_PAST:
@@ -230,7 +249,10 @@ def _mapping_facts(data: Mapping[str, Any], key: str) -> list[Fact]:
             raise InputError(f"{where}.verification must be one of {', '.join(VERIFICATION)}")
         state = _fact_state(status, verification)
         if state is not None:
-            facts.append(Fact(frozenset({_code(item.get("code"), f"{where}.code")}), state, str(item.get("id") or where), ""))
+            facts.append(Fact(frozenset({_code(item.get("code"), f"{where}.code")}), state, str(item.get("id") or where), "",
+                              fhir_date(item.get("onset"), f"{where}.onset"),
+                              fhir_date(item.get("recorded"), f"{where}.recorded"),
+                              fhir_date(item.get("abatement"), f"{where}.abatement", end=True)))
     return facts
 
 
@@ -238,14 +260,14 @@ def _mapping_medications(data: Mapping[str, Any]) -> list[MedicationFact]:
     facts = []
     for index, item in enumerate(_list(data, "medications")):
         where = f"patient.medications[{index}]"
-        _only(item, {"code", "status", "start", "end", "id"}, where)
+        _only(item, {"code", "status", "start", "end", "asserted", "id"}, where)
         status = item.get("status", "active")
         if status not in MEDICATION_STATUS:
             raise InputError(f"{where}.status must be active, completed, stopped, not-taken or unknown")
         facts.append(MedicationFact(
             frozenset({_code(item.get("code"), f"{where}.code")}), status,
             fhir_date(item.get("start"), f"{where}.start"), fhir_date(item.get("end"), f"{where}.end", end=True),
-            str(item.get("id") or where), ""))
+            str(item.get("id") or where), "", fhir_date(item.get("asserted"), f"{where}.asserted")))
     return facts
 
 

@@ -31,6 +31,7 @@ class ConditionTest(Criterion):
     codes: tuple[Coding, ...]
     status: Literal["active", "ever"] = "active"
     id: str | None = None
+    positive_for: Duration | None = None  # None: as long as the record says it is active
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,8 @@ class MedicationTest(Criterion):
     codes: tuple[Coding, ...]
     within: Duration | None = None
     id: str | None = None
+    negative_for: Duration | None = None  # None: a not-taken statement counts on its own date only
+    ended: bool = False  # only a course that has ended counts; one still running is a negative
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,9 @@ class ObservationTest(Criterion):
     unit: str | None = None
     max_age: Duration | None = None
     id: str | None = None
+    negative_value_codes: tuple[Coding, ...] = ()
+    positive_for: Duration | None = None  # None: max_age, or no limit
+    negative_for: Duration | None = None  # None: max_age, or the procedure date only
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +110,21 @@ class Not(Criterion):
 
 
 @dataclass(frozen=True, slots=True)
+class EvidenceTest(Criterion):
+    """One state recorded in several ways: the records of all its tests are pooled and dated.
+
+    Its items are condition, medication and observation tests (the schema allows no other);
+    the newest record of any of them decides, and on the same day a positive one.
+    """
+
+    items: tuple[Criterion, ...]
+    id: str | None = None
+
+    def parts(self) -> tuple[Criterion, ...]:
+        return self.items
+
+
+@dataclass(frozen=True, slots=True)
 class CriterionKind:
     """One kind of criterion: the key naming it in a document, its model, its schema branch.
 
@@ -131,6 +152,7 @@ KINDS: tuple[CriterionKind, ...] = (
     CriterionKind("all", AllOf, "allCriterion", field="items", nested="many"),
     CriterionKind("any", AnyOf, "anyCriterion", field="items", nested="many"),
     CriterionKind("not", Not, "notCriterion", field="item", nested="one"),
+    CriterionKind("evidence", EvidenceTest, "evidenceCriterion", field="items", nested="many"),
 )
 
 KIND_KEYS: tuple[str, ...] = tuple(kind.key for kind in KINDS)

@@ -52,6 +52,10 @@ class Contraindication:
     sources: tuple[str, ...]
     criterion: Criterion | None = None
     evidence_note: str | None = None
+    # Who it can be true for (e.g. patients who can become pregnant), and what to ask when the
+    # record cannot say; false means no finding and no question.
+    applies_to: Criterion | None = None
+    applies_question: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

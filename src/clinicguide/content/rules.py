@@ -63,9 +63,10 @@ def criteria(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, dict[str, An
 
 
 def document_criteria(data: dict[str, Any]) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
-    """Criteria of contraindications and of monitoring items' ``applies_to``."""
+    """Criteria of contraindications (and their ``applies_to``) and of monitoring items' ``applies_to``."""
     for path, entry in _entries(data, "contraindications"):
         yield from criteria(entry.get("criterion"), path + ("criterion",))
+        yield from criteria(entry.get("applies_to"), path + ("applies_to",))
     for path, entry in _entries(data, "monitoring"):
         yield from criteria(entry.get("applies_to"), path + ("applies_to",))
 
@@ -84,7 +85,8 @@ def _codings(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, dict[str, An
 def document_problems(data: dict[str, Any], at: Locator) -> list[Problem]:
     """Every semantic problem of one document."""
     found: list[Problem] = []
-    for rule in (_unique_ids, _references, _ranges, _comparable_limits, _disclosure, _governance, _codes, _control_characters):
+    for rule in (_unique_ids, _evidence_ids, _references, _ranges, _comparable_limits, _disclosure, _governance, _codes,
+                 _control_characters):
         found.extend(rule(data, at))
     return found
 
@@ -97,13 +99,32 @@ def _unique_ids(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
             if ident in seen:
                 yield at(path + ("id",), "CG301", f"id {ident!r} is already used at {_where(at, seen[ident])}")
             seen.setdefault(ident, path + ("id",))
+    # One applicability may be written on several items (pregnancy and breastfeeding both apply to
+    # patients who can become pregnant): the same id on an identical applies_to is one question.
+    shared: dict[str, Any] = {}
     for path, node in document_criteria(data):
         ident = node.get("id")
-        if isinstance(ident, str):
-            if ident in seen:
-                yield at(path + ("id",), "CG314",
-                         f"criterion id {ident!r} is already used at {_where(at, seen[ident])}; answers need unique ids")
-            seen.setdefault(ident, path + ("id",))
+        if not isinstance(ident, str):
+            continue
+        applicability = path[-1] == "applies_to"
+        if applicability and ident in shared and shared[ident] == node:
+            continue
+        if ident in seen:
+            yield at(path + ("id",), "CG314",
+                     f"criterion id {ident!r} is already used at {_where(at, seen[ident])}; answers need unique ids")
+        seen.setdefault(ident, path + ("id",))
+        if applicability:
+            shared.setdefault(ident, node)
+
+
+def _evidence_ids(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    """The tests an ``evidence`` criterion pools are one state: an answer settles the whole, not one test."""
+    for path, node in document_criteria(data):
+        items = node.get("evidence")
+        for index, item in enumerate(items if isinstance(items, list) else ()):
+            if isinstance(item, dict) and "id" in item:
+                yield at(path + ("evidence", index, "id"), "CG318",
+                         "a test inside evidence takes no id; give the evidence criterion the id, so one answer settles it")
 
 
 def _where(at: Locator, path: JsonPath) -> str:

@@ -38,7 +38,8 @@ def seed_of(screening: Screening, record: PatientRecord, version: FhirVersion, d
     """A digest of every input, so ids repeat exactly when the inputs do."""
     return sha256({
         "guidance": screening.guidance.ref, "record": record, "date": screening.date,
-        "proposal": screening.proposal, "answers": screening.answers, "fhir": version, "digest": digest,
+        "proposal": screening.proposal, "answers": dict(screening.answers),
+        "answered": [screening.answered_by, screening.answered_at], "fhir": version, "digest": digest,
     })
 
 

@@ -10,8 +10,12 @@ from .common import Canonicals, FhirVersion
 
 
 def _implicated(finding: Finding) -> list[dict[str, str]]:
-    """References to the patient's records that triggered the finding (``Type/id`` only)."""
-    refs = [e for e in finding.evidence if "/" in e and " " not in e and e[0].isupper()]
+    """References to the patient's records that triggered the finding (``Type/id`` only).
+
+    Evidence names a record with the date it speaks for, ``Observation/x (2026-11-18)``.
+    """
+    refs = [e.split(" (", 1)[0] for e in finding.evidence]
+    refs = [r for r in refs if "/" in r and " " not in r and r[0].isupper()]
     return [{"reference": ref} for ref in dict.fromkeys(refs)]
 
 

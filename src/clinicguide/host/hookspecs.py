@@ -71,7 +71,9 @@ def clinicguide_screen(guidance: Guidance, record: PatientRecord, date: dt.date,
     :param guidance: the (amended) guidance document.
     :param record: the patient's data.
     :param date: the procedure date.
-    :param answers: clinician answers keyed by criterion id.
+    :param answers: clinician answers keyed by criterion id; a mapping of id to bool (an
+        ``Answers`` whose ``by`` and ``at`` say who answered and when, where the host said).
+        An answer never erases a record: a "no" against a recorded positive is a conflict.
     :param proposal: the proposal (dose, parameters, last treatment date, regimen, indication,
         doses already given), or None.
     :return: a list of :class:`clinicguide.Finding`, or None. Lists of all plugins

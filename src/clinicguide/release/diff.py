@@ -126,7 +126,10 @@ def _contraindication(section: str, name: str, old: Contraindication, new: Contr
     if old.criterion != new.criterion:
         yield Change(section, name, "changed", "criterion changed; it may now match fewer patients - compare by hand",
                      plain(old.criterion), plain(new.criterion), UNCLEAR)
-    yield from fields(section, name, old, new, ("text", "question", "sources"))
+    if old.applies_to != new.applies_to:
+        yield Change(section, name, "changed", "applies_to changed; it may now apply to fewer patients - compare by hand",
+                     plain(old.applies_to), plain(new.applies_to), UNCLEAR)
+    yield from fields(section, name, old, new, ("text", "question", "applies_question", "sources"))
 
 
 def _risk(section: str, name: str, old: Risk, new: Risk) -> Iterator[Change]:

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from clinicguide.clinical.criteria import EVALUATORS, Context, Truth, evaluate
+from clinicguide.clinical.answers import Answers
+from clinicguide.clinical.criteria import EVALUATORS, Conflict, Context, Truth, evaluate
 from clinicguide.clinical.readers import from_mapping, read_patient
 from clinicguide.content.criteria_kinds import (
     KINDS,
@@ -149,34 +150,45 @@ PREGNANCY_TEST = ObservationTest(PREGNANCY_STATUS, value_code=PREGNANT)
 
 
 def test_observation_on_the_procedure_date_decides() -> None:
-    assert evaluate(PREGNANCY_TEST, ctx(pregnancy_status("2026-12-01"))) == Truth(True, ("preg",))
-    # Any other value is not a known negative (no verified code says "not pregnant").
-    assert evaluate(PREGNANCY_TEST, ctx(pregnancy_status("2026-12-01", "60001007"))) == Truth(None, ("preg",))
+    assert evaluate(PREGNANCY_TEST, ctx(pregnancy_status("2026-12-01"))) == Truth(True, ("preg (2026-12-01)",))
+    # A value the test does not list as negative is not a negative ("not pregnant" here, since
+    # this test names no negative_value_codes).
+    assert evaluate(PREGNANCY_TEST, ctx(pregnancy_status("2026-12-01", "60001007"))) == Truth(
+        None, ("preg (2026-12-01, neither positive nor negative)",))
 
 
-def test_observation_older_than_the_procedure_date_is_unknown() -> None:
-    result = evaluate(PREGNANCY_TEST, ctx(pregnancy_status("2026-11-30")))
-    assert result.value is None and result.evidence == ("preg (too old to decide)",)
-    assert evaluate(PREGNANCY_TEST, ctx(pregnancy_status(None))).value is None  # undated
+def test_a_positive_observation_keeps_counting_without_a_window() -> None:
+    # A pregnancy recorded last week is still a pregnancy: no positive_for and no max_age, no limit.
+    assert evaluate(PREGNANCY_TEST, ctx(pregnancy_status("2026-11-30"))) == Truth(True, ("preg (2026-11-30)",))
+    assert evaluate(PREGNANCY_TEST, ctx(pregnancy_status("2025-01-01"))).value is True
+    # Undated: its age cannot be shown to be past a window, and missing a pregnancy is the worse error.
+    assert evaluate(PREGNANCY_TEST, ctx(pregnancy_status(None))) == Truth(True, ("preg",))
 
 
 def test_max_age_lets_older_observations_decide() -> None:
     recent = ObservationTest(PREGNANCY_STATUS, value_code=PREGNANT, max_age=Duration(7, "d"))
     assert evaluate(recent, ctx(pregnancy_status("2026-11-24"))).value is True
-    assert evaluate(recent, ctx(pregnancy_status("2026-11-23"))).value is None
+    assert evaluate(recent, ctx(pregnancy_status("2026-11-23"))) == Truth(None, ("preg (2026-11-23, too old to decide)",))
 
 
 def test_observation_after_the_procedure_date_is_not_used() -> None:
     assert evaluate(PREGNANCY_TEST, ctx(pregnancy_status("2026-12-02"))).value is None
 
 
-def test_latest_observation_decides() -> None:
-    data = {"observations": [
-        {"code": f"{LOINC}|82810-3", "valueCode": f"{SCT}|77386006", "date": "2026-11-01", "id": "old"},
-        {"code": f"{LOINC}|82810-3", "valueCode": f"{SCT}|60001007", "date": "2026-12-01", "id": "today"},
-    ]}
-    recent = ObservationTest(PREGNANCY_STATUS, value_code=PREGNANT, max_age=Duration(3, "mo"))
-    assert evaluate(recent, ctx(data)) == Truth(None, ("today",))  # the older positive no longer decides
+NOT_PREGNANT = (Coding(SCT, "60001007", "Not pregnant (finding)"), Coding(LOINC, "LA26683-5", "Not pregnant"))
+
+
+def test_a_later_negative_decides_and_a_later_neutral_does_not() -> None:
+    def data(value: str) -> dict[str, Any]:
+        return {"observations": [
+            {"code": f"{LOINC}|82810-3", "valueCode": f"{SCT}|77386006", "date": "2026-11-01", "id": "old"},
+            {"code": f"{LOINC}|82810-3", "valueCode": value, "date": "2026-12-01", "id": "today"},
+        ]}
+    test = ObservationTest(PREGNANCY_STATUS, value_code=PREGNANT, negative_value_codes=NOT_PREGNANT)
+    assert evaluate(test, ctx(data(f"{SCT}|60001007"))) == Truth(False, ("today (2026-12-01)",))
+    assert evaluate(test, ctx(data(f"{LOINC}|LA26683-5"))).value is False
+    # "Possible pregnancy" is neither: it does not end the pregnancy recorded earlier.
+    assert evaluate(test, ctx(data(f"{SCT}|102874004"))) == Truth(True, ("old (2026-11-01)",))
 
 
 @pytest.mark.parametrize(("system", "code"), [(SCT, "102874004"), (LOINC, "LA4489-6"), (LOINC, "LA15173-0")])
@@ -201,8 +213,8 @@ def test_numeric_observation_thresholds_convert_units() -> None:
     heavy = ObservationTest(WEIGHT, at_least=50, unit="kg", max_age=Duration(1, "a"))
     light = ObservationTest(WEIGHT, below=50, unit="kg", max_age=Duration(1, "a"))
     context = ctx({"observations": [{"code": f"{LOINC}|29463-7", "value": "140 [lb_av]", "date": "2026-11-01", "id": "w"}]})
-    assert evaluate(heavy, context) == Truth(True, ("w",))
-    assert evaluate(light, context) == Truth(False, ("w",))
+    assert evaluate(heavy, context) == Truth(True, ("w (2026-11-01)",))
+    assert evaluate(light, context) == Truth(False, ("w (2026-11-01)",))
 
 
 def test_numeric_observation_with_incomparable_unit_names_the_record() -> None:
@@ -240,7 +252,13 @@ def meds(**fields: str) -> dict[str, Any]:
     ({"status": "stopped"}, U, U),  # stopped, but when?
     ({"status": "unknown", "start": "2026-01-01"}, U, U),
     ({"status": "unknown", "end": "2026-03-01"}, U, U),
-    ({"status": "not-taken"}, F, F),
+    # A not-taken statement counts on its own date only (negative_for unset), and an undated one
+    # cannot be shown to be current. It rules out the 6 months before only if it covers them.
+    ({"status": "not-taken", "asserted": "2026-12-01"}, F, U),
+    ({"status": "not-taken", "start": "2026-05-01", "asserted": "2026-12-01"}, F, F),
+    ({"status": "not-taken", "start": "2026-05-01", "end": "2026-12-31"}, F, F),
+    ({"status": "not-taken", "asserted": "2026-11-30"}, U, U),
+    ({"status": "not-taken"}, U, U),
     ({"status": "active", "start": "2026-12-10"}, U, U),  # not started by the procedure date
 ])
 def test_medication_within_window(fields: dict[str, str], current: bool | None, recent: bool | None) -> None:
@@ -280,11 +298,25 @@ def test_sex(gender: str | None, value: bool | None) -> None:
 
 # -- answers ---------------------------------------------------------------------------------------
 
-def test_answer_overrides_the_record() -> None:
+def test_a_yes_answer_makes_a_criterion_true_and_a_no_rules_out_only_what_the_record_leaves_unknown() -> None:
     test = ConditionTest((PREGNANT,), id="c-preg")
-    context = ctx(conditions({"code": f"{SCT}|77386006"}), answers={"c-preg": False})
-    assert evaluate(test, context) == Truth(False, ("clinician answer c-preg=no",))
-    assert evaluate(test, ctx(answers={"c-preg": True})) == Truth(True, ("clinician answer c-preg=yes",))
+    assert evaluate(test, ctx(answers={"c-preg": True})) == Truth(True, ("clinician answer c-preg=yes",), from_record=False)
+    assert evaluate(test, ctx(answers={"c-preg": False})) == Truth(False, ("clinician answer c-preg=no",), from_record=False)
+
+
+def test_a_no_answer_never_erases_a_recorded_positive() -> None:
+    test = ConditionTest((PREGNANT,), id="c-preg")
+    context = ctx(conditions({"code": f"{SCT}|77386006", "id": "preg", "onset": "2026-09-15"}), answers={"c-preg": False})
+    truth = evaluate(test, context)
+    assert (truth.value, truth.evidence) == (True, ("preg (2026-09-15)",))
+    assert truth.conflicts == (Conflict("c-preg", "clinician answer c-preg=no", ("preg (2026-09-15)",)),)
+
+
+def test_the_conflict_quotes_who_answered_and_when() -> None:
+    test = ConditionTest((PREGNANT,), id="c-preg")
+    answers = Answers({"c-preg": False}, by="Dr A. Lee", at=dt.date(2026, 11, 20))
+    truth = evaluate(test, Context(from_mapping(conditions({"code": f"{SCT}|77386006", "id": "preg"})), DAY, answers))
+    assert [c.answer for c in truth.conflicts] == ["clinician answer c-preg=no (Dr A. Lee, 2026-11-20)"]
 
 
 def test_answer_to_a_nested_criterion() -> None:
@@ -294,8 +326,19 @@ def test_answer_to_a_nested_criterion() -> None:
     assert evaluate(test, ctx(answers={"q-site": False})).value is None  # herpes still unknown
     refuted = conditions({"code": f"{SCT}|235055003", "verification": "refuted"})
     assert evaluate(test, ctx(refuted, answers={"q-site": False})).value is None  # a refuted record is ignored
-    assert evaluate(test, ctx(answers={"outer": False, "q-site": True})).value is False  # the outer answer settles it
+    assert evaluate(test, ctx(answers={"outer": False})).value is False  # the outer answer settles the unknown
+    # A "yes" is never lowered: the inner yes stands against the outer no, with both as evidence.
+    both = evaluate(test, ctx(answers={"outer": False, "q-site": True}))
+    assert (both.value, both.conflicts) == (True, ())
+    assert both.evidence == ("clinician answer q-site=yes", "clinician answer outer=no")
 
+
+def test_conflicts_travel_with_the_operands_that_decide() -> None:
+    record = conditions({"code": f"{SCT}|235055003", "id": "herpes"})
+    inner = ConditionTest((HERPES,), id="c-herpes")
+    assert evaluate(AnyOf((inner, Question("q", "?"))), ctx(record, answers={"c-herpes": False})).conflicts
+    # Under an "all" that another part makes false, the contradicted record decides nothing.
+    assert evaluate(AllOf((inner, Question("q", "?"))), ctx(record, answers={"c-herpes": False, "q": False})).conflicts == ()
 
 
 # -- the evaluators --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -252,7 +253,7 @@ def test_plain_mapping_medication_defaults_to_active() -> None:
 
 @pytest.mark.parametrize(("data", "where"), [
     ({"name": "Maria"}, "patient: unknown field(s) name"),
-    ({"conditions": [{"code": f"{SCT}|1", "onset": "2020"}]}, "patient.conditions[0]: unknown field(s) onset"),
+    ({"conditions": [{"code": f"{SCT}|1", "onsetDate": "2020"}]}, "patient.conditions[0]: unknown field(s) onsetDate"),
     ({"medications": [{"code": f"{RXNORM}|1", "dose": "20 mg"}]}, "patient.medications[0]: unknown field(s) dose"),
     ({"observations": [{"code": f"{LOINC}|1", "unit": "kg"}]}, "patient.observations[0]: unknown field(s) unit"),
 ])
@@ -434,3 +435,46 @@ def test_malformed_doses_are_refused_by_place(data: dict[str, Any], place: str) 
     with pytest.raises(InputError) as raised:
         read_patient(data)
     assert place in str(raised.value) and SECRET not in str(raised.value)
+
+
+# -- the dates evidence needs ------------------------------------------------------------------------
+
+def test_condition_dates_are_read() -> None:
+    dated = condition("c-dated", "resolved") | {"onsetDateTime": "2026-02-01T10:00:00Z", "recordedDate": "2026-02-03",
+                                                "abatementDateTime": "2026-10"}
+    periods = condition("c-periods") | {"onsetPeriod": {"start": "2026-05-02"}, "abatementPeriod": {"end": "2026-12-24"}}
+    ages = condition("c-age") | {"onsetAge": {"value": 30, "unit": "a"}}  # no date: says nothing about when
+    facts = {f.ref: f for f in read_patient(bundle(dated, periods, ages)).conditions}
+    first = facts["Condition/c-dated"]
+    assert (first.onset, first.recorded, first.abated) == (dt.date(2026, 2, 1), dt.date(2026, 2, 3), dt.date(2026, 10, 31))
+    second, third = facts["Condition/c-periods"], facts["Condition/c-age"]
+    assert (second.onset, second.abated) == (dt.date(2026, 5, 2), dt.date(2026, 12, 24))
+    assert (third.onset, third.recorded, third.abated) == (None, None, None)
+
+
+def test_medication_statement_and_request_dates_are_read() -> None:
+    statement = medication(status="not-taken", dateAsserted="2026-11-20T09:30:00+01:00")
+    request = medication("MedicationRequest", "r1", status="active", authoredOn="2026-11-02")
+    meds = {m.ref: m for m in read_patient(bundle(statement, request)).medications}
+    assert meds["MedicationStatement/m1"].asserted == dt.date(2026, 11, 20)
+    assert (meds["MedicationRequest/r1"].asserted, meds["MedicationRequest/r1"].start) == (dt.date(2026, 11, 2),) * 2
+
+
+def test_the_plain_form_takes_the_same_dates() -> None:
+    record = from_mapping({
+        "conditions": [{"code": f"{SCT}|77386006", "status": "resolved", "onset": "2026-02-01", "recorded": "2026-02-03",
+                        "abatement": "2026-10"}],
+        "medications": [{"code": f"{RXNORM}|197844", "status": "not-taken", "asserted": "2026-11-20"}]})
+    (fact,) = record.conditions
+    assert (fact.onset, fact.recorded, fact.abated) == (dt.date(2026, 2, 1), dt.date(2026, 2, 3), dt.date(2026, 10, 31))
+    assert record.medications[0].asserted == dt.date(2026, 11, 20)
+
+
+@pytest.mark.parametrize(("resource", "where"), [
+    (condition() | {"onsetDateTime": "2026-13-01"}, "Bundle.entry[1] (Condition).onset"),
+    (condition() | {"abatementPeriod": "2026"}, "Bundle.entry[1] (Condition).abatementPeriod must be a JSON object"),
+    (medication(dateAsserted="yesterday"), "Bundle.entry[1] (MedicationStatement).dateAsserted"),
+])
+def test_bad_dates_are_located(resource: dict[str, Any], where: str) -> None:
+    with pytest.raises(InputError, match=re.escape(where)):
+        read_patient(bundle(resource))

@@ -52,7 +52,7 @@ def test_findings_cite_guidance_item_and_sources(guide: ClinicGuide) -> None:
         assert finding.guidance == "microneedling|1.1.0"
         assert finding.sources and finding.code in FINDING_CODES
     recent = next(f for f in result.findings if f.item == "ci-isotretinoin-recent")
-    assert recent.evidence == ("MedicationStatement/maria-isotretinoin",)
+    assert recent.evidence == ("MedicationStatement/maria-isotretinoin (2026-08-15)",)
     assert recent.sources == ("M8", "M12", "I7", "I8")
 
 def test_findings_keep_guidance_order_then_the_proposal(guide: ClinicGuide) -> None:
@@ -120,7 +120,7 @@ def test_summary_contract(guide: ClinicGuide) -> None:
     result = guide.plan("microneedling", {"id": "x", "birthDate": "1990-01-01"}, date=DATE,
                         proposed={"params": {"needle-depth": "1 mm"}})
     summary = result.summary()
-    assert set(summary) == {"guidance", "decision", "label", "findings", "questions", "answers"}
+    assert set(summary) == {"guidance", "decision", "label", "findings", "questions", "answers", "not_applicable"}
     assert (summary["guidance"], summary["decision"]) == ("microneedling|1.1.0", "needs-information")
     assert summary["questions"] and summary["answers"] == []
     known = [f for f in result.findings if f.code not in QUESTION_CODES]

@@ -17,10 +17,15 @@ import pytest
 from clinicguide.content.builder import build_criterion
 from clinicguide.content.check import check_file
 from clinicguide.content.criteria_kinds import KIND_KEYS, KINDS, CriterionKind, kinds_in
+from clinicguide.content.schemas import available
 from clinicguide.resources import schemas_dir
 
 SCHEMA = json.loads((schemas_dir() / "guidance" / "1.0" / "guidance.schema.json").read_text(encoding="utf-8"))
-DEFS = SCHEMA["$defs"]
+# The registry holds the kinds of the newest schema; older minors have a subset of them.
+NEWEST = json.loads((schemas_dir() / "guidance" / available()[-1] / "guidance.schema.json").read_text(encoding="utf-8"))
+DEFS = NEWEST["$defs"]
+#: Kinds whose parts are only tests of dated records, not any criterion.
+RECORD_TESTS = {"evidence": ["#/$defs/conditionCriterion", "#/$defs/medicationCriterion", "#/$defs/observationCriterion"]}
 Write = Callable[[str, "str | bytes"], Path]
 
 #: One valid instance of each kind, as a document states it.
@@ -40,6 +45,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "all": {"all": [{"sex": "female"}, {"age": {"at_least": 12}}]},
     "any": {"any": [{"sex": "female"}]},
     "not": {"not": {"sex": "male"}},
+    "evidence": {"evidence": [
+        {"condition": {"codes": [{"system": "http://snomed.info/sct", "code": "77386006", "display": "Pregnant (finding)"}]}},
+        {"observation": {"code": {"system": "http://loinc.org", "code": "2106-3",
+                                  "display": "Choriogonadotropin (pregnancy test) [Presence] in Urine"},
+                         "value_code": {"system": "http://snomed.info/sct", "code": "10828004",
+                                        "display": "Positive (qualifier value)"}}}]},
 }
 
 
@@ -74,6 +85,8 @@ def test_the_model_has_the_fields_the_branch_states(kind: CriterionKind) -> None
     nested = {"many": {"type": "array", "items": {"$ref": "#/$defs/criterion"}}, "one": {"$ref": "#/$defs/criterion"}}
     if kind.nested is None:
         assert "#/$defs/criterion" not in json.dumps(value)
+    elif kind.key in RECORD_TESTS:
+        assert [branch["$ref"] for branch in value["items"]["oneOf"]] == RECORD_TESTS[kind.key]
     else:
         assert nested[kind.nested].items() <= value.items()
 

@@ -17,6 +17,7 @@ from clinicguide.content.criteria_kinds import (
     AllOf,
     AnyOf,
     ConditionTest,
+    EvidenceTest,
     MedicationTest,
     Not,
     ObservationTest,
@@ -193,3 +194,26 @@ def test_regimen_codes_interval_advisory_and_weight_age() -> None:
     advisory = built(CLINICAL_FIXTURES / "advisory-interval.yaml").regimens[0].min_interval
     assert advisory is not None and advisory.advisory is True
     assert built(CLINICAL_FIXTURES / "dosing.yaml").weight_max_age == Duration(14, "d")
+
+
+# -- schema 1.1: evidence, windows and applicability ---------------------------------------------------
+
+FULL_11 = TESTS / "unit" / "release" / "fixtures" / "schema-1.1" / "full.yaml"
+
+
+def test_schema_11_evidence_windows_and_applicability_are_built() -> None:
+    doc = guidance_from_data(read(FULL_11)[0], "full.yaml")
+    condition, evidence, composite = doc.contraindications
+    assert condition.applies_to == SexTest("female", "crit-can-become-pregnant")
+    assert condition.applies_question == "Can this patient become pregnant?"
+    pooled = evidence.criterion
+    assert isinstance(pooled, EvidenceTest) and pooled.id == "crit-evidence" and pooled.parts() == pooled.items
+    recorded, test = pooled.items
+    assert isinstance(recorded, ConditionTest) and recorded.positive_for == Duration(10, "mo")
+    assert isinstance(test, ObservationTest)
+    assert (test.positive_for, test.negative_for) == (Duration(10, "mo"), Duration(7, "d"))
+    assert [c.code for c in test.negative_value_codes] == ["260385009"]
+    assert isinstance(composite.criterion, AllOf)
+    medication = composite.criterion.items[0]
+    assert isinstance(medication, MedicationTest) and medication.ended is True and medication.negative_for == Duration(1, "d")
+    assert doc.contraindications[2].applies_to is None

@@ -16,6 +16,7 @@ from clinicguide.content.check import check_paths, schema_problems
 from clinicguide.content.located import Locator
 from clinicguide.content.yamlsafe import parse
 from clinicguide.errors import Problem
+from clinicguide.resources import guidance_dir
 
 TESTS = Path(__file__).resolve().parents[2]
 
@@ -90,6 +91,24 @@ def test_criterion_ids_are_unique_across_contraindications_and_monitoring(full_t
     text = full_text.replace("      all:\n        - sex: female\n        - age: {at_least: 12}",
                              "      id: crit-recent-medication\n      all:\n        - sex: female\n        - age: {at_least: 12}")
     assert rule_problems(text) == [("CG314", line_of(text, "id: crit-recent-medication", 2))]
+
+
+def test_one_applicability_may_be_shared_by_identical_applies_to() -> None:
+    # Pregnancy and breastfeeding both apply to patients who can become pregnant: one id, one answer.
+    shipped = (guidance_dir() / "microneedling.yaml").read_text(encoding="utf-8")
+    assert shipped.count("id: can-become-pregnant") == 2 and rule_problems(shipped) == []
+    differing = shipped.replace("      not: {sex: male}", "      sex: female", 1)
+    assert rule_problems(differing) == [("CG314", line_of(differing, "id: can-become-pregnant", 2))]
+    criterion = shipped.replace("      age: {below: 22}", "      id: can-become-pregnant\n      age: {below: 22}")
+    assert ("CG314", line_of(criterion, "id: can-become-pregnant", 3)) in rule_problems(criterion)
+
+
+def test_a_test_inside_evidence_takes_no_id() -> None:
+    shipped = (guidance_dir() / "isotretinoin-oral.yaml").read_text(encoding="utf-8")
+    text = shipped.replace("        - condition:\n            codes:\n              - {system: \"http://snomed.info/sct\", code: "
+                           "\"77386006\"", "        - id: recorded-pregnancy\n          condition:\n            codes:\n"
+                           "              - {system: \"http://snomed.info/sct\", code: \"77386006\"", 1)
+    assert rule_problems(text) == [("CG318", line_of(text, "id: recorded-pregnancy"))]
 
 
 def test_references_inside_regimen_parts_are_checked(full_text: str) -> None:

@@ -61,7 +61,7 @@ def test_answers_from_a_response_decide_like_answers_by_id(guide: ClinicGuide) -
     assert by_response.summary()["findings"] == by_id.summary()["findings"]
     assert by_response.summary()["answers"] == by_id.summary()["answers"] == [
         {"item": "ci-breastfeeding", "answer": "no", "question": "Is the patient breastfeeding?"},
-        {"item": "ci-pregnancy", "answer": "no", "question": "Is the patient pregnant, or could she be?"}]
+        {"item": "ci-pregnancy", "answer": "no", "question": "Is the patient pregnant, or could the patient be pregnant?"}]
 
 
 def test_the_bundle_records_who_answered_and_when(guide: ClinicGuide) -> None:
@@ -71,7 +71,7 @@ def test_the_bundle_records_who_answered_and_when(guide: ClinicGuide) -> None:
     validate_resource(answers, "R5")
     assert answers["questionnaire"] == f"{SCREENING}|1.1.0"
     assert (answers["author"], answers["authored"]) == ({"reference": "Practitioner/dr-ames"}, "2026-11-30")
-    assert answers["item"] == [{"linkId": "ci-pregnancy", "text": "Is the patient pregnant, or could she be?",
+    assert answers["item"] == [{"linkId": "ci-pregnancy", "text": "Is the patient pregnant, or could the patient be pregnant?",
                                 "answer": [{"valueBoolean": False}]}]
     named = guide.plan("microneedling", MARIA, date=DATE, answers=response([no("ci-pregnancy")], author={"display": "Dr Ames"}))
     [entry] = [e["resource"] for e in named.bundle["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"]
