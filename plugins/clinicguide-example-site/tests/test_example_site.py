@@ -150,7 +150,8 @@ def test_4_plan_gains_the_after_hours_contact() -> None:
 def test_5_needle_depth_is_narrowed() -> None:
     summary = json.loads(ok("screen", *SCREEN, "--param", "needle-depth=1.2mm"))
     assert {k: v for k, v in summary.items() if k != "answers"} == {
-        "guidance": "microneedling|1.1.0", "decision": "caution", "label": "not judged", "questions": [], "findings": [{
+        "guidance": "microneedling|1.1.0", "decision": "caution", "label": "not judged", "questions": [], "not_applicable": [],
+        "findings": [{
             "code": "dose-above-range", "item": "rng-needle-depth", "outcome": "caution", "severity": "high",
             "message": "needle-depth 1.2 mm is above the labelled range 0.5-1 mm "
                        "(Medical microneedling with an authorised pen device)",
