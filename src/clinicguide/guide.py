@@ -110,6 +110,8 @@ class ClinicGuide:
         check_answers(guidance, parsed)
         when, proposal = parse_date(date), Proposal.coerce(proposed)
         check_born_by(record, when)
+        if proposal is not None:
+            proposal.check_before(when)
         findings = self.hooks.screen(guidance, record, when, parsed, proposal)
         screening = decide(guidance, record, when, parsed, proposal, findings)
         return replace(screening, answered_by=answered_by, answered_at=answered_at), record

@@ -6,7 +6,7 @@ import datetime as dt
 
 from ..content.model import Guidance, Maximum, Range, Regimen
 from ..content.values import Duration
-from ..errors import InputError
+from ..errors import UnknownName
 from ..units import Quantity, convert, needs_weight
 from .findings import Finding
 from .patient import PatientRecord
@@ -25,7 +25,7 @@ def proposal_findings(guidance: Guidance, record: PatientRecord, proposal: Propo
         maximums = {m.id: m for reg in guidance.regimens for m in reg.maximums if m.parameter == parameter}
         if not ranges and not maximums:
             known = sorted({r.parameter for reg in guidance.regimens for r in reg.ranges})
-            raise InputError(f"{guidance.ref} has no range for {parameter!r}; known parameters: {', '.join(known) or 'none'}")
+            raise UnknownName(f"{guidance.ref} has no range for {parameter!r}", [parameter], known, "known parameters")
         range_findings, inside = _range_findings(guidance, parameter, value, ranges, kg, weight_ref)
         findings += range_findings
         matched += inside
@@ -41,8 +41,8 @@ def _regimens(guidance: Guidance, proposal: Proposal) -> tuple[Regimen, ...]:
         return guidance.regimens
     chosen = tuple(r for r in guidance.regimens if r.id == proposal.regimen)
     if not chosen:
-        known = ", ".join(r.id for r in guidance.regimens) or "none"
-        raise InputError(f"{guidance.ref} has no regimen {proposal.regimen!r}; known: {known}")
+        raise UnknownName(f"{guidance.ref} has no regimen {proposal.regimen!r}", [proposal.regimen],
+                          [r.id for r in guidance.regimens])
     return chosen
 
 
