@@ -17,12 +17,14 @@ from . import history as guidance_history
 from . import rules, schemas
 from .criteria_kinds import KIND_KEYS, CriterionKind, kinds_in
 from .located import Checked, Locator
-from .yamlsafe import YamlProblem, decode, parse, problem, read_bytes
+from .yamlsafe import YamlProblem, decode, parse, problem, read_bytes, read_stdin
 
 if TYPE_CHECKING:  # annotations only: jsonschema is imported when a document first needs it (schemas.py)
     from jsonschema import ValidationError
 
 GUIDANCE_SUFFIXES = (".yaml", ".yml")
+#: The path that stands for one document read from standard input (``validate -``).
+STDIN = Path("<stdin>")
 
 
 def guidance_files(paths: Iterable[Path]) -> list[Path]:
@@ -53,7 +55,7 @@ def check_file(path: Path, schema_root: Path | None = None) -> Checked:
     """Read one file and check it against its declared schema and the per-document rules."""
     display = str(path)
     try:
-        raw = read_bytes(path)
+        raw = read_stdin() if path == STDIN else read_bytes(path)
         data, positions = parse(decode(raw, display))
     except YamlProblem as exc:
         return Checked(path, display, None, None, (problem(exc, display),))

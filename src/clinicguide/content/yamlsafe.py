@@ -11,6 +11,7 @@ import math
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -250,6 +251,17 @@ def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
         raise YamlProblem("CG101", f"cannot read file: {exc.strerror or exc}") from None
     if len(data) > max_bytes:  # the file grew after stat
         raise YamlProblem("CG102", f"file is larger than the limit of {max_bytes} bytes")
+    return data
+
+
+def read_stdin(max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """Standard input's bytes, at most ``max_bytes``, as :func:`read_bytes` reads a file."""
+    try:
+        data = sys.stdin.buffer.read(max_bytes + 1)
+    except (OSError, AttributeError, ValueError) as exc:  # closed, or not a byte stream
+        raise YamlProblem("CG101", f"cannot read standard input: {exc}") from None
+    if len(data) > max_bytes:
+        raise YamlProblem("CG102", f"standard input is larger than the limit of {max_bytes} bytes")
     return data
 
 
