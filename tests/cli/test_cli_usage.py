@@ -167,3 +167,41 @@ def test_patient_answers_and_response_read_standard_input() -> None:
 def test_only_one_input_can_come_from_standard_input() -> None:
     assert "only one of --patient and --answers" in usage_error(
         "screen", "microneedling", "--patient", "-", "--answers", "-")
+
+
+# -- validate: a syntax error hides nothing else ----------------------------------------------
+
+def _indent_one_more(text: str, after: str, occurrence: int) -> str:
+    """``text`` with the line after the ``occurrence``-th line starting with ``after`` indented by one space."""
+    lines = text.split("\n")
+    starts = [i for i, line in enumerate(lines) if line.strip().startswith(after)]
+    lines[starts[occurrence] + 1] = " " + lines[starts[occurrence] + 1]
+    return "\n".join(lines)
+
+
+def test_syntax_errors_are_all_reported_and_every_other_file_still_checked(tmp_path: Path) -> None:
+    text = (REPO / "guidance" / "microneedling.yaml").read_text(encoding="utf-8")
+    (tmp_path / "a-two-slips.yaml").write_text(_indent_one_more(_indent_one_more(text, "- id: risk-", 1), "- id: risk-", 4))
+    minimal = MINIMAL.read_text(encoding="utf-8")
+    (tmp_path / "b-one-slip.yaml").write_text(minimal.replace("example-minimal", "b").replace("  required_reviewer:",
+                                                                                              "   required_reviewer:"))
+    (tmp_path / "c-bad-value.yaml").write_text(minimal.replace("example-minimal", "c").replace("severity: mild",
+                                                                                                "severity: sever"))
+    done = run("validate", str(tmp_path))
+    assert done.returncode == 1
+    found = [(Path(line.split(":")[0]).name, line.split(": ")[1].split()[0]) for line in done.stdout.splitlines()[:-1]]
+    assert found == [("a-two-slips.yaml", "CG104"), ("a-two-slips.yaml", "CG104"), ("b-one-slip.yaml", "CG104"),
+                     ("c-bad-value.yaml", "CG204")], done.stdout
+    assert done.stdout.endswith("3 files checked: 4 problem(s)\n")
+
+
+# -- validate: a field indented into a text ---------------------------------------------------
+
+def test_a_field_indented_into_a_text_is_reported() -> None:
+    text = MINIMAL.read_text(encoding="utf-8").replace(
+        "    text: I understand what the procedure involves.\n",
+        "    text: >-\n      I understand what the procedure involves.\n      discloses: []\n")
+    done = run("validate", "-", stdin=text)
+    assert done.returncode == 1
+    assert " CG318 the text holds 'discloses:'" in done.stdout and "indent that line like 'text'" in done.stdout
+    assert run("validate", "guidance").returncode == 0  # no false alarm in the packaged prose

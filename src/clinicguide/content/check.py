@@ -17,7 +17,7 @@ from . import history as guidance_history
 from . import rules, schemas
 from .criteria_kinds import KIND_KEYS, CriterionKind, kinds_in
 from .located import Checked, Locator
-from .yamlsafe import YamlProblem, decode, parse, problem, read_bytes, read_stdin
+from .yamlsafe import YamlProblem, decode, parse, problem, read_bytes, read_stdin, syntax_problems
 
 if TYPE_CHECKING:  # annotations only: jsonschema is imported when a document first needs it (schemas.py)
     from jsonschema import ValidationError
@@ -54,11 +54,15 @@ def _walk(folder: Path) -> list[Path]:
 def check_file(path: Path, schema_root: Path | None = None) -> Checked:
     """Read one file and check it against its declared schema and the per-document rules."""
     display = str(path)
+    text = ""
     try:
         raw = read_stdin() if path == STDIN else read_bytes(path)
-        data, positions = parse(decode(raw, display))
+        text = decode(raw, display)
+        data, positions = parse(text)
     except YamlProblem as exc:
-        return Checked(path, display, None, None, (problem(exc, display),))
+        # A syntax error stops the document, but not the search for further syntax errors in it.
+        found = syntax_problems(text, exc) if exc.code == "CG104" and text else [exc]
+        return Checked(path, display, None, None, tuple(problem(e, display) for e in found))
     # The digest of the bytes that were parsed: reading the file a second time could hash
     # other content, or fail if the folder vanished in between.
     sha = hashlib.sha256(raw).hexdigest()
@@ -69,7 +73,7 @@ def check_file(path: Path, schema_root: Path | None = None) -> Checked:
         return Checked(path, display, None, positions, (found,), sha)
     located = Locator(display, positions)
     found_problems = list(schema_problems(data, located, schema_root))
-    found_problems += rules.document_problems(data, located)
+    found_problems += rules.document_problems(data, located, schema_root)
     return Checked(path, display, data, positions, tuple(sorted(set(found_problems))), sha)
 
 

@@ -7,7 +7,9 @@ They run on the raw document next to the schema check and are written defensivel
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, TypeGuard
 
 from ..errors import Problem
@@ -79,11 +81,13 @@ def _codings(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, dict[str, An
             yield from _codings(value, path + (index,))
 
 
-def document_problems(data: dict[str, Any], at: Locator) -> list[Problem]:
+def document_problems(data: dict[str, Any], at: Locator, schema_root: Path | None = None) -> list[Problem]:
     """Every semantic problem of one document."""
     found: list[Problem] = []
     for rule in (_unique_ids, _references, _ranges, _comparable_limits, _disclosure, _governance, _codes, _control_characters):
         found.extend(rule(data, at))
+    found.extend(_fields_in_text(data, at, schema_root))
+    found.extend(_todo_markers(data, at))
     return found
 
 
@@ -272,3 +276,84 @@ def _strings(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _strings(value, path + (index,))
+
+
+# A field written one level too deep under a plain text (``discloses: []`` indented under a
+# consent item's ``text``) is still valid YAML: it becomes part of the text the patient reads.
+_FIELD_AT = re.compile(r"(?<![\w-])([a-z][a-z_]*):(?=\s|$)")
+
+
+def _fields_in_text(data: dict[str, Any], at: Locator, schema_root: Path | None) -> Iterator[Problem]:
+    """Prose that holds ``name:`` where ``name`` is a field that the text's item (or an item around it) may have
+    but does not: the field slipped into the text (CG318). Words before a colon that no enclosing item takes as
+    a field ("a recovery period: redness") are prose."""
+    from .schemas import validator
+
+    declared = data.get("schema")
+    schema = validator(declared, schema_root) if isinstance(declared, str) else None
+    if schema is None:
+        return
+    for path, text in _strings(data, ()):
+        if not (path and isinstance(path[-1], str) and path[-1] in PROSE_FIELDS):
+            continue
+        missing = _missing_fields(schema.schema, data, path[:-1])
+        for match in _FIELD_AT.finditer(text):
+            if match[1] in missing:
+                yield at(path, "CG318",
+                         f"the text holds {match[1] + ':'!r}, a field of {missing[match[1]]}; if it is meant as a field, "
+                         f"indent that line like {path[-1]!r}, not under it; otherwise reword the text")
+                break
+
+
+def _missing_fields(root: Any, data: Any, path: JsonPath) -> dict[str, str]:
+    """Fields the mappings along ``path`` may hold but do not, each with which mapping it belongs to:
+    the text's own item, an item around it, or the document."""
+    chain: list[tuple[Any, Any]] = [(root, data)]
+    schema, node = root, data
+    for part in path:
+        schema = _resolve(root, schema)
+        key = "items" if isinstance(part, int) else "properties"
+        child = schema.get(key) if isinstance(schema, dict) else None
+        schema = child if isinstance(part, int) else (child.get(part) if isinstance(child, dict) else None)
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+        chain.append((schema, node))
+    missing: dict[str, str] = {}
+    own = True
+    for depth in range(len(chain) - 1, -1, -1):
+        schema, node = _resolve(root, chain[depth][0]), chain[depth][1]
+        properties = schema.get("properties") if isinstance(schema, dict) else None
+        if not (isinstance(node, dict) and isinstance(properties, dict)):
+            continue
+        where = "the document" if depth == 0 else "this item" if own else "the item around it"
+        own = False
+        for name in properties:
+            if name not in node:
+                missing.setdefault(name, where)
+    return missing
+
+
+def _resolve(root: Any, schema: Any) -> Any:
+    """``schema`` with a local ``$ref`` (``#/$defs/name``) followed."""
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        defs = root.get("$defs") if isinstance(root, dict) else None
+        return defs.get(ref.removeprefix("#/$defs/")) if isinstance(defs, dict) else None
+    return schema
+
+
+TODO_MARKER = "TODO"
+
+
+def _todo_markers(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    """A TODO marker (``clinicguide new`` writes them) is content still to be written (CG319)."""
+    for path, text in _strings(data, ()):
+        if TODO_MARKER in text:
+            yield at(path, "CG319", f"TODO marker left in the document: {_shortened(text)!r}; replace it with the "
+                                    "real content, cited from the document's sources")
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -230,6 +230,29 @@ def parse(text: str) -> tuple[Any, Positions]:
     return value, builder.positions
 
 
+#: At most this many syntax errors are reported per file.
+MAX_SYNTAX_PROBLEMS = 20
+
+
+def syntax_problems(text: str, first: YamlProblem) -> list[YamlProblem]:
+    """``first`` (a CG104) and the syntax errors after it: each time, the line at fault is blanked and the
+    text parsed again, as long as the next error lies further down (so one mistake is not reported twice,
+    and a mistake whose blanking breaks what follows stops the search)."""
+    found = [first]
+    lines = text.split("\n")
+    while len(found) < MAX_SYNTAX_PROBLEMS and 0 < found[-1].line <= len(lines):
+        lines[found[-1].line - 1] = ""
+        try:
+            parse("\n".join(lines))
+        except YamlProblem as exc:
+            if exc.code != "CG104" or exc.line <= found[-1].line + 1:
+                break
+            found.append(exc)
+            continue
+        break
+    return found
+
+
 def read(path: Path, display: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> tuple[Any, Positions]:
     """Read and parse ``path``; every failure is a :class:`YamlProblem`."""
     return parse(decode(read_bytes(path, max_bytes), display or str(path)))
