@@ -72,7 +72,7 @@ def test_show_takes_doc_version_and_the_program_keeps_version() -> None:
     assert "--doc-version" in run("show", "--help").stdout
 
 
-COMMANDS = ["validate", "list", "show", "plan", "screen", "questions", "checklist", "consent", "export", "plugins",
+COMMANDS = ["validate", "list", "show", "new", "plan", "screen", "questions", "checklist", "consent", "export", "plugins",
             "release", "release build", "release verify", "release record", "diff"]
 
 
@@ -205,3 +205,34 @@ def test_a_field_indented_into_a_text_is_reported() -> None:
     assert done.returncode == 1
     assert " CG318 the text holds 'discloses:'" in done.stdout and "indent that line like 'text'" in done.stdout
     assert run("validate", "guidance").returncode == 0  # no false alarm in the packaged prose
+
+
+# -- clinicguide new: the authoring guide's walk-through ---------------------------------------
+
+@pytest.mark.parametrize("kind", ["procedure", "medication"])
+def test_new_then_validate_reports_only_the_todo_markers_until_they_are_filled_in(tmp_path: Path, kind: str) -> None:
+    made = run("new", "glycolic-acid-peel", "--kind", kind, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    document = tmp_path / "glycolic-acid-peel.yaml"
+    text = document.read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=")
+    modeline = text.splitlines()[0].split("$schema=", 1)[1]
+    assert (tmp_path / modeline).resolve().is_file()  # the editor finds the schema
+
+    first = run("validate", "glycolic-acid-peel.yaml", cwd=tmp_path)
+    assert first.returncode == 1
+    codes = {line.split(": ")[1].split()[0] for line in first.stdout.splitlines()[:-1]}
+    assert codes == {"CG319"}, first.stdout
+
+    document.write_text(text.replace("TODO ", ""), encoding="utf-8")  # the editor fills in every marker
+    assert run("validate", "glycolic-acid-peel.yaml", cwd=tmp_path).stdout == "1 file checked: no problems\n"
+
+
+def test_new_never_overwrites_and_refuses_a_bad_id(tmp_path: Path) -> None:
+    (tmp_path / "peel.yaml").write_text("mine")
+    done = run("new", "peel", "--kind", "procedure", cwd=tmp_path)
+    assert done.returncode == 2 and "already exists" in done.stderr
+    assert (tmp_path / "peel.yaml").read_text() == "mine"
+    assert "is not a guidance id" in run("new", "Peel Two", "--kind", "procedure", cwd=tmp_path).stderr
+    other = run("new", "peel", "--kind", "medication", "--output", "drafts-peel.yaml", cwd=tmp_path)
+    assert other.returncode == 0 and (tmp_path / "drafts-peel.yaml").is_file()

@@ -14,11 +14,11 @@ from typing import Any, NoReturn
 
 from ..errors import ClinicguideError, ContentError, did_you_mean
 from ..report import refuse
-from . import audit, content, decide, plugins
+from . import audit, content, decide, new, plugins
 from .common import EXIT_CODES, describe
 
 #: Modules that each add their subcommands with ``register(subparsers)``.
-COMMAND_MODULES = (content, decide, audit, plugins)
+COMMAND_MODULES = (content, decide, new, audit, plugins)
 
 # Options whose value is NAME=VALUE, one word: a space instead of '=' leaves the value over.
 _PAIR_OPTIONS = ("--param", "--answer")

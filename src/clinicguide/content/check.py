@@ -61,8 +61,8 @@ def check_file(path: Path, schema_root: Path | None = None) -> Checked:
         data, positions = parse(text)
     except YamlProblem as exc:
         # A syntax error stops the document, but not the search for further syntax errors in it.
-        found = syntax_problems(text, exc) if exc.code == "CG104" and text else [exc]
-        return Checked(path, display, None, None, tuple(problem(e, display) for e in found))
+        failures = syntax_problems(text, exc) if exc.code == "CG104" and text else [exc]
+        return Checked(path, display, None, None, tuple(problem(e, display) for e in failures))
     # The digest of the bytes that were parsed: reading the file a second time could hash
     # other content, or fail if the folder vanished in between.
     sha = hashlib.sha256(raw).hexdigest()
