@@ -236,3 +236,25 @@ def test_new_never_overwrites_and_refuses_a_bad_id(tmp_path: Path) -> None:
     assert "is not a guidance id" in run("new", "Peel Two", "--kind", "procedure", cwd=tmp_path).stderr
     other = run("new", "peel", "--kind", "medication", "--output", "drafts-peel.yaml", cwd=tmp_path)
     assert other.returncode == 0 and (tmp_path / "drafts-peel.yaml").is_file()
+
+
+# -- problem messages say how to fix the problem ----------------------------------------------
+
+FIX_WORDS = ("add", "remove", "keep", "give", "swap", "correct", "write", "use", "indent", "replace", "delete", "quote",
+             "save", "declare", "cite", "carry", "reword", "check", "flatten", "combine", "see", "must", "needs")
+
+
+def test_every_problem_in_the_invalid_examples_says_how_to_fix_it() -> None:
+    done = run("validate", "tests/unit/content/examples/invalid")
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()[:-1]
+    assert lines
+    without = [line for line in lines if not any(f" {word} " in f" {line.split(': ', 1)[1]} ".replace(";", " ")
+                                                 .replace(",", " ").replace("(", " ") for word in FIX_WORDS)]
+    assert without == [], "\n".join(without)
+
+
+def test_a_misspelt_field_gets_a_suggestion() -> None:
+    text = MINIMAL.read_text(encoding="utf-8").replace("    severity: mild", "    severty: mild")
+    done = run("validate", "-", stdin=text)
+    assert "unknown field 'severty' in risk; did you mean 'severity'?" in done.stdout

@@ -97,14 +97,16 @@ def _unique_ids(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
         ident = entry.get("id")
         if isinstance(ident, str):
             if ident in seen:
-                yield at(path + ("id",), "CG301", f"id {ident!r} is already used at {_where(at, seen[ident])}")
+                yield at(path + ("id",), "CG301", f"id {ident!r} is already used at {_where(at, seen[ident])}"
+                         "; give each item its own id")
             seen.setdefault(ident, path + ("id",))
     for path, node in document_criteria(data):
         ident = node.get("id")
         if isinstance(ident, str):
             if ident in seen:
                 yield at(path + ("id",), "CG314",
-                         f"criterion id {ident!r} is already used at {_where(at, seen[ident])}; answers need unique ids")
+                         f"criterion id {ident!r} is already used at {_where(at, seen[ident])}; give each criterion its own id "
+                         "(answers are keyed by it)")
             seen.setdefault(ident, path + ("id",))
 
 
@@ -132,15 +134,18 @@ def _references(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
         for index, ref in _refs(entry, "sources"):
             cited.add(ref)
             if ref not in source_ids:
-                yield at(path + ("sources", index), "CG303", f"source {ref!r} is not in this document's sources list")
+                yield at(path + ("sources", index), "CG303", f"source {ref!r} is not in this document's sources list"
+                         "; add it there, or correct the id")
     for path, entry in _entries(data, "consent"):
         for index, ref in _refs(entry, "discloses"):
             if ref not in risk_ids:
-                yield at(path + ("discloses", index), "CG304", f"risk {ref!r} is not in this document's risks")
+                yield at(path + ("discloses", index), "CG304", f"risk {ref!r} is not in this document's risks"
+                         "; correct the id, or add the risk")
     for path, entry in _entries(data, "regimens"):
         for index, ref in _refs(entry, "indications"):
             if ref not in indication_ids:
-                yield at(path + ("indications", index), "CG305", f"indication {ref!r} is not in this document's indications")
+                yield at(path + ("indications", index), "CG305", f"indication {ref!r} is not in this document's indications"
+                         "; correct the id, or add the indication")
     for path, source in _entries(data, "sources"):
         if isinstance(source.get("id"), str) and source["id"] not in cited:
             yield at(path + ("id",), "CG311", f"source {source['id']!r} is never cited; cite it or remove it")
@@ -151,7 +156,8 @@ def _ranges(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
         for range_path, rng in _entries(regimen, "ranges"):
             low, high = rng.get("low"), rng.get("high")
             if _number(low) and _number(high) and low > high:
-                yield at(path + range_path + ("low",), "CG306", f"low {low} is greater than high {high}")
+                yield at(path + range_path + ("low",), "CG306", f"low {low} is greater than high {high}"
+                         "; swap them, or correct the one that is wrong")
         for max_path, maximum in _entries(regimen, "maximums"):
             per, period = maximum.get("per"), maximum.get("period")
             if per == "period" and period is None:
@@ -177,7 +183,7 @@ def _comparable_limits(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
             if isinstance(unit, str) and (wrong := sorted(u for u in units if not comparable(unit, u))):
                 yield at(path + max_path + ("unit",), "CG316",
                          f"maximum in {unit} cannot be compared with the {maximum.get('parameter')} range(s) in "
-                         f"{', '.join(wrong)}")
+                         f"{', '.join(wrong)}; give the maximum in a unit of the same kind")
 
 
 def _number(value: Any) -> TypeGuard[int | float]:
@@ -189,7 +195,8 @@ def _disclosure(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
     for path, risk in _entries(data, "risks"):
         if risk.get("severity") in DISCLOSURE_REQUIRED and isinstance(risk.get("id"), str) and risk["id"] not in disclosed:
             yield at(path + ("id",), "CG307",
-                     f"{risk.get('severity')} risk {risk.get('id')!r} is not disclosed by any consent item's discloses list")
+                     f"{risk.get('severity')} risk {risk.get('id')!r} is not disclosed by any consent item's discloses list; "
+                     "add its id to the discloses list of the consent item that tells the patient about it")
 
 
 def _date(value: Any) -> dt.date | None:
@@ -242,7 +249,9 @@ def library_problems(checked: Sequence[Checked]) -> list[Problem]:
         if key is None:
             continue
         if key in seen:
-            found.append(entry.problem_at(("id",), "CG302", f"guidance {key} is also defined in {seen[key].display}"))
+            found.append(entry.problem_at(("id",), "CG302", f"guidance {key} is also defined in {seen[key].display}; "
+                                         "remove one copy, "
+                                         "or give the newer one a new version"))
         else:
             seen[key] = entry
     return found

@@ -120,7 +120,8 @@ class _Builder:
 
     def node(self, event: Any, path: JsonPath, depth: int) -> Any:
         if depth > MAX_DEPTH:
-            raise YamlProblem("CG108", f"nesting deeper than {MAX_DEPTH} levels", *_pos(event.start_mark))
+            raise YamlProblem("CG108", f"nesting deeper than {MAX_DEPTH} levels; flatten the structure",
+                              *_pos(event.start_mark))
         if isinstance(event, ev.AliasEvent) or getattr(event, "anchor", None):
             raise YamlProblem("CG106", "anchors (&) and aliases (*) are not allowed; write the value out",
                               *_pos(event.start_mark))
@@ -153,7 +154,7 @@ class _Builder:
                                   *where)
             if key in result:
                 first = self.positions.keys[path + (key,)]
-                raise YamlProblem("CG105", f"duplicate key {key!r} (first at line {first[0]})", *where)
+                raise YamlProblem("CG105", f"duplicate key {key!r} (first at line {first[0]}); keep one of them", *where)
             self.positions.keys[path + (key,)] = where
             result[key] = self.node(self.next(), path + (key,), depth + 1)
         return result
@@ -219,7 +220,8 @@ def parse(text: str) -> tuple[Any, Positions]:
             reason += " (a tab: indent with spaces, not tabs)"
         if exc.problem and exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
             reason += f" ({exc.context} started at line {exc.context_mark.line + 1})"
-        raise YamlProblem("CG104", reason, line, column) from None
+        raise YamlProblem("CG104", f"{reason}; check the indentation and punctuation here and on the line above",
+                          line, column) from None
     except yaml.reader.ReaderError as exc:  # control characters and the like
         # libyaml counts bytes and the pure-Python reader characters, so find the character itself.
         at = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
