@@ -50,6 +50,8 @@ PROBLEM_CODES: Final[dict[str, str]] = {
     "CG316": "maximum in a unit that cannot be compared with its parameter's ranges",
     "CG317": "control or bidi character in text (line breaks and tabs only in prose)",
     "CG318": "a test inside an evidence criterion has an id (answers settle the evidence criterion)",
+    "CG319": "a field name and colon inside a text: a field indented one level too deep became part of the text",
+    "CG320": "TODO marker left in the document",
     # Release bundles and patients are reported through the same channel.
     "CG401": "release bundle file missing",
     "CG402": "release bundle file not in the manifest",

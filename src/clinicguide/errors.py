@@ -6,6 +6,7 @@ those into located messages and exit codes and lets anything else surface as a b
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -64,6 +65,12 @@ class UsageError(ClinicguideError):
     """Bad arguments, unknown ids, unreadable inputs: exit code 2."""
 
 
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``known`` to a misspelt ``name``, or ``""``."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 class ContentError(ClinicguideError):
     """Guidance content has problems; carries every problem found, not just the first."""
 
@@ -89,6 +96,25 @@ class InputError(ClinicguideError):
     """A patient, proposal, answer or response that cannot be used as given: exit code 1."""
 
     exit_code = 1
+
+
+class UnknownName(UsageError, InputError):
+    """A guidance id, regimen, parameter or criterion id the guidance does not have: exit code 2.
+
+    A usage error, like a misspelt option: the name was typed, not read from the patient's
+    record. It is an :class:`InputError` too, so that callers that caught unknown
+    parameters and criteria as input errors still do. The message lists the known names
+    and suggests the closest to each unknown one.
+    """
+
+    exit_code = 2
+
+    def __init__(self, head: str, names: Iterable[str], known: Iterable[str], label: str = "known") -> None:
+        self.names, self.known = tuple(names), tuple(known)
+        hints = [f"{close!r} for {name!r}" if len(self.names) > 1 else repr(close)
+                 for name in self.names for close in difflib.get_close_matches(name, self.known, n=1, cutoff=0.6)]
+        hint = f"; did you mean {', '.join(hints)}?" if hints else ""
+        super().__init__(f"{head}; {label}: {', '.join(self.known) or 'none'}{hint}")
 
 
 class ConsentIncomplete(InputError):

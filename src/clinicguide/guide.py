@@ -120,6 +120,8 @@ class ClinicGuide:
         check_answers(guidance, parsed)
         when, proposal = parse_date(date), Proposal.coerce(proposed)
         check_born_by(record, when)
+        if proposal is not None:
+            proposal.check_before(when)
         findings = self.hooks.screen(guidance, record, when, parsed, proposal)
         return decide(guidance, record, when, parsed, proposal, findings), record
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -63,20 +64,28 @@ def _no_constant(name: str) -> Any:
 
 
 def read_input(path: str, what: str) -> Any:
-    """A JSON input file (a patient, answers, a response); errors name the file and the line, never its content."""
-    file = Path(path)
+    """A JSON input file (a patient, answers, a response), or standard input for ``-``, at most
+    :data:`MAX_INPUT_BYTES`; errors name the file and the line, never its content."""
+    stdin = path == "-"
+    if stdin:
+        path = "<stdin>"
     try:
-        if file.stat().st_size > MAX_INPUT_BYTES:
+        if stdin:
+            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        else:
+            with Path(path).open("rb") as stream:  # at most one byte past the limit, even if the file grows
+                data = stream.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
             raise InputError(f"{path}: {what} file is larger than {MAX_INPUT_BYTES} bytes")
-        text = file.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise UsageError(f"{path}: is a folder; give the {what} file") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: {what} file is not UTF-8 text") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -88,6 +88,11 @@ class Reporter:
         emit(problem_lines(problems) + f"{files} {files_word} checked: {summary}\n")
         return 1 if problems else 0
 
+    def nothing_found(self, paths: Sequence[str]) -> int:
+        """``validate`` found no guidance file where it was pointed: say so, and fail (exit 1)."""
+        sys.stderr.write(f"clinicguide: {_nothing(paths)}\n")
+        return 1
+
     def verdict(self, problems: Sequence[Problem], *, json: Callable[[], Any], text: Callable[[], str], failed: str) -> int:
         """A check that passes with no problems: its result if so, else the problems and ``failed`` on standard error."""
         if problems:
@@ -107,6 +112,10 @@ class JsonReporter(Reporter):
         emit_json({"files": files, "ok": not problems, "problems": [p.as_json() for p in problems]})
         return 1 if problems else 0
 
+    def nothing_found(self, paths: Sequence[str]) -> int:
+        emit_json({"files": 0, "ok": False, "problems": [], "error": _nothing(paths)})
+        return 1
+
     def verdict(self, problems: Sequence[Problem], *, json: Callable[[], Any], text: Callable[[], str], failed: str) -> int:
         emit_json(json())
         return 1 if problems else 0
@@ -119,6 +128,15 @@ class GithubReporter(Reporter):
         emit("".join(f"::error file={p.file},line={p.line},col={p.column},title={p.code}::{_escape(p.message)}\n"
                      for p in problems))
         return 1 if problems else 0
+
+    def nothing_found(self, paths: Sequence[str]) -> int:
+        emit(f"::error title=nothing to check::{_escape(_nothing(paths))}\n")
+        return 1
+
+
+def _nothing(paths: Sequence[str]) -> str:
+    return (f"nothing to check: no guidance files (*.yaml, *.yml) found in {', '.join(paths)}; "
+            "give the folder or files that hold the guidance")
 
 
 def _escape(text: str) -> str:

@@ -91,7 +91,8 @@ def test_validate_github_format(cli) -> None:
     lines = result.stdout.splitlines()
     invalid = "tests/unit/content/examples/invalid"
     assert lines == [
-        f"::error file={invalid}/cg105-duplicate-key-top.yaml,line=40,col=1,title=CG105::duplicate key 'title' (first at line 8)",
+        (f"::error file={invalid}/cg105-duplicate-key-top.yaml,line=40,col=1,title=CG105::duplicate key 'title' "
+         "(first at line 8); keep one of them"),
         f"::error file={invalid}/cg203-wrong-type.yaml,line=8,col=8,title=CG203::title must be text, not a number 42",
     ]
 

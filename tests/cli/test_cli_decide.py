@@ -282,7 +282,8 @@ def test_unknown_version_is_a_usage_error() -> None:
 
 
 def test_answer_to_an_unknown_criterion() -> None:
-    message = fails(1, "plan", "microneedling", "--patient", MARIA, "--date", "2026-12-01", "--answer", "ci-nope=yes")
+    # A misspelt name is a usage error (exit 2), as an unknown guidance id is.
+    message = fails(2, "plan", "microneedling", "--patient", MARIA, "--date", "2026-12-01", "--answer", "ci-nope=yes")
     assert "answers name unknown criteria for microneedling|1.1.0: ci-nope" in message
 
 
@@ -317,7 +318,7 @@ def test_bad_last_treatment() -> None:
 
 
 def test_unknown_parameter() -> None:
-    assert "no range for 'volume'" in fails(1, "plan", "ha-dermal-filler", "--patient", MARIA,
+    assert "no range for 'volume'" in fails(2, "plan", "ha-dermal-filler", "--patient", MARIA,
                                             "--param", "volume=1mL", "--date", "2026-12-01")
 
 

@@ -85,6 +85,11 @@ USAGE: list[tuple[list[str], str]] = [
     ([*SCREEN[:-1], "2026-13-01"], "--date takes a date as YYYY-MM-DD, got '2026-13-01'"),
     ([*SCREEN[:-1], "yesterday"], "--date takes a date as YYYY-MM-DD"),
     ([*SCREEN, "--last-treatment", "last week"], "--last-treatment takes a date as YYYY-MM-DD or never"),
+    # Names that the guidance does not have are usage errors, like an unknown guidance id.
+    ([*SCREEN, "--param", "no-such-parameter=1mm"], "has no range for 'no-such-parameter'"),
+    ([*SCREEN, "--answer", "no-such-criterion=yes"], "answers name unknown criteria"),
+    ([*SCREEN, "--answer", "x" * 100_000 + "=yes"], "answers name unknown criteria"),
+    ([*SCREEN, "--param", "needle-depth=1mm", "--regimen", "no-such-regimen"], "has no regimen 'no-such-regimen'"),
 ]
 
 INPUT: list[tuple[list[str], str]] = [
@@ -96,15 +101,11 @@ INPUT: list[tuple[list[str], str]] = [
     ([*SCREEN, "--param", "needle-depth=1e999mm"], "not a finite number"),
     ([*SCREEN, "--param", "needle-depth=nan mm"], "is not a quantity"),
     ([*SCREEN, "--param", "needle-depth=1 mg"], "cannot be compared with a range in mm"),
-    ([*SCREEN, "--param", "no-such-parameter=1mm"], "has no range for 'no-such-parameter'"),
     (["screen", "botulinum-toxin-glabellar", "--patient", "{P}", "--date", DATE, "--dose", "20 U"], "ambiguous"),
     ([*SCREEN, "--answer", "ci-pregnancy=maybe"], "answer to 'ci-pregnancy' must be yes or no"),
-    ([*SCREEN, "--answer", "no-such-criterion=yes"], "answers name unknown criteria"),
-    ([*SCREEN, "--answer", "x" * 100_000 + "=yes"], "answers name unknown criteria"),
     ([*SCREEN, "--answers", "{LIST}"], "answers must be a JSON object"),
     ([*SCREEN, "--answers", "{BROKEN}"], "answers file is not valid JSON"),
     ([*SCREEN, "--last-treatment", "0001-01-01"], "last_treatment must lie between"),
-    ([*SCREEN, "--param", "needle-depth=1mm", "--regimen", "no-such-regimen"], "has no regimen 'no-such-regimen'"),
 ]
 
 
@@ -176,7 +177,7 @@ def test_real_command_exit_codes(tmp_path: Path, files: dict[str, str]) -> None:
         (["checklist", "microneedling", "--canonical-base", b"https://example.org/\xff"], 2, b"printable text"),
         (["screen", "microneedling", "--patient", files["P"], "--date", "9999-12-31"], 1, b"must lie between"),
         (["screen", "microneedling", "--patient", files["P"],
-          "--answer", b"\xff\xfe=yes", "--date", DATE], 1, b"unknown criteria"),
+          "--answer", b"\xff\xfe=yes", "--date", DATE], 2, b"unknown criteria"),
     ]
     for args, code, message in cases:
         result = _subprocess(args, tmp_path)

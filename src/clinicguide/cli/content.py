@@ -6,12 +6,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..content.check import check_paths
+from ..content.check import STDIN, check_paths
 from ..errors import UsageError
 from ..report import (
     FORMATS,
     PROBLEM_FORMATS,
     codes_text,
+    display_path,
     emit,
     guidance_json,
     guidance_rows,
@@ -21,6 +22,7 @@ from ..report import (
     shown,
 )
 from ..resources import guidance_dir
+from .common import source_options
 
 # list and show import the library (and with it the plugin machinery) when they run, so
 # that validate, which content repositories run on every commit, starts without it.
@@ -28,7 +30,8 @@ from ..resources import guidance_dir
 
 def register(commands: Any) -> None:
     validate = commands.add_parser("validate", help="check guidance files against their schema and the content rules")
-    validate.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the packaged guidance)")
+    validate.add_argument("paths", nargs="*", metavar="PATH",
+                          help="files or folders (default: the packaged guidance); '-' reads one document from standard input")
     validate.add_argument("--format", choices=PROBLEM_FORMATS, default="text",
                           help="report format (github: workflow annotations)")
     validate.add_argument("--codes", action="store_true", help="list every problem code and exit")
@@ -36,12 +39,16 @@ def register(commands: Any) -> None:
 
     listing = commands.add_parser("list", help="list the guidance documents")
     listing.add_argument("--format", choices=FORMATS, default="text")
+    source_options(listing)
     listing.set_defaults(run=run_list)
 
     show = commands.add_parser("show", help="print one guidance document readably")
     show.add_argument("id", metavar="ID")
-    show.add_argument("--version", dest="doc_version", metavar="V", help="a specific version (default: newest in force)")
+    # --doc-version, not --version: that is the program's own. The old spelling still works after ID.
+    show.add_argument("--doc-version", "--version", dest="doc_version", metavar="V",
+                      help="a specific version of the document (default: newest in force)")
     show.add_argument("--format", choices=FORMATS, default="text")
+    source_options(show)
     show.set_defaults(run=run_show)
 
 
@@ -49,18 +56,20 @@ def run_validate(args: argparse.Namespace) -> int:
     if args.codes:
         emit(codes_text())
         return 0
-    paths = [Path(p) for p in args.paths] or [guidance_dir()]
+    paths = [STDIN if p == "-" else Path(p) for p in args.paths] or [guidance_dir()]
     for path in paths:
-        if not path.exists():
+        if path != STDIN and not path.exists():
             raise UsageError(f"{path}: no such file or folder")
     checked = check_paths(paths)
+    if not checked:  # an empty folder, or one of other files: a wrong path must not pass as "no problems"
+        return reporter(args.format).nothing_found([display_path(p) for p in paths])
     return reporter(args.format).checked(len(checked), shown(p for c in checked for p in c.problems))
 
 
 def run_list(args: argparse.Namespace) -> int:
     from ..host.library import load_library  # with the site's plugins, as plans see the guidance
 
-    rows = guidance_rows(load_library())
+    rows = guidance_rows(load_library(*args.guidance))
     reporter(args.format).result(json=lambda: rows, text=lambda: guidance_table(rows))
     return 0
 
@@ -68,6 +77,6 @@ def run_list(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     from ..host.library import load_library  # with the site's plugins, as plans see the guidance
 
-    doc = load_library().get(args.id, args.doc_version)
+    doc = load_library(*args.guidance).get(args.id, args.doc_version)
     reporter(args.format).result(json=lambda: guidance_json(doc), text=lambda: guidance_text(doc))
     return 0

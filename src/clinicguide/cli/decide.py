@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError, UsageError
 from ..jsonfile import read_input
 from ..report import emit_json
+from .common import source_options
 
 if TYPE_CHECKING:  # imported where used: every command builds this parser, and the engine costs ~50 ms to import
     from ..guide import ClinicGuide, PlanResult
@@ -18,7 +19,8 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
     for value in values or []:
         key, sep, rest = value.partition("=")
         if not sep or not key or not rest:
-            raise UsageError(f"{option} takes NAME=VALUE, got {value!r}")
+            raise UsageError(f"{option} takes NAME=VALUE as one word, e.g. {option} {key or 'NAME'}={rest or 'VALUE'}; "
+                             f"got {value!r}")
         pairs[key] = rest
     return pairs
 
@@ -30,8 +32,7 @@ def _engine(args: argparse.Namespace) -> ClinicGuide:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--guidance", action="append", default=[], metavar="PATH",
-                        help="also load guidance from this folder (repeatable)")
+    source_options(parser)
     parser.add_argument("--canonical-base", metavar="URL",
                         help="canonical base URL (default $CLINICGUIDE_CANONICAL_BASE or https://clinicguide.org/fhir)")
     parser.add_argument("--validate-fhir", action="store_true", help="validate output against the fhir.resources models")
@@ -41,8 +42,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def _patient_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("id", metavar="ID", help="guidance id, e.g. microneedling")
-    parser.add_argument("--patient", required=True, metavar="FILE", help="FHIR R4 Bundle (or plain patient mapping) as JSON")
-    parser.add_argument("--version", dest="doc_version", metavar="V", help="guidance version (default: newest in force)")
+    parser.add_argument("--patient", required=True, metavar="FILE",
+                        help="FHIR R4 Bundle (or plain patient mapping) as JSON; - reads standard input")
+    parser.add_argument("--doc-version", "--version", dest="doc_version", metavar="V",
+                        help="guidance version (default: newest in force)")
     parser.add_argument("--dose", metavar="QTY", help="proposed dose with a UCUM unit, e.g. '20 mg/d'")
     parser.add_argument("--param", action="append", metavar="NAME=QTY",
                         help="a proposed parameter, e.g. needle-depth=1.0mm (repeatable)")
@@ -54,7 +57,7 @@ def _patient_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--answer", action="append", metavar="CRITERION=yes|no", help="a clinician's answer (repeatable)")
     parser.add_argument("--answers", metavar="FILE",
                         help="clinician answers: a JSON object {criterion: yes|no}, or a QuestionnaireResponse "
-                             "to the screening questionnaire (see the questions command)")
+                             "to the screening questionnaire (see the questions command); - reads standard input")
     parser.add_argument("--answered-by", metavar="NAME", help="who gave the answers; conflict findings quote it")
     parser.add_argument("--answered-at", metavar="YYYY-MM-DD", help="when the answers were given")
     parser.add_argument("--date", metavar="YYYY-MM-DD", help="procedure date (default today)")
@@ -71,20 +74,20 @@ def register(commands: Any) -> None:
 
     checklist = commands.add_parser("checklist", help="print the consent checklist Questionnaire")
     checklist.add_argument("id", metavar="ID")
-    checklist.add_argument("--version", dest="doc_version", metavar="V")
+    checklist.add_argument("--doc-version", "--version", dest="doc_version", metavar="V", help="guidance version")
     _common(checklist)
     checklist.set_defaults(run=run_checklist)
 
     questions = commands.add_parser("questions", help="print the screening Questionnaire: every question the engine may ask")
     questions.add_argument("id", metavar="ID")
-    questions.add_argument("--version", dest="doc_version", metavar="V")
+    questions.add_argument("--doc-version", "--version", dest="doc_version", metavar="V", help="guidance version")
     _common(questions)
     questions.set_defaults(run=run_questions)
 
     consent = commands.add_parser("consent", help="turn a completed checklist response into a FHIR Consent")
     consent.add_argument("id", metavar="ID")
-    consent.add_argument("--response", required=True, metavar="FILE", help="QuestionnaireResponse JSON")
-    consent.add_argument("--version", dest="doc_version", metavar="V")
+    consent.add_argument("--response", required=True, metavar="FILE", help="QuestionnaireResponse JSON; - reads standard input")
+    consent.add_argument("--doc-version", "--version", dest="doc_version", metavar="V", help="guidance version")
     _common(consent)
     consent.set_defaults(run=run_consent)
 
@@ -103,6 +106,12 @@ def _usage_checked(args: argparse.Namespace) -> None:
         except ValueError:
             never = " or never" if option == "--last-treatment" else ""
             raise UsageError(f"{option} takes a date as YYYY-MM-DD{never}, got {value!r}") from None
+    last, date = args.last_treatment, dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+    if last not in (None, "never") and dt.date.fromisoformat(last) > date:
+        raise UsageError(f"--last-treatment {last} is after the procedure date {date}; give the date of the last "
+                         "treatment already done, or 'never'")
+    if [args.patient, args.answers].count("-") > 1:
+        raise UsageError("only one of --patient and --answers can be read from standard input ('-')")
 
 
 def _prior_doses(values: list[str] | None) -> list[dict[str, str]] | None:

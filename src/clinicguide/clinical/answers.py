@@ -8,7 +8,7 @@ from typing import Any
 
 from ..content.criteria_kinds import Criterion, EvidenceTest
 from ..content.model import Guidance
-from ..errors import InputError
+from ..errors import InputError, UnknownName
 
 _YES = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}
 
@@ -112,6 +112,8 @@ def answer_keys(guidance: Guidance) -> set[str]:
 
 def check_answers(guidance: Guidance, answers: Mapping[str, bool]) -> None:
     """Refuse answers keyed by ids the guidance does not have (a typo would otherwise be ignored)."""
-    unknown = sorted(set(answers) - answer_keys(guidance))
+    known = answer_keys(guidance)
+    unknown = sorted(set(answers) - known)
     if unknown:
-        raise InputError(f"answers name unknown criteria for {guidance.ref}: {', '.join(unknown)}")
+        raise UnknownName(f"answers name unknown criteria for {guidance.ref}: {', '.join(unknown)}", unknown, sorted(known),
+                          "known criteria")

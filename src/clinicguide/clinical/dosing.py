@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..content.model import Guidance, Range, Regimen
-from ..errors import InputError
+from ..errors import UnknownName
 from ..units import Quantity
 from .checking import Checking
 from .courses import interval_findings
@@ -46,7 +46,7 @@ def _known_parameter(guidance: Guidance, parameter: str) -> None:
     if not any(r.parameter == parameter for reg in guidance.regimens for r in reg.ranges) and \
             not any(m.parameter == parameter for reg in guidance.regimens for m in reg.maximums):
         known = sorted({r.parameter for reg in guidance.regimens for r in reg.ranges})
-        raise InputError(f"{guidance.ref} has no range for {parameter!r}; known parameters: {', '.join(known) or 'none'}")
+        raise UnknownName(f"{guidance.ref} has no range for {parameter!r}", [parameter], known, "known parameters")
 
 
 def _shown(parameter: str, value: Quantity, rng: Range, converted: float) -> str:

@@ -77,6 +77,12 @@ class Proposal:
             prior_doses=_prior_doses(value.get("prior_doses")),
         )
 
+    def check_before(self, date: dt.date) -> None:
+        """Refuse a last treatment after the procedure date: the interval would be negative."""
+        if isinstance(self.last_treatment, dt.date) and self.last_treatment > date:
+            raise InputError(f"the last treatment ({self.last_treatment}) is after the procedure date ({date}); "
+                             "give the date of a treatment already done, or 'never'")
+
     def values(self) -> list[tuple[str, Quantity]]:
         """Every proposed value by parameter name (``dose`` for the dose)."""
         found = [("dose", self.dose)] if self.dose is not None else []

@@ -12,17 +12,19 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Problem
+from ..errors import Problem, did_you_mean
 from . import history as guidance_history
 from . import rules, schemas
 from .criteria_kinds import KIND_KEYS, CriterionKind, kinds_in
 from .located import Checked, Locator
-from .yamlsafe import YamlProblem, decode, parse, problem, read_bytes
+from .yamlsafe import YamlProblem, decode, parse, problem, read_bytes, read_stdin, syntax_problems
 
 if TYPE_CHECKING:  # annotations only: jsonschema is imported when a document first needs it (schemas.py)
     from jsonschema import ValidationError
 
 GUIDANCE_SUFFIXES = (".yaml", ".yml")
+#: The path that stands for one document read from standard input (``validate -``).
+STDIN = Path("<stdin>")
 
 
 def guidance_files(paths: Iterable[Path]) -> list[Path]:
@@ -52,22 +54,26 @@ def _walk(folder: Path) -> list[Path]:
 def check_file(path: Path, schema_root: Path | None = None) -> Checked:
     """Read one file and check it against its declared schema and the per-document rules."""
     display = str(path)
+    text = ""
     try:
-        raw = read_bytes(path)
-        data, positions = parse(decode(raw, display))
+        raw = read_stdin() if path == STDIN else read_bytes(path)
+        text = decode(raw, display)
+        data, positions = parse(text)
     except YamlProblem as exc:
-        return Checked(path, display, None, None, (problem(exc, display),))
+        # A syntax error stops the document, but not the search for further syntax errors in it.
+        failures = syntax_problems(text, exc) if exc.code == "CG104" and text else [exc]
+        return Checked(path, display, None, None, tuple(problem(e, display) for e in failures))
     # The digest of the bytes that were parsed: reading the file a second time could hash
     # other content, or fail if the folder vanished in between.
     sha = hashlib.sha256(raw).hexdigest()
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
         found = Problem(display, *positions.of(()), "CG110",
-                        f"the document is {kind}; a guidance document is a mapping of fields")
+                        f"the document is {kind}; write a guidance document as a mapping of fields (key: value lines)")
         return Checked(path, display, None, positions, (found,), sha)
     located = Locator(display, positions)
     found_problems = list(schema_problems(data, located, schema_root))
-    found_problems += rules.document_problems(data, located)
+    found_problems += rules.document_problems(data, located, schema_root)
     return Checked(path, display, data, positions, tuple(sorted(set(found_problems))), sha)
 
 
@@ -81,7 +87,7 @@ def schema_problems(data: dict[str, Any], at: Locator, schema_root: Path | None 
     validator = schemas.validator(declared, schema_root)
     if validator is None:
         known = ", ".join(schemas.available(schema_root))
-        yield at(("schema",), "CG208", f"schema version {declared!r} is not known (known: {known})")
+        yield at(("schema",), "CG208", f"schema version {declared!r} is not known; declare a known one (known: {known})")
         return
     for error in validator.iter_errors(data):
         yield from _explain(error, at)
@@ -109,31 +115,35 @@ def _explain(error: ValidationError, at: Locator) -> Iterator[Problem]:
     if kind == "additionalProperties":
         allowed = ", ".join(schema.get("properties", {}))
         for name in sorted(set(value) - set(schema.get("properties", {}))):
-            yield at(path + (name,), "CG201", f"unknown field {name!r} in {_title(schema)}; allowed: {allowed}", key=True)
+            hint = did_you_mean(name, schema.get("properties", {})) or "; remove it, or correct its name"
+            yield at(path + (name,), "CG201", f"unknown field {name!r} in {_title(schema)}{hint} (allowed: {allowed})",
+                     key=True)
     elif kind == "required":
         missing = expected if isinstance(expected, list) else []
         for name in missing:
             if isinstance(value, dict) and name not in value:
-                yield at(path, "CG202", f"{_title(schema)} is missing the required field {name!r}", key=True)
+                yield at(path, "CG202", f"{_title(schema)} is missing the required field {name!r}; add it "
+                                          "(docs/authoring.md describes each field)", key=True)
     elif kind == "type":
         yield at(path, "CG203", f"{_title(schema)} must be {_a(expected)}, not {_describe(value)}")
     elif kind == "enum":
         options = ", ".join(map(str, expected))
         yield at(path, "CG204", f"{value!r} is not allowed for {_title(schema)}; use one of: {options}")
     elif kind == "format" and expected == "date":
-        yield at(path, "CG312", f"{value!r} is not a valid date (YYYY-MM-DD)")
+        yield at(path, "CG312", f"{value!r} is not a valid date; write a day that exists, as YYYY-MM-DD (e.g. 2026-01-15)")
     elif kind in ("pattern", "format"):
         yield at(path, "CG204",
                  f"{value!r} is not in the form expected for {_title(schema)}: {schema.get('description', '')}".rstrip(": "))
     elif kind in _SHORTENED:
-        yield at(path, _SHORTENED[kind], f"{_title(schema)}: {_plain(error)}")
+        fix = "remove the repeated entry" if kind == "uniqueItems" else "see the field's description for what it holds"
+        yield at(path, _SHORTENED[kind], f"{_title(schema)}: {_plain(error)}; {fix}")
     elif kind == "oneOf" and isinstance(value, dict) and error.context:
         yield from _explain_criterion(error, value, at)
     elif kind == "oneOf":  # the one oneOf in the schema is the criterion
         yield at(path, "CG207",
                  f"a criterion is a mapping with exactly one of {', '.join(KIND_KEYS)}; found {_describe(value)}")
     else:
-        yield at(path, _BOUNDS.get(kind, "CG204"), f"{_title(schema)}: {error.message}")
+        yield at(path, _BOUNDS.get(kind, "CG204"), f"{_title(schema)}: {error.message}; correct the value")
 
 
 def _explain_criterion(error: ValidationError, instance: dict[str, Any], at: Locator) -> Iterator[Problem]:
@@ -142,7 +152,8 @@ def _explain_criterion(error: ValidationError, instance: dict[str, Any], at: Loc
     path = tuple(error.absolute_path)
     if len(present) != 1:
         found = ", ".join(k.key for k in present) if present else "none of them"
-        yield at(path, "CG207", f"a criterion needs exactly one of {', '.join(KIND_KEYS)}; found {found}")
+        yield at(path, "CG207", f"a criterion needs exactly one of {', '.join(KIND_KEYS)}; found {found}; "
+                                "combine several with all: [...] or any: [...]")
         return
     kind = present[0]
     branch = _branch(error.schema, kind)

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..errors import ContentError, PluginError, UsageError
+from ..errors import ContentError, PluginError, UnknownName, UsageError, did_you_mean
 from ..resources import guidance_dir
 from .amend import HOOK, Amender, apply_amendment, read_only
 from .builder import guidance_from_data
@@ -76,14 +76,14 @@ class Library:
             raise UsageError("a guidance id and a version are text, such as get('microneedling', '1.0.0')")
         versions = self._index.get(guidance_id)
         if not versions:
-            known = ", ".join(self._index) or "none"
-            raise UsageError(f"unknown guidance {guidance_id!r}; known: {known}")
+            raise UnknownName(f"unknown guidance {guidance_id!r}", [guidance_id], self._index)
         if version is not None:
             for doc in versions:
                 if doc.version == version:
                     return doc
-            raise UsageError(f"guidance {guidance_id!r} has no version {version!r}; versions: "
-                             f"{', '.join(self.versions(guidance_id))}")
+            known = self.versions(guidance_id)
+            raise UsageError(f"guidance {guidance_id!r} has no version {version!r}; versions: {', '.join(known)}"
+                             f"{did_you_mean(version, known)}")
         current = [g for g in versions if g.status != "retired"]
         if not current:
             raise UsageError(f"guidance {guidance_id!r} is retired; ask for a version explicitly "

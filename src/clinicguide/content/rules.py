@@ -7,7 +7,9 @@ They run on the raw document next to the schema check and are written defensivel
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, TypeGuard
 
 from ..errors import Problem
@@ -82,12 +84,14 @@ def _codings(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, dict[str, An
             yield from _codings(value, path + (index,))
 
 
-def document_problems(data: dict[str, Any], at: Locator) -> list[Problem]:
+def document_problems(data: dict[str, Any], at: Locator, schema_root: Path | None = None) -> list[Problem]:
     """Every semantic problem of one document."""
     found: list[Problem] = []
     for rule in (_unique_ids, _evidence_ids, _references, _ranges, _comparable_limits, _disclosure, _governance, _codes,
                  _control_characters):
         found.extend(rule(data, at))
+    found.extend(_fields_in_text(data, at, schema_root))
+    found.extend(_todo_markers(data, at))
     return found
 
 
@@ -97,7 +101,8 @@ def _unique_ids(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
         ident = entry.get("id")
         if isinstance(ident, str):
             if ident in seen:
-                yield at(path + ("id",), "CG301", f"id {ident!r} is already used at {_where(at, seen[ident])}")
+                yield at(path + ("id",), "CG301", f"id {ident!r} is already used at {_where(at, seen[ident])}"
+                         "; give each item its own id")
             seen.setdefault(ident, path + ("id",))
     # One applicability may be written on several items (pregnancy and breastfeeding both apply to
     # patients who can become pregnant): the same id on an identical applies_to is one question.
@@ -111,7 +116,8 @@ def _unique_ids(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
             continue
         if ident in seen:
             yield at(path + ("id",), "CG314",
-                     f"criterion id {ident!r} is already used at {_where(at, seen[ident])}; answers need unique ids")
+                     f"criterion id {ident!r} is already used at {_where(at, seen[ident])}; give each criterion its own id "
+                     "(answers are keyed by it)")
         seen.setdefault(ident, path + ("id",))
         if applicability:
             shared.setdefault(ident, node)
@@ -151,20 +157,24 @@ def _references(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
         for index, ref in _refs(entry, "sources"):
             cited.add(ref)
             if ref not in source_ids:
-                yield at(path + ("sources", index), "CG303", f"source {ref!r} is not in this document's sources list")
+                yield at(path + ("sources", index), "CG303", f"source {ref!r} is not in this document's sources list"
+                         "; add it there, or correct the id")
     for path, entry in _entries(data, "consent"):
         for index, ref in _refs(entry, "discloses"):
             if ref not in risk_ids:
-                yield at(path + ("discloses", index), "CG304", f"risk {ref!r} is not in this document's risks")
+                yield at(path + ("discloses", index), "CG304", f"risk {ref!r} is not in this document's risks"
+                         "; correct the id, or add the risk")
     for path, entry in _entries(data, "regimens"):
         for index, ref in _refs(entry, "indications"):
             if ref not in indication_ids:
-                yield at(path + ("indications", index), "CG305", f"indication {ref!r} is not in this document's indications")
+                yield at(path + ("indications", index), "CG305", f"indication {ref!r} is not in this document's indications"
+                         "; correct the id, or add the indication")
         for max_path, maximum in _entries(entry, "maximums"):
             for index, ref in _refs(maximum, "indications"):
                 if ref not in indication_ids:
                     yield at(path + max_path + ("indications", index), "CG305",
-                             f"indication {ref!r} is not in this document's indications")
+                             f"indication {ref!r} is not in this document's indications"
+                         "; correct the id, or add the indication")
     for path, source in _entries(data, "sources"):
         if isinstance(source.get("id"), str) and source["id"] not in cited:
             yield at(path + ("id",), "CG311", f"source {source['id']!r} is never cited; cite it or remove it")
@@ -175,7 +185,8 @@ def _ranges(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
         for range_path, rng in _entries(regimen, "ranges"):
             low, high = rng.get("low"), rng.get("high")
             if _number(low) and _number(high) and low > high:
-                yield at(path + range_path + ("low",), "CG306", f"low {low} is greater than high {high}")
+                yield at(path + range_path + ("low",), "CG306", f"low {low} is greater than high {high}"
+                         "; swap them, or correct the one that is wrong")
         for max_path, maximum in _entries(regimen, "maximums"):
             per, period = maximum.get("per"), maximum.get("period")
             if per == "period" and period is None:
@@ -204,7 +215,7 @@ def _comparable_limits(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
             if isinstance(unit, str) and (wrong := sorted(u for u in units if not comparable(unit, u))):
                 yield at(path + max_path + ("unit",), "CG316",
                          f"maximum in {unit} cannot be compared with the {maximum.get('parameter')} range(s) in "
-                         f"{', '.join(wrong)}")
+                         f"{', '.join(wrong)}; give the maximum in a unit of the same kind")
 
 
 def _number(value: Any) -> TypeGuard[int | float]:
@@ -216,7 +227,8 @@ def _disclosure(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
     for path, risk in _entries(data, "risks"):
         if risk.get("severity") in DISCLOSURE_REQUIRED and isinstance(risk.get("id"), str) and risk["id"] not in disclosed:
             yield at(path + ("id",), "CG307",
-                     f"{risk.get('severity')} risk {risk.get('id')!r} is not disclosed by any consent item's discloses list")
+                     f"{risk.get('severity')} risk {risk.get('id')!r} is not disclosed by any consent item's discloses list; "
+                     "add its id to the discloses list of the consent item that tells the patient about it")
 
 
 def _date(value: Any) -> dt.date | None:
@@ -269,7 +281,9 @@ def library_problems(checked: Sequence[Checked]) -> list[Problem]:
         if key is None:
             continue
         if key in seen:
-            found.append(entry.problem_at(("id",), "CG302", f"guidance {key} is also defined in {seen[key].display}"))
+            found.append(entry.problem_at(("id",), "CG302", f"guidance {key} is also defined in {seen[key].display}; "
+                                         "remove one copy, "
+                                         "or give the newer one a new version"))
         else:
             seen[key] = entry
     return found
@@ -303,3 +317,84 @@ def _strings(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _strings(value, path + (index,))
+
+
+# A field written one level too deep under a plain text (``discloses: []`` indented under a
+# consent item's ``text``) is still valid YAML: it becomes part of the text the patient reads.
+_FIELD_AT = re.compile(r"(?<![\w-])([a-z][a-z_]*):(?=\s|$)")
+
+
+def _fields_in_text(data: dict[str, Any], at: Locator, schema_root: Path | None) -> Iterator[Problem]:
+    """Prose that holds ``name:`` where ``name`` is a field that the text's item (or an item around it) may have
+    but does not: the field slipped into the text (CG319). Words before a colon that no enclosing item takes as
+    a field ("a recovery period: redness") are prose."""
+    from .schemas import validator
+
+    declared = data.get("schema")
+    schema = validator(declared, schema_root) if isinstance(declared, str) else None
+    if schema is None:
+        return
+    for path, text in _strings(data, ()):
+        if not (path and isinstance(path[-1], str) and path[-1] in PROSE_FIELDS):
+            continue
+        missing = _missing_fields(schema.schema, data, path[:-1])
+        for match in _FIELD_AT.finditer(text):
+            if match[1] in missing:
+                yield at(path, "CG319",
+                         f"the text holds {match[1] + ':'!r}, a field of {missing[match[1]]}; if it is meant as a field, "
+                         f"indent that line like {path[-1]!r}, not under it; otherwise reword the text")
+                break
+
+
+def _missing_fields(root: Any, data: Any, path: JsonPath) -> dict[str, str]:
+    """Fields the mappings along ``path`` may hold but do not, each with which mapping it belongs to:
+    the text's own item, an item around it, or the document."""
+    chain: list[tuple[Any, Any]] = [(root, data)]
+    schema, node = root, data
+    for part in path:
+        schema = _resolve(root, schema)
+        key = "items" if isinstance(part, int) else "properties"
+        child = schema.get(key) if isinstance(schema, dict) else None
+        schema = child if isinstance(part, int) else (child.get(part) if isinstance(child, dict) else None)
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+        chain.append((schema, node))
+    missing: dict[str, str] = {}
+    own = True
+    for depth in range(len(chain) - 1, -1, -1):
+        schema, node = _resolve(root, chain[depth][0]), chain[depth][1]
+        properties = schema.get("properties") if isinstance(schema, dict) else None
+        if not (isinstance(node, dict) and isinstance(properties, dict)):
+            continue
+        where = "the document" if depth == 0 else "this item" if own else "the item around it"
+        own = False
+        for name in properties:
+            if name not in node:
+                missing.setdefault(name, where)
+    return missing
+
+
+def _resolve(root: Any, schema: Any) -> Any:
+    """``schema`` with a local ``$ref`` (``#/$defs/name``) followed."""
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        defs = root.get("$defs") if isinstance(root, dict) else None
+        return defs.get(ref.removeprefix("#/$defs/")) if isinstance(defs, dict) else None
+    return schema
+
+
+TODO_MARKER = "TODO"
+
+
+def _todo_markers(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    """A TODO marker (``clinicguide new`` writes them) is content still to be written (CG320)."""
+    for path, text in _strings(data, ()):
+        if TODO_MARKER in text:
+            yield at(path, "CG320", f"TODO marker left in the document: {_shortened(text)!r}; replace it with the "
+                                    "real content, cited from the document's sources")
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -11,6 +11,7 @@ import math
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,7 +120,8 @@ class _Builder:
 
     def node(self, event: Any, path: JsonPath, depth: int) -> Any:
         if depth > MAX_DEPTH:
-            raise YamlProblem("CG108", f"nesting deeper than {MAX_DEPTH} levels", *_pos(event.start_mark))
+            raise YamlProblem("CG108", f"nesting deeper than {MAX_DEPTH} levels; flatten the structure",
+                              *_pos(event.start_mark))
         if isinstance(event, ev.AliasEvent) or getattr(event, "anchor", None):
             raise YamlProblem("CG106", "anchors (&) and aliases (*) are not allowed; write the value out",
                               *_pos(event.start_mark))
@@ -152,7 +154,7 @@ class _Builder:
                                   *where)
             if key in result:
                 first = self.positions.keys[path + (key,)]
-                raise YamlProblem("CG105", f"duplicate key {key!r} (first at line {first[0]})", *where)
+                raise YamlProblem("CG105", f"duplicate key {key!r} (first at line {first[0]}); keep one of them", *where)
             self.positions.keys[path + (key,)] = where
             result[key] = self.node(self.next(), path + (key,), depth + 1)
         return result
@@ -218,7 +220,8 @@ def parse(text: str) -> tuple[Any, Positions]:
             reason += " (a tab: indent with spaces, not tabs)"
         if exc.problem and exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
             reason += f" ({exc.context} started at line {exc.context_mark.line + 1})"
-        raise YamlProblem("CG104", reason, line, column) from None
+        raise YamlProblem("CG104", f"{reason}; check the indentation and punctuation here and on the line above",
+                          line, column) from None
     except yaml.reader.ReaderError as exc:  # control characters and the like
         # libyaml counts bytes and the pure-Python reader characters, so find the character itself.
         at = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
@@ -227,6 +230,29 @@ def parse(text: str) -> tuple[Any, Positions]:
     except yaml.YAMLError as exc:
         raise YamlProblem("CG104", str(exc).splitlines()[0]) from None
     return value, builder.positions
+
+
+#: At most this many syntax errors are reported per file.
+MAX_SYNTAX_PROBLEMS = 20
+
+
+def syntax_problems(text: str, first: YamlProblem) -> list[YamlProblem]:
+    """``first`` (a CG104) and the syntax errors after it: each time, the line at fault is blanked and the
+    text parsed again, as long as the next error lies further down (so one mistake is not reported twice,
+    and a mistake whose blanking breaks what follows stops the search)."""
+    found = [first]
+    lines = text.split("\n")
+    while len(found) < MAX_SYNTAX_PROBLEMS and 0 < found[-1].line <= len(lines):
+        lines[found[-1].line - 1] = ""
+        try:
+            parse("\n".join(lines))
+        except YamlProblem as exc:
+            if exc.code != "CG104" or exc.line <= found[-1].line + 1:
+                break
+            found.append(exc)
+            continue
+        break
+    return found
 
 
 def read(path: Path, display: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> tuple[Any, Positions]:
@@ -250,6 +276,17 @@ def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
         raise YamlProblem("CG101", f"cannot read file: {exc.strerror or exc}") from None
     if len(data) > max_bytes:  # the file grew after stat
         raise YamlProblem("CG102", f"file is larger than the limit of {max_bytes} bytes")
+    return data
+
+
+def read_stdin(max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """Standard input's bytes, at most ``max_bytes``, as :func:`read_bytes` reads a file."""
+    try:
+        data = sys.stdin.buffer.read(max_bytes + 1)
+    except (OSError, AttributeError, ValueError) as exc:  # closed, or not a byte stream
+        raise YamlProblem("CG101", f"cannot read standard input: {exc}") from None
+    if len(data) > max_bytes:
+        raise YamlProblem("CG102", f"standard input is larger than the limit of {max_bytes} bytes")
     return data
 
 
