@@ -135,8 +135,9 @@ def test_bad_prior_dose_is_a_usage_error(value: list[str], message: str) -> None
 
 
 def test_unknown_indication_is_refused() -> None:
-    assert "has no indication 'ind-x'" in fails(1, "screen", "isotretinoin-oral", "--patient", MARIA, "--indication", "ind-x",
-                                                "--date", "2026-12-01")
+    # a misspelt name is a usage error, like a misspelt guidance id, with the closest known name
+    refused = fails(2, "screen", "isotretinoin-oral", "--patient", MARIA, "--indication", "ind-pores", "--date", "2026-12-01")
+    assert "has no indication 'ind-pores'" in refused and "did you mean 'ind-pores-oiliness'?" in refused
 
 
 def test_screen_prints_the_documented_contract() -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from ..content.model import Guidance, Indication, Regimen
-from ..errors import InputError
+from ..errors import InputError, UnknownName
 from .findings import Finding
 from .proposal import Proposal
 
@@ -26,8 +26,8 @@ def indication_of(guidance: Guidance, proposal: Proposal) -> Indication | None:
         return None
     found = next((i for i in guidance.indications if i.id == proposal.indication), None)
     if found is None:
-        known = ", ".join(i.id for i in guidance.indications) or "none"
-        raise InputError(f"{guidance.ref} has no indication {proposal.indication!r}; known: {known}")
+        raise UnknownName(f"{guidance.ref} has no indication {proposal.indication!r}", [proposal.indication],
+                          [i.id for i in guidance.indications])
     return found
 
 
@@ -53,8 +53,8 @@ def candidate_regimens(guidance: Guidance, proposal: Proposal) -> tuple[tuple[Re
         known = ", ".join(r.id for r in regimens) or "none"
         raise InputError(f"{guidance.ref}: regimen {proposal.regimen!r} is not for indication {proposal.indication!r}; "
                          f"its regimens: {known}")
-    known = ", ".join(r.id for r in guidance.regimens) or "none"
-    raise InputError(f"{guidance.ref} has no regimen {proposal.regimen!r}; known: {known}")
+    raise UnknownName(f"{guidance.ref} has no regimen {proposal.regimen!r}", [proposal.regimen],
+                      [r.id for r in guidance.regimens])
 
 
 def label_findings(guidance: Guidance, proposal: Proposal, regimens: tuple[Regimen, ...], own: bool) -> list[Finding]:
