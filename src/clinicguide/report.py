@@ -184,6 +184,48 @@ def guidance_json(value: Any) -> Any:
     return value
 
 
+def source_rows(docs: Iterable[Guidance]) -> list[dict[str, Any]]:
+    """``sources``' rows: each source of each document, its evidence, where to find it, and what cites it."""
+    rows = []
+    for doc in docs:
+        cited: dict[str, list[str]] = {}
+        for field in dataclasses.fields(doc):
+            if field.name != "sources":  # the document's own list of sources cites nothing
+                _citations(getattr(doc, field.name), cited)
+        for source in doc.sources:
+            rows.append({"guidance": doc.ref, "id": source.id, "title": source.title, "publisher": source.publisher,
+                         "year": source.year, "evidence": source.evidence, "url": source.url,
+                         "identifier": source.identifier, "note": source.note, "cited_by": cited.get(source.id, [])})
+    return rows
+
+
+def _citations(value: Any, found: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """The ids of the items that cite each source, in document order."""
+    found = {} if found is None else found
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        ident, sources = getattr(value, "id", None), getattr(value, "sources", None)
+        if isinstance(ident, str) and isinstance(sources, tuple):
+            for source in sources:
+                found.setdefault(source, []).append(ident)
+        for field in dataclasses.fields(value):
+            _citations(getattr(value, field.name), found)
+    elif isinstance(value, tuple):
+        for part in value:
+            _citations(part, found)
+    return found
+
+
+def sources_text(rows: Sequence[dict[str, Any]]) -> str:
+    """``sources``' rows, one block a source: what it is, where to find it, what cites it."""
+    out = []
+    for row in rows:
+        where = row["url"] or row["identifier"] or "no URL or identifier recorded"
+        year = f", {row['year']}" if row["year"] else ""
+        out.append(f"{row['guidance']}  {row['id']}  [{row['evidence']}]  {row['title']} ({row['publisher']}{year})\n"
+                   f"    {where}\n    cited by: {', '.join(row['cited_by']) or 'nothing'}\n")
+    return "".join(out)
+
+
 def guidance_text(doc: Guidance) -> str:
     """A readable plain-text rendering of one document, sources cited in brackets."""
     out = [f"{doc.title}", f"{doc.ref}  status: {doc.status}  kind: {doc.kind}  schema {doc.schema}"]

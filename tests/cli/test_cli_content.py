@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -242,3 +243,21 @@ def test_packaged_data_resolves_from_an_installed_layout(cli, tmp_path: Path) ->
     assert cli("validate", cwd=elsewhere, env=env).returncode == 0
     listed = cli("list", cwd=elsewhere, env=env)
     assert listed.returncode == 0 and "microneedling" in listed.stdout
+
+
+def test_sources_lists_each_source_with_its_reference_and_what_cites_it(
+        cli: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    result = cli("sources", "isotretinoin-oral", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    by_id = {row["id"]: row for row in rows}
+    assert {row["guidance"] for row in rows} == {"isotretinoin-oral|1.1.0"}
+    assert by_id["I12"]["identifier"] and by_id["I12"]["evidence"] == "cohort"
+    assert "ci-pregnancy" in by_id["I1"]["cited_by"] and "max-daily-dose" in by_id["I2"]["cited_by"]
+    assert all(row["cited_by"] for row in rows), "every declared source is cited (CG311)"
+    text = cli("sources", "isotretinoin-oral")
+    assert "I2  [clinical-reference]" in text.stdout and "no URL or identifier recorded" in text.stdout
+    every = json.loads(cli("sources", "--format", "json").stdout)
+    assert len({row["guidance"] for row in every}) == 6
+    refused = cli("sources", "isotretinoin")
+    assert refused.returncode == 2 and "did you mean 'isotretinoin-oral'?" in refused.stderr

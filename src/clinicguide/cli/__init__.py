@@ -102,6 +102,9 @@ HELP: dict[str, tuple[str, tuple[str, ...]]] = {
              ("clinicguide list --guidance my-site/",)),
     "show": ("Print one guidance document readably, with its sources.",
              ("clinicguide show microneedling", "clinicguide show my-peel --guidance my-site/ --doc-version 1.0.0")),
+    "sources": (("List each source with its evidence level, its URL or identifier, and the items that cite it, "
+                 "so an auditor can spot-check the guidance."),
+                ("clinicguide sources isotretinoin-oral", "clinicguide sources --format json")),
     "new": (("Write the skeleton of a new guidance document, ID.yaml, with TODO markers that validate reports "
             "until they are filled in."), (("clinicguide new glycolic-peel --kind procedure && clinicguide validate "
                                           "glycolic-peel.yaml"),)),

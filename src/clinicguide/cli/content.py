@@ -1,4 +1,4 @@
-"""Commands for content: ``validate``, ``list``, ``show``."""
+"""Commands for content: ``validate``, ``list``, ``show``, ``sources``."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from ..report import (
     guidance_text,
     reporter,
     shown,
+    source_rows,
+    sources_text,
 )
 from ..resources import guidance_dir
 from .common import source_options
@@ -51,6 +53,14 @@ def register(commands: Any) -> None:
     source_options(show)
     show.set_defaults(run=run_show)
 
+    sources = commands.add_parser("sources", help="list each source, its evidence, where to find it and what cites it")
+    sources.add_argument("id", metavar="ID", nargs="?", help="one guidance document (default: every document)")
+    sources.add_argument("--doc-version", dest="doc_version", metavar="V",
+                         help="a specific version of the document (default: newest in force)")
+    sources.add_argument("--format", choices=FORMATS, default="text")
+    source_options(sources)
+    sources.set_defaults(run=run_sources)
+
 
 def run_validate(args: argparse.Namespace) -> int:
     if args.codes:
@@ -79,4 +89,14 @@ def run_show(args: argparse.Namespace) -> int:
 
     doc = load_library(*args.guidance).get(args.id, args.doc_version)
     reporter(args.format).result(json=lambda: guidance_json(doc), text=lambda: guidance_text(doc))
+    return 0
+
+
+def run_sources(args: argparse.Namespace) -> int:
+    from ..host.library import load_library  # with the site's plugins, as plans see the guidance
+
+    library = load_library(*args.guidance)
+    docs = [library.get(args.id, args.doc_version)] if args.id else [library.get(i) for i in library.ids()]
+    rows = source_rows(docs)
+    reporter(args.format).result(json=lambda: rows, text=lambda: sources_text(rows))
     return 0
