@@ -134,23 +134,13 @@ def applies(criterion: Criterion, ctx: Context) -> Truth:
 
 
 def _dated(test: Criterion, ctx: Context) -> Truth:
+    """A test of dated records: what each record claims, resolved newest first."""
     value, evidence = resolve(claims_for(test, ctx.record, ctx.date), ctx.date)
     return Truth(value, evidence)
 
 
-@evaluates(ConditionTest)
-def _condition_test(test: ConditionTest, ctx: Context) -> Truth:
-    return _dated(test, ctx)
-
-
-@evaluates(MedicationTest)
-def _medication_test(test: MedicationTest, ctx: Context) -> Truth:
-    return _dated(test, ctx)
-
-
-@evaluates(ObservationTest)
-def _observation_test(test: ObservationTest, ctx: Context) -> Truth:
-    return _dated(test, ctx)
+for _kind in (ConditionTest, MedicationTest, ObservationTest):  # the three tests of dated records share one evaluator
+    evaluates(_kind)(_dated)
 
 
 @evaluates(EvidenceTest)
