@@ -211,11 +211,9 @@ SECRET_REFERENCE = "Patient/zebulon-quartermaine-77"
 
 
 def test_env_var_blocks_named_plugins(monkeypatch: pytest.MonkeyPatch, clinicguide_patient: Any) -> None:
-    monkeypatch.setenv("CLINICGUIDE_DISABLE_PLUGINS", "HostRecords, clinicguide.screening")
+    monkeypatch.setenv("CLINICGUIDE_DISABLE_PLUGINS", "HostRecords")
     guide = ClinicGuide(plugins=[HostRecords({SECRET_REFERENCE: SECRET_PATIENT})], entry_point_plugins=False)
-    assert [p.name for p in guide.hooks.plugins()] == ["clinicguide.guidance", "clinicguide.fhir"]
-    screening, _ = guide.screen("microneedling", clinicguide_patient(), date=DATE)
-    assert screening.findings == () and screening.decision == "eligible"  # no screening plugin, no findings
+    assert [p.name for p in guide.hooks.plugins()] == BUILTINS
     with pytest.raises(InputError, match="no plugin supplied the patient"):
         guide.plan("microneedling", SECRET_REFERENCE, date=DATE)
 
@@ -228,10 +226,10 @@ def test_env_var_blocking_the_bundle_writer_is_a_clear_error(monkeypatch: pytest
 
 
 def test_cli_honours_the_block_env_var(site_installed: dict[str, str]) -> None:
-    env = {**site_installed, "CLINICGUIDE_DISABLE_PLUGINS": "example-site,clinicguide.screening"}
+    env = {**site_installed, "CLINICGUIDE_DISABLE_PLUGINS": "example-site,clinicguide.fhir"}
     names = [row["name"] for row in json.loads(cli("plugins", "--format", "json", env=env).stdout)]
-    assert "example-site" not in names and "clinicguide.screening" not in names
-    assert names[:2] == ["clinicguide.guidance", "clinicguide.fhir"]
+    assert "example-site" not in names and "clinicguide.fhir" not in names
+    assert names[:2] == ["clinicguide.guidance", "clinicguide.screening"]
 
 
 def test_trace_names_hooks_and_plugins_but_no_patient_data(monkeypatch: pytest.MonkeyPatch,
