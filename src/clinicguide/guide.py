@@ -19,7 +19,7 @@ from .clinical.patient import PatientRecord
 from .clinical.proposal import Proposal
 from .clinical.questions import screening_questions
 from .clinical.readers import read_patient
-from .clinical.responses import is_response, read_response
+from .clinical.responses import check_signed_by, is_response, read_response
 from .clinical.screening import Screening, decide
 from .content.library import Library
 from .content.model import Guidance
@@ -178,10 +178,21 @@ class ClinicGuide:
         self._check(questionnaire, fhir)
         return questionnaire
 
-    def consent(self, guidance_id: str, response: Any, *, version: str | None = None, fhir_version: str = "R4") -> dict[str, Any]:
-        """A FHIR Consent from a completed checklist response; raises ConsentIncomplete if anything is unacknowledged."""
+    def consent(self, guidance_id: str, response: Any, *, version: str | None = None, fhir_version: str = "R4",
+                patient: Any = None, date: dt.date | str | None = None) -> dict[str, Any]:
+        """A FHIR Consent from a completed checklist response; raises ConsentIncomplete if anything is unacknowledged.
+
+        :param patient: the patient consenting (as :meth:`plan` takes it): the response's subject
+            must reference them. Give it: without it, whose response it is goes unchecked.
+        :param date: the date the consent is recorded (default today); a response authored later is refused.
+        """
         fhir = fhir_version_of(fhir_version)
         guidance = self.library.get(guidance_id, version)
+        if isinstance(response, Mapping):
+            record = self._patient(patient) if patient is not None else None
+            if record is not None and not record.id:
+                raise InputError("the patient has no id, so the response's subject cannot be matched to it")
+            check_signed_by(response, record.id if record else None, parse_date(date))
         consent = build_consent(guidance, Canonicals(self.base, guidance), self._questionnaire(guidance, fhir), response, fhir)
         self.hooks.process_consent(consent, guidance, fhir)
         self._check(consent, fhir)
