@@ -24,7 +24,7 @@ from clinicguide.content.check import check_paths
 from clinicguide.content.spans import first_shortfall
 from clinicguide.content.values import Duration
 from clinicguide.jsonfile import DuplicateKey, loads_unique
-from clinicguide.testing import packaged_document, write_document
+from clinicguide.testing import amending, packaged_document, write_document
 
 ROOT = Path(__file__).resolve().parents[2]
 DATE = "2026-12-01"
@@ -137,15 +137,6 @@ def test_cli_refuses_a_packaged_id_with_a_located_line(tmp_path: Path) -> None:
 
 # -- 8. intervals compared as the engine counts them --------------------------------------------
 
-def _amending(wanted: str, amendment: Any) -> object:
-    class Site:
-        @hookimpl
-        def clinicguide_amend_guidance(self, guidance_id: str) -> Any:
-            return amendment if guidance_id == wanted else None
-
-    return Site()
-
-
 def test_three_months_is_shorter_than_ninety_days_from_some_dates() -> None:
     shortfall = first_shortfall(Duration(3, "mo"), Duration(90, "d"))
     assert shortfall is not None and (shortfall.new_days, shortfall.old_days) == (89, 90)
@@ -178,7 +169,7 @@ def test_first_shortfall_agrees_with_the_engine_on_every_day_of_a_leap_cycle() -
 def test_an_amendment_that_shortens_across_units_is_refused(value: float, unit: str) -> None:
     amendment = {"narrow": {"int-second-course": {"value": value, "unit": unit}}}
     with pytest.raises(PluginError) as caught:
-        ClinicGuide(plugins=[_amending("isotretinoin-oral", amendment)], entry_point_plugins=False)
+        ClinicGuide(plugins=[amending("isotretinoin-oral", amendment)], entry_point_plugins=False)
     assert "would shorten the minimum interval 8 wk" in caught.value.reason
 
 
@@ -191,14 +182,14 @@ def test_ninety_days_to_three_months_is_refused_naming_a_start_date(tmp_path: Pa
     write_document(tmp_path / "site", doc)
     amendment = {"narrow": {"int-second-course": {"value": 3, "unit": "mo", "text": "At least 3 months between courses."}}}
     with pytest.raises(PluginError) as caught:
-        ClinicGuide(plugins=[Folder(tmp_path / "site"), _amending("site-isotretinoin", amendment)], entry_point_plugins=False)
+        ClinicGuide(plugins=[Folder(tmp_path / "site"), amending("site-isotretinoin", amendment)], entry_point_plugins=False)
     assert "3 mo would shorten the minimum interval 90 d (from 2026-01-31 it ends after 89 days, not 90)" in caught.value.reason
 
 
 @pytest.mark.parametrize(("value", "unit"), [(2, "mo"), (57, "d"), (1, "a")])
 def test_a_real_lengthening_across_units_is_accepted(value: float, unit: str) -> None:
     amendment = {"narrow": {"int-second-course": {"value": value, "unit": unit}}}
-    guide = ClinicGuide(plugins=[_amending("isotretinoin-oral", amendment)], entry_point_plugins=False)
+    guide = ClinicGuide(plugins=[amending("isotretinoin-oral", amendment)], entry_point_plugins=False)
     [recorded] = guide.library.amendments[guide.library.get("isotretinoin-oral").ref]
     assert recorded.endswith(f"lengthened int-second-course to {value:g} {unit}")
 
@@ -216,14 +207,14 @@ def test_a_real_lengthening_across_units_is_accepted(value: float, unit: str) ->
 def test_a_narrowing_text_must_state_the_limit(change: dict[str, Any], reason: str) -> None:
     amendment = {"narrow": {"rng-needle-depth": change}}
     with pytest.raises(PluginError) as caught:
-        ClinicGuide(plugins=[_amending("microneedling", amendment)], entry_point_plugins=False)
+        ClinicGuide(plugins=[amending("microneedling", amendment)], entry_point_plugins=False)
     assert reason in caught.value.reason
 
 
 def test_a_narrowing_text_that_states_the_limit_is_kept() -> None:
     text = "Site protocol: needle depth 0.5-1.2 mm, inside the typical 0.5-1.5 mm range."
     amendment = {"narrow": {"rng-needle-depth": {"high": 1.2, "text": text}}}
-    guide = ClinicGuide(plugins=[_amending("microneedling", amendment)], entry_point_plugins=False)
+    guide = ClinicGuide(plugins=[amending("microneedling", amendment)], entry_point_plugins=False)
     [rng] = [r for g in guide.library.get("microneedling").regimens for r in g.ranges if r.id == "rng-needle-depth"]
     assert (rng.high, rng.text) == (1.2, text)
 
@@ -237,7 +228,7 @@ def test_a_maximum_text_may_name_its_period() -> None:
     value = maximum["value"] * 0.5
     text = f"At most {value:g} {maximum['unit']} in any {maximum['period']['value']:g} {maximum['period']['unit']}."
     amendment = {"narrow": {maximum["id"]: {"value": value, "text": text}}}
-    guide = ClinicGuide(plugins=[_amending("botulinum-toxin-glabellar", amendment)], entry_point_plugins=False)
+    guide = ClinicGuide(plugins=[amending("botulinum-toxin-glabellar", amendment)], entry_point_plugins=False)
     assert any(m.text == text for r in guide.library.get("botulinum-toxin-glabellar").regimens for m in r.maximums)
 
 

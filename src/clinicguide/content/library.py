@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,10 +14,10 @@ from ..errors import ContentError, PluginError, Problem, UnknownName, UsageError
 from ..resources import guidance_dir
 from .amend import HOOK, Amender, apply_amendment, read_only
 from .builder import guidance_from_data
-from .check import check_paths, schema_problems
+from .check import check_paths, guidance_files, schema_problems
 from .located import Checked, Locator
 from .model import Guidance
-from .yamlsafe import Positions
+from .yamlsafe import Positions, YamlProblem, read
 
 
 def semver_key(version: str) -> tuple[int, ...]:
@@ -132,9 +133,24 @@ def _packaged_ids(checked: Sequence[Checked], packaged: Path) -> dict[str, str]:
     """Packaged guidance id -> the packaged file that holds it (read here if ``checked`` has none of them)."""
     inside = [c for c in checked if c.path.resolve().is_relative_to(packaged)]
     if not inside:
-        inside = check_paths([packaged])
+        files = tuple((str(p), p.stat().st_mtime_ns) for p in guidance_files([packaged]) if p.is_file())
+        return dict(_ids_in(files))
     return {c.data["id"]: c.display for c in sorted(inside, key=lambda c: c.display)
             if c.data is not None and isinstance(c.data.get("id"), str)}
+
+
+@functools.lru_cache(maxsize=4)
+def _ids_in(files: tuple[tuple[str, int], ...]) -> tuple[tuple[str, str], ...]:
+    """The ids of the packaged files (by name and modification time, so an edited file is read again)."""
+    found = []
+    for name, _ in files:
+        try:
+            data, _positions = read(Path(name))
+        except YamlProblem:
+            continue  # an unreadable packaged file reserves nothing; loading it reports it
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            found.append((data["id"], name))
+    return tuple(found)
 
 
 def shadowing_problems(checked: Sequence[Checked]) -> list[Problem]:

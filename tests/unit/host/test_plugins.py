@@ -23,7 +23,7 @@ import pytest
 
 from clinicguide import ClinicGuide, ClinicguideError, ContentError, Finding, InputError, PluginError, hookimpl, load_library
 from clinicguide.host.hooks import Hooks
-from clinicguide.testing import packaged_document
+from clinicguide.testing import amending, packaged_document
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE_SITE = ROOT / "plugins" / "clinicguide-example-site"
@@ -496,16 +496,6 @@ def test_loosening_plugin_through_its_entry_point_stops_the_cli(clinicguide_inst
                            "rng-needle-depth: 0.3-2 mm would widen the range 0.5-1.5 mm; only narrowing is allowed\n")
 
 
-def _amending(wanted: str, amendment: Any) -> object:
-    """A site plugin named ``Site`` that returns ``amendment`` for the document ``wanted``."""
-    class Site:
-        @hookimpl
-        def clinicguide_amend_guidance(self, guidance_id: str) -> Any:
-            return amendment if guidance_id == wanted else None
-
-    return Site()
-
-
 REFUSED = [
     ("microneedling", {"narrow": {"max-needle-depth": {"value": 2}}},
      "max-needle-depth: 2 mm would raise the maximum 1.5 mm; only lowering is allowed"),
@@ -534,7 +524,7 @@ REFUSED = [
 @pytest.mark.parametrize(("guidance_id", "amendment", "reason"), REFUSED, ids=[r[2][:40] for r in REFUSED])
 def test_loosening_or_invalid_amendments_are_refused(guidance_id: str, amendment: Any, reason: str) -> None:
     with pytest.raises(PluginError) as caught:
-        ClinicGuide(plugins=[_amending(guidance_id, amendment)], entry_point_plugins=False)
+        ClinicGuide(plugins=[amending(guidance_id, amendment)], entry_point_plugins=False)
     assert (caught.value.plugin, caught.value.hook) == ("Site", "clinicguide_amend_guidance")
     assert reason in caught.value.reason
 
@@ -544,9 +534,9 @@ def test_interval_can_be_lengthened_but_not_shortened() -> None:
     interval = next(r["min_interval"] for r in doc["regimens"] if isinstance(r.get("min_interval"), dict))
     shorter = {"narrow": {interval["id"]: {"value": 1, "unit": "d"}}}
     with pytest.raises(PluginError, match=rf"{interval['id']}: 1 d would shorten the minimum interval"):
-        ClinicGuide(plugins=[_amending("isotretinoin-oral", shorter)], entry_point_plugins=False)
+        ClinicGuide(plugins=[amending("isotretinoin-oral", shorter)], entry_point_plugins=False)
     longer = {"narrow": {interval["id"]: {"value": 26, "unit": "wk"}}}
-    guide = ClinicGuide(plugins=[_amending("isotretinoin-oral", longer)], entry_point_plugins=False)
+    guide = ClinicGuide(plugins=[amending("isotretinoin-oral", longer)], entry_point_plugins=False)
     [recorded] = guide.library.amendments["isotretinoin-oral|1.1.0"]
     assert recorded.startswith("Site (") and recorded.endswith(f": lengthened {interval['id']} to 26 wk")
 
