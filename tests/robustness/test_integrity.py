@@ -462,3 +462,11 @@ def test_cli_consent_checks_the_patient(tmp_path: Path) -> None:
     assert done.returncode == 1 and "authored is after 2026-12-01" in done.stderr
     assert cli("consent", "microneedling", "--response", "-", "--patient", "-", stdin="{}").returncode == 2
     assert cli("consent", "microneedling", "--response", response, "--date", "tomorrow").returncode == 2
+
+
+def test_the_integrity_benchmark_runs_and_prints_its_targets() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "integrity.py"), "--quick"], capture_output=True,
+                          text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "interval comparison, caches empty (ms)" in done.stdout and "per MB (ms)" in done.stdout
+    assert all("target" in line for line in done.stdout.splitlines())

@@ -61,6 +61,9 @@ _BEFORE_MONTH = {leap: tuple(sum(_month_days(2000 if leap else 2001, m) for m in
                  for leap in (False, True)}
 
 
+_MONTH_DAYS = {leap: tuple(_month_days(2000 if leap else 2001, month) for month in range(1, 13)) for leap in (False, True)}
+
+
 def _ordinal(year: int, month: int, day: int) -> int:
     return _days_before_year(year) + _BEFORE_MONTH[_is_leap(year)][month - 1] + day
 
@@ -89,12 +92,17 @@ def _lengths(duration: Duration) -> tuple[float, ...]:
         return (total,) * len(_starts())
     months = int(total)
     extra = round((total - months) * TIME_UNITS["mo"])
+    shift = [divmod(index + months, 12) for index in range(12)]  # by start month: (years on, month index landed in)
+    years: dict[int, tuple[int, tuple[int, ...], tuple[int, ...]]] = {}
     found = []
     for year, month, day, number in _starts():
-        years, index = divmod(month - 1 + months, 12)
-        to_year, to_month = year + years, index + 1
-        landed = _ordinal(to_year, to_month, min(day, _month_days(to_year, to_month)))
-        found.append(float(landed - number + extra))
+        ahead, index = shift[month - 1]
+        to_year = year + ahead
+        if to_year not in years:
+            leap = _is_leap(to_year)
+            years[to_year] = (_days_before_year(to_year), _BEFORE_MONTH[leap], _MONTH_DAYS[leap])
+        before, before_month, month_days = years[to_year]
+        found.append(float(before + before_month[index] + min(day, month_days[index]) - number + extra))
     return tuple(found)
 
 
