@@ -16,6 +16,7 @@ from ..errors import Problem
 from ..terminology import VERIFIED_CODES
 from .criteria_kinds import KINDS
 from .located import Checked, Locator
+from .schemas import is_schema_version, schema_version_key
 from .yamlsafe import JsonPath
 
 # Top-level lists whose entries are clinical items with an id and sources.
@@ -88,7 +89,7 @@ def document_problems(data: dict[str, Any], at: Locator, schema_root: Path | Non
     """Every semantic problem of one document."""
     found: list[Problem] = []
     for rule in (_unique_ids, _evidence_ids, _references, _ranges, _comparable_limits, _disclosure, _governance, _codes,
-                 _control_characters):
+                 _control_characters, _unresolvable_sources):
         found.extend(rule(data, at))
     found.extend(_fields_in_text(data, at, schema_root))
     found.extend(_todo_markers(data, at))
@@ -386,6 +387,26 @@ def _resolve(root: Any, schema: Any) -> Any:
 
 
 TODO_MARKER = "TODO"
+
+
+def _unresolvable_sources(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    """A source a reader cannot follow (no URL, no identifier) is an error once the document is active.
+
+    In a draft it is a warning, so that the gap stays visible while a reference is looked for.
+    Schema 1.0 documents get the warning only: the rule came with schema 1.1, and a released
+    document must verify as it did when it was released.
+    """
+    declared = data.get("schema")
+    active = (data.get("status") == "active" and isinstance(declared, str) and is_schema_version(declared)
+              and schema_version_key(declared) >= (1, 1))
+    for path, source in _entries(data, "sources"):
+        if source.get("url") or source.get("identifier"):
+            continue
+        name = source.get("id") if isinstance(source.get("id"), str) else f"#{path[-1]}"
+        found = at(path, "CG321", f"source {name} has neither a url nor an identifier, so a reader cannot follow it; "
+                                  "add one (a DOI, PubMed or PMC id, label set id, registry or regulatory number)"
+                                  + ("; an active document needs one for every source" if active else ""))
+        yield found if active else found.as_warning()
 
 
 def _todo_markers(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
