@@ -119,6 +119,9 @@ class ClinicGuide:
                          at=parse_optional_date(answered_at, "answered_at") or at)
         check_answers(guidance, parsed)
         when, proposal = parse_date(date), Proposal.coerce(proposed)
+        if parsed.at is not None and parsed.at > when:
+            raise InputError(f"the answers are dated after the procedure date {when} (answered_at, or the "
+                             "QuestionnaireResponse's authored); answers given later cannot inform this decision")
         check_born_by(record, when)
         if proposal is not None:
             proposal.check_before(when)

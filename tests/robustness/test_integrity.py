@@ -442,6 +442,22 @@ def test_a_response_authored_in_the_future_is_refused(authored: str) -> None:
         ClinicGuide(entry_point_plugins=False).consent("microneedling", response, date=DATE)
 
 
+@pytest.mark.parametrize("authored", ["9999-01-01", "2026-12-02T08:00:00Z"])
+def test_screening_answers_authored_after_the_procedure_date_are_refused(authored: str) -> None:
+    guide = ClinicGuide(entry_point_plugins=False)
+    questions = guide.questions("microneedling")
+    response = {"resourceType": "QuestionnaireResponse", "questionnaire": f"{questions['url']}|{questions['version']}",
+                "status": "completed", "authored": authored, "subject": {"reference": "Patient/p"}, "item": []}
+    with pytest.raises(InputError, match="the answers are dated after the procedure date 2026-12-01"):
+        guide.plan("microneedling", {"id": "p", "gender": "male", "birthDate": "1990-01-01"}, answers=response, date=DATE)
+    with pytest.raises(InputError, match="the answers are dated after the procedure date 2026-12-01"):
+        guide.plan("microneedling", {"id": "p", "gender": "male", "birthDate": "1990-01-01"}, answered_at="2026-12-02",
+                   answers={"ci-skin-cancer": "no"}, date=DATE)
+    same_day = guide.plan("microneedling", {"id": "p", "gender": "male", "birthDate": "1990-01-01"},
+                          answered_at=DATE, answers={"ci-skin-cancer": "no"}, date=DATE)
+    assert same_day.screening.answered_at is not None
+
+
 def test_a_patient_without_an_id_cannot_be_matched() -> None:
     with pytest.raises(InputError, match="the patient has no id"):
         ClinicGuide(entry_point_plugins=False).consent("microneedling", _response(), patient={"gender": "female"}, date=DATE)
