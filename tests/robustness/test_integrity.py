@@ -67,7 +67,7 @@ def test_a_site_folder_cannot_ship_a_packaged_id(tmp_path: Path, version: str) -
     path = write_document(tmp_path / "site", _site_copy(version))
     with pytest.raises(ContentError) as caught:
         ClinicGuide(plugins=[Folder(tmp_path / "site")], entry_point_plugins=False)
-    [problem] = [p for p in caught.value.problems if p.code == "CG322"]
+    [problem] = [p for p in caught.value.problems if p.code == "CG323"]
     assert (problem.file, problem.line, problem.column) == (str(path), 2, 5)
     assert "'microneedling' is packaged guidance" in problem.message
 
@@ -76,7 +76,7 @@ def test_the_same_id_and_version_is_refused_too(tmp_path: Path) -> None:
     write_document(tmp_path / "site", _site_copy(packaged_document("microneedling")["version"]))
     with pytest.raises(ContentError) as caught:
         ClinicGuide(plugins=[Folder(tmp_path / "site")], entry_point_plugins=False)
-    assert {"CG302", "CG322"} <= {p.code for p in caught.value.problems}
+    assert {"CG302", "CG323"} <= {p.code for p in caught.value.problems}
 
 
 def test_a_version_with_a_trailing_newline_does_not_evade_the_checks(tmp_path: Path) -> None:
@@ -85,12 +85,12 @@ def test_a_version_with_a_trailing_newline_does_not_evade_the_checks(tmp_path: P
     with pytest.raises(ContentError) as caught:
         ClinicGuide(plugins=[Folder(tmp_path / "site")], entry_point_plugins=False)
     codes = {p.code for p in caught.value.problems}
-    assert "CG322" in codes and "CG204" in codes  # the id is refused, and the version is not a version
+    assert "CG323" in codes and "CG204" in codes  # the id is refused, and the version is not a version
 
 
 def test_a_packaged_id_in_a_host_path_is_refused(tmp_path: Path) -> None:
     write_document(tmp_path / "mine", _site_copy("9.0.0"))
-    with pytest.raises(ContentError, match="CG322"):
+    with pytest.raises(ContentError, match="CG323"):
         ClinicGuide(guidance_paths=[tmp_path / "mine"], entry_point_plugins=False)
 
 
@@ -100,12 +100,12 @@ def test_blocking_the_packaged_folder_does_not_let_a_copy_stand_in(tmp_path: Pat
 
     write_document(tmp_path / "site", _site_copy("9.0.0"))
     hooks = Hooks([Folder(tmp_path / "site")], entry_point_plugins=False, blocked=["clinicguide.guidance"])
-    with pytest.raises(ContentError, match="CG322"):
+    with pytest.raises(ContentError, match="CG323"):
         load_through(hooks)
 
 
 def test_the_copy_would_have_changed_the_decision(tmp_path: Path) -> None:
-    """Why CG322 exists: read as it is, the site's copy makes a pregnant patient no longer contraindicated."""
+    """Why CG323 exists: read as it is, the site's copy makes a pregnant patient no longer contraindicated."""
     from clinicguide.content.library import library_from
 
     write_document(tmp_path / "site", _site_copy("9.0.0"))
@@ -132,7 +132,7 @@ def test_cli_refuses_a_packaged_id_with_a_located_line(tmp_path: Path) -> None:
     path = write_document(tmp_path / "mine", _site_copy("9.0.0"))
     done = cli("list", "--guidance", str(tmp_path / "mine"))
     assert done.returncode == 1
-    assert f"{path}:2:5: CG322 'microneedling' is packaged guidance" in done.stderr + done.stdout
+    assert f"{path}:2:5: CG323 'microneedling' is packaged guidance" in done.stderr + done.stdout
 
 
 # -- 8. intervals compared as the engine counts them --------------------------------------------

@@ -102,7 +102,7 @@ def load_library(*paths: str | Path, packaged: bool = True, amenders: Iterable[A
     plugins instead, so a site's folders and amendments apply.
 
     With ``reserve_packaged``, a document outside the packaged folder whose id is a packaged
-    guidance id is refused (CG322), whether or not the packaged folder is loaded: a site
+    guidance id is refused (CG323), whether or not the packaged folder is loaded: a site
     changes packaged guidance only through ``amenders``, which may only tighten it.
 
     :raises ContentError: with every problem found, if any document is invalid.
@@ -154,7 +154,7 @@ def _ids_in(files: tuple[tuple[str, int], ...]) -> tuple[tuple[str, str], ...]:
 
 
 def shadowing_problems(checked: Sequence[Checked]) -> list[Problem]:
-    """CG322 for each document outside the packaged folder that has a packaged guidance id.
+    """CG323 for each document outside the packaged folder that has a packaged guidance id.
 
     Such a document would stand beside the packaged one, and as a newer version replace it
     for every plan, with whatever it leaves out: a site may add and tighten, never replace.
@@ -165,7 +165,7 @@ def shadowing_problems(checked: Sequence[Checked]) -> list[Problem]:
     for entry in checked:
         ident = entry.data.get("id") if entry.data is not None else None
         if isinstance(ident, str) and ident in reserved and not entry.path.resolve().is_relative_to(packaged):
-            found.append(entry.problem_at(("id",), "CG322",
+            found.append(entry.problem_at(("id",), "CG323",
                                           f"{ident!r} is packaged guidance ({reserved[ident]}); a site may not ship its own "
                                           "version of it: amend it (clinicguide_amend_guidance: add items, narrow limits) "
                                           "or give this document an id of its own"))

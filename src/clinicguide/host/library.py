@@ -14,7 +14,7 @@ def load_through(hooks: Hooks, *paths: str | Path, packaged: bool = True) -> con
 
     The packaged folder is the built-in ``clinicguide.guidance`` plugin's; ``packaged=False``
     leaves it out. A plugin's folder or a path that holds a document with a packaged id is
-    refused (CG322): a site changes packaged guidance only through amendments.
+    refused (CG323): a site changes packaged guidance only through amendments.
     """
     packaged_dir = guidance_dir().resolve()
     folders = [f for f in hooks.guidance_dirs() if packaged or f.resolve() != packaged_dir]
