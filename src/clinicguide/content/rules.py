@@ -200,7 +200,7 @@ def _consent_conditions(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
         if isinstance(applies_to, str) and applies_to not in applicabilities:
             known = ", ".join(sorted(applicabilities)) or "none"
             yield at(where + ("applies_to",), "CG322", f"applicability {applies_to!r} is not declared by any item's "
-                     f"applies_to in this document (declared: {known})")
+                     f"applies_to in this document (declared: {known}); use one of those, or use indications")
         indications = condition.get("indications")
         key = applies_to if isinstance(applies_to, str) else (
             "|".join(sorted(map(str, indications))) if isinstance(indications, list) else None)

@@ -9,7 +9,7 @@ from ..content.model import ConsentItem, Guidance
 from ..content.plain_words import risk_label
 from .common import Canonicals, FhirVersion, publication_status, resource_id
 
-CONDITIONS_HEADING = "About you and your treatment"
+CONDITIONS_GROUP, CONDITIONS_HEADING = "section-conditions", "About you and your treatment"
 # Reading order of the checklist's groups, with their headings.
 SECTIONS: dict[str, str] = {
     "procedure": "About the treatment",
@@ -53,7 +53,7 @@ def build_questionnaire(guidance: Guidance, canon: Canonicals, version: FhirVers
     """
     groups = []
     if conditions := _conditions(guidance):
-        groups.append({"linkId": "section-conditions", "text": CONDITIONS_HEADING, "type": "group", "item": conditions})
+        groups.append({"linkId": CONDITIONS_GROUP, "text": CONDITIONS_HEADING, "type": "group", "item": conditions})
     shown: set[str] = set()
     for section, heading in SECTIONS.items():
         members = [c for c in guidance.consent if c.section == section]

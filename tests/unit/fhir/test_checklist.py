@@ -116,3 +116,49 @@ def test_a_condition_needs_one_yes_or_no(guide: ClinicGuide, answer: dict[str, A
     # taken as not applying.
     response = _response(guide, {"if-can-become-pregnant": answer} | dict.fromkeys(PREGNANCY_STATEMENTS))
     assert _missing(guide, response) == {"if-can-become-pregnant"}
+
+
+# -- the plan's draft response: the conditions the screening settles ---------------------------
+
+def _draft(bundle: dict[str, Any]) -> dict[str, bool] | None:
+    drafts = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"
+              and e["resource"]["status"] == "in-progress"]
+    if not drafts:
+        return None
+    (draft,) = drafts
+    return {item["linkId"]: item["answer"][0]["valueBoolean"] for item in walk(draft["item"]) if "answer" in item}
+
+
+def _patient(gender: str) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p1", "gender": gender, "birthDate": "1990-01-01"}}]}
+
+
+@pytest.mark.parametrize("version", ["R4", "R5"])
+def test_the_plan_fills_in_what_the_screening_settles(guide: ClinicGuide, version: str) -> None:
+    bundle = guide.plan("isotretinoin-oral", _patient("male"), proposed={"dose": "20 mg/d", "indication": "ind-nodular-acne"},
+                        date="2026-12-01", fhir_version=version).bundle
+    # A patient recorded as male cannot become pregnant; the proposal is for nodular acne, not pores.
+    assert _draft(bundle) == {"if-can-become-pregnant": False, "if-ind-pores-oiliness": False}
+    draft = next(e["resource"] for e in bundle["entry"] if e["resource"].get("status") == "in-progress")
+    validate_resource(draft, version)
+    assert draft["questionnaire"].endswith("/Questionnaire/isotretinoin-oral-consent|"
+                                           + guide.library.get("isotretinoin-oral").version)
+    provenance = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Provenance")
+    assert {"reference": f"urn:uuid:{draft['id']}"} in provenance["target"]
+
+
+def test_what_the_screening_does_not_settle_is_left_to_the_patient(guide: ClinicGuide) -> None:
+    # Recorded female, no answer, no indication: nothing is assumed, so there is nothing to fill in.
+    assert _draft(guide.plan("isotretinoin-oral", _patient("female"), proposed={"dose": "20 mg/d"},
+                             date="2026-12-01").bundle) is None
+    # The clinician's answer settles it.
+    answered = guide.plan("isotretinoin-oral", _patient("female"),
+                          proposed={"dose": "20 mg/d", "indication": "ind-pores-oiliness"},
+                          answers={"can-become-pregnant": True}, date="2026-12-01").bundle
+    assert _draft(answered) == {"if-can-become-pregnant": True, "if-ind-pores-oiliness": True}
+
+
+def test_guidance_without_conditional_statements_has_no_draft(guide: ClinicGuide) -> None:
+    assert _draft(guide.plan("microneedling", _patient("male"), proposed={"params": {"needle-depth": "1.0 mm"}},
+                             date="2026-12-01").bundle) is None
