@@ -53,6 +53,7 @@ PROBLEM_CODES: Final[dict[str, str]] = {
     "CG319": "a field name and colon inside a text: a field indented one level too deep became part of the text",
     "CG320": "TODO marker left in the document",
     "CG321": "source with neither a URL nor an identifier (a warning in a draft, an error in an active document)",
+    "CG322": "a conditional consent statement names an undeclared applicability, or asks its condition differently",
     "CG323": "a site's guidance folder holds a document with a packaged guidance id",
     # Release bundles and patients are reported through the same channel.
     "CG401": "release bundle file missing",

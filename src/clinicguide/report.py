@@ -263,7 +263,9 @@ def _care_lines(doc: Guidance) -> list[str]:
     out = ["", "Risks"] + [f"  - [{r.severity}, "
                            f"{r.frequency.category}{f', {r.frequency.percent:g}%' if r.frequency.percent is not None else ''}] "
                            f"{r.text}{_cite(r.sources)}" for r in doc.risks]
-    out += ["", "Consent"] + [f"  - ({c.section}) {c.text}{_cite(c.sources)}" for c in doc.consent]
+    out += ["", "Consent"] + [f"  - ({c.section}) {c.text}{_cite(c.sources)}"
+                              + (f"\n      only after a yes to: {c.applies_when.question}" if c.applies_when else "")
+                              for c in doc.consent]
     if doc.prerequisites:
         out += ["", "Before treatment"] + [f"  - {p.text}{_cite(p.sources)}" for p in doc.prerequisites]
     out += ["", "Aftercare"] + [f"  - [{a.category}] from {a.start}{f' for {a.lasts}' if a.lasts else ''}: "

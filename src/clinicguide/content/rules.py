@@ -89,7 +89,7 @@ def document_problems(data: dict[str, Any], at: Locator, schema_root: Path | Non
     """Every semantic problem of one document."""
     found: list[Problem] = []
     for rule in (_unique_ids, _evidence_ids, _references, _ranges, _comparable_limits, _disclosure, _governance, _codes,
-                 _control_characters, _unresolvable_sources):
+                 _control_characters, _unresolvable_sources, _consent_conditions):
         found.extend(rule(data, at))
     found.extend(_fields_in_text(data, at, schema_root))
     found.extend(_todo_markers(data, at))
@@ -179,6 +179,38 @@ def _references(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
     for path, source in _entries(data, "sources"):
         if isinstance(source.get("id"), str) and source["id"] not in cited:
             yield at(path + ("id",), "CG311", f"source {source['id']!r} is never cited; cite it or remove it")
+
+
+def _consent_conditions(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    """A conditional consent statement names a condition the document has, and shares its question with its peers."""
+    indication_ids = _ids(data, "indications")
+    applicabilities = {entry["applies_to"]["id"] for _, entry in items(data)
+                       if isinstance(entry.get("applies_to"), dict) and isinstance(entry["applies_to"].get("id"), str)}
+    questions: dict[str, tuple[str, JsonPath]] = {}
+    for path, entry in _entries(data, "consent"):
+        condition = entry.get("applies_when")
+        if not isinstance(condition, dict):
+            continue
+        where = path + ("applies_when",)
+        for index, ref in _refs(condition, "indications"):
+            if ref not in indication_ids:
+                yield at(where + ("indications", index), "CG305", f"indication {ref!r} is not in this document's "
+                         "indications; correct the id, or add the indication")
+        applies_to = condition.get("applies_to")
+        if isinstance(applies_to, str) and applies_to not in applicabilities:
+            known = ", ".join(sorted(applicabilities)) or "none"
+            yield at(where + ("applies_to",), "CG322", f"applicability {applies_to!r} is not declared by any item's "
+                     f"applies_to in this document (declared: {known}); use one of those, or use indications")
+        indications = condition.get("indications")
+        key = applies_to if isinstance(applies_to, str) else (
+            "|".join(sorted(map(str, indications))) if isinstance(indications, list) else None)
+        question = condition.get("question")
+        if key is None or not isinstance(question, str):
+            continue
+        first = questions.setdefault(key, (question, where))
+        if first[0] != question:
+            yield at(where + ("question",), "CG322", f"statements with the same condition share one question; "
+                     f"write it as at {_where(at, first[1] + ('question',))}")
 
 
 def _ranges(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
