@@ -109,7 +109,7 @@ class FhirServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802  (the http.server method name)
+            def do_GET(self) -> None:  # http.server calls it by this name
                 authorization = self.headers.get("Authorization")
                 server.requests.append((self.path, authorization))
                 if authorization != f"Bearer {server.token}":
