@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cds_ehr import PUBLIC_URL, Signer, hook_request, medication_order, patient_resources, prefetch_for
+from cds_ehr import CANONICAL, PUBLIC_URL, Signer, hook_request, medication_order, patient_resources, prefetch_for
 from conftest import Ehr, TestClient
 
 from clinicguide.guide import ClinicGuide
@@ -54,8 +54,8 @@ BROKEN: dict[str, tuple[Any, str]] = {
     "dose with an unknown unit": ({"order.dose": {"value": 40, "unit": "furlong"}}, "doseQuantity"),
     "dose negative": ({"order.dose": {"value": -1, "unit": "mg"}}, "doseQuantity"),
     "bad authoredOn": ({"order.authoredOn": "yesterday"}, "authoredOn"),
-    "unknown guidance version": ({"order.instantiatesCanonical": ["https://clinicguide.org/fhir/PlanDefinition/"
-                                                                  "isotretinoin-oral|9.9.9"]}, "instantiatesCanonical"),
+    "unknown guidance version": ({"order.instantiatesCanonical": [f"{CANONICAL}/PlanDefinition/isotretinoin-oral|9.9.9"]},
+                                 "instantiatesCanonical"),
 }
 
 

@@ -14,7 +14,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cds_ehr import PUBLIC_URL, Signer, assert_card_rules, conforms, hook_request, medication_order, patient_resources, prefetch_for
+from cds_ehr import (
+    PUBLIC_URL,
+    Signer,
+    assert_card_rules,
+    conforms,
+    hook_request,
+    medication_order,
+    patient_resources,
+    prefetch_for,
+)
 
 
 def _free_port() -> int:

@@ -69,6 +69,7 @@ def run_serve(args: argparse.Namespace) -> int:
         import uvicorn
     except ImportError:
         raise UsageError("the service needs its extra: pip install 'clinicguide[service]'") from None
+    from ..service.accesslog import configure as configure_logging
     from ..service.app import CONFIG_ENV, OVERRIDES_ENV, create_app
     from ..service.config import ServiceConfig, load_config
 
@@ -91,6 +92,7 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError("no issuers are configured: name the EHRs' JWK Sets in --config, or use --insecure-dev locally")
     app = create_app(config)  # checks the configuration, keys and database before any worker starts
     if args.workers == 1:
+        configure_logging()
         uvicorn.run(app, host=args.host, port=port, access_log=False, log_level="warning")
         return 0
     os.environ[CONFIG_ENV] = str(Path(args.config).resolve()) if args.config else ""

@@ -13,6 +13,16 @@ import logging
 _log = logging.getLogger("clinicguide.service.access")
 
 
+def configure() -> None:
+    """Send the service's logs (access lines and errors) to standard error, once per process."""
+    logger = logging.getLogger("clinicguide.service")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def access(method: str, endpoint: str, status: int, seconds: float, *, iss: str | None = None, tenant: str | None = None,
            cards: int | None = None) -> None:
     if not _log.isEnabledFor(logging.INFO):

@@ -31,6 +31,7 @@ from starlette.routing import Route
 from ..errors import ClinicguideError
 from ..guide import ClinicGuide
 from .accesslog import access
+from .accesslog import configure as configure_logging
 from .auth import Authenticator, Caller
 from .body import read_json
 from .calls import Decider
@@ -205,12 +206,7 @@ def create_app(config: ServiceConfig | None = None, *, guide: ClinicGuide | None
 
 def from_environment() -> Starlette:
     """The application factory for ASGI servers: ``$CLINICGUIDE_SERVICE_CONFIG`` names the configuration file."""
-    logger = logging.getLogger("clinicguide.service")
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+    configure_logging()
     overrides = json.loads(os.environ.get(OVERRIDES_ENV, "{}"))
     insecure = overrides.pop("insecure_dev", False) is True
     config = load_config(os.environ.get(CONFIG_ENV) or None, **overrides)
