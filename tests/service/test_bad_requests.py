@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from conftest import Ehr, TestClient
 from clinicguide.guide import ClinicGuide
 from clinicguide.host.hookspecs import hookimpl
 from clinicguide.service.app import create_app
-from clinicguide.service.config import ServiceConfig, load_config
+from clinicguide.service.config import load_config
 
 SIGN = "/cds-services/clinicguide-order-sign"
 PATIENT = "anna-berg"
@@ -117,7 +118,7 @@ class _Hanging:
 @pytest.fixture
 def hanging(config_file: Path) -> Iterator[tuple[TestClient, _Hanging]]:
     plugin = _Hanging()
-    config = ServiceConfig(**{**load_config(config_file).__dict__, "request_timeout": 1.0})
+    config = dataclasses.replace(load_config(config_file), request_timeout=1.0)
     with TestClient(create_app(config, guide=ClinicGuide(plugins=[plugin])), raise_server_exceptions=False) as client:
         yield client, plugin
     plugin.release.set()

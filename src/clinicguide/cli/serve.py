@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -71,7 +72,7 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError("the service needs its extra: pip install 'clinicguide[service]'") from None
     from ..service.accesslog import configure as configure_logging
     from ..service.app import CONFIG_ENV, OVERRIDES_ENV, create_app
-    from ..service.config import ServiceConfig, load_config
+    from ..service.config import load_config
 
     port = _port(args.port)
     if args.workers < 1:
@@ -83,9 +84,9 @@ def run_serve(args: argparse.Namespace) -> int:
         overrides["guidance"] = [str(Path(g).resolve()) for g in args.guidance]
     config = load_config(args.config, **overrides)
     if args.public_url is None and args.config is None:
-        config = ServiceConfig(**{**config.__dict__, "public_url": f"http://{args.host}:{port}"})
+        config = dataclasses.replace(config, public_url=f"http://{args.host}:{port}")
     if args.insecure_dev:
-        config = ServiceConfig(**{**config.__dict__, "insecure_dev": True})
+        config = dataclasses.replace(config, insecure_dev=True)
         print("WARNING: --insecure-dev: calls are NOT authenticated. Any program on this machine can read decisions. "
               "Never use this with real patient data.", file=sys.stderr)
     elif not config.issuers:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -211,5 +212,5 @@ def from_environment() -> Starlette:
     insecure = overrides.pop("insecure_dev", False) is True
     config = load_config(os.environ.get(CONFIG_ENV) or None, **overrides)
     if insecure:
-        config = ServiceConfig(**{**config.__dict__, "insecure_dev": True})
+        config = dataclasses.replace(config, insecure_dev=True)
     return create_app(config)

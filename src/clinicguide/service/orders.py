@@ -94,7 +94,7 @@ class OrderIndex:
                 if found is not None:
                     named[found[0]] = (found[1], found[2])
             if kind == "MedicationRequest":
-                for key in _medication_codes(order, where):
+                for key in _medication_codes(order):
                     for guidance_id in self.by_code.get(key, ()):
                         named.setdefault(guidance_id, (None, None))
             for guidance_id in sorted(named):
@@ -116,7 +116,7 @@ class OrderIndex:
         elif kind == "ServiceRequest":
             params = service_parameters(order, self.base, where)
         return MatchedOrder(reference, guidance, _order_date(order, kind, where) or today, dose, params, regimen,
-                            _indication(order, guidance, where), tuple(notes))
+                            _indication(order, guidance), tuple(notes))
 
 
 def _codings(concept: Any) -> list[tuple[str, str]]:
@@ -125,7 +125,7 @@ def _codings(concept: Any) -> list[tuple[str, str]]:
             and isinstance(c.get("code"), str)] if isinstance(codings, list) else []
 
 
-def _medication_codes(order: Mapping[str, Any], where: str) -> list[tuple[str, str]]:
+def _medication_codes(order: Mapping[str, Any]) -> list[tuple[str, str]]:
     if "medicationCodeableConcept" in order:
         return _codings(order["medicationCodeableConcept"])
     medication = order.get("medication")
@@ -134,7 +134,7 @@ def _medication_codes(order: Mapping[str, Any], where: str) -> list[tuple[str, s
     return []
 
 
-def _indication(order: Mapping[str, Any], guidance: Guidance, where: str) -> str | None:
+def _indication(order: Mapping[str, Any], guidance: Guidance) -> str | None:
     reasons = order.get("reasonCode", [])
     codes = {key for r in (reasons if isinstance(reasons, list) else []) for key in _codings(r)}
     r5 = order.get("reason", [])
