@@ -192,3 +192,11 @@ def test_a_recorded_positive_is_not_erased_by_a_no_in_the_questionnaire_response
                                        prefetch=prefetch_for(ehr.templates(), resources, patient)))["cards"][0]
     assert card["indicator"] == "warning" and "record-conflict" in card["detail"]
     assert "suggestions" not in card
+
+
+def test_metrics_count_requests_latency_and_cards_by_indicator(ehr: Ehr) -> None:
+    ehr.call(SIGN, _pregnant_call(ehr))
+    metrics = ehr.client.get("/metrics").text
+    assert 'clinicguide_cards_total{indicator="critical"} 1.0' in metrics
+    assert 'clinicguide_requests_total{endpoint="call",status="200"} 1.0' in metrics
+    assert 'clinicguide_request_seconds_bucket{endpoint="call",le="0.05"}' in metrics

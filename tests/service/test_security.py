@@ -63,6 +63,8 @@ FAILURES: dict[str, Callable[[Signer], str | None]] = {
     "no Authorization header": lambda s: None,
     "not a bearer token": lambda s: "Basic " + base64.b64encode(b"user:pass").decode(),
     "not a JWT": lambda s: "Bearer not-a-jwt",
+    "a header that nests too deeply": lambda s: "Bearer " + base64.urlsafe_b64encode(b"[" * 5000).decode() + ".e30.sig",
+    "a header that is not JSON": lambda s: "Bearer " + base64.urlsafe_b64encode(b"\xff\xfe").decode() + ".e30.sig",
     "alg none": lambda s: "Bearer " + _unsigned(s),
     "alg HS256 (symmetric)": lambda s: "Bearer " + _hs256(s),
     "signed by an unknown key": lambda s: "Bearer " + _other_key(s),
@@ -124,3 +126,20 @@ def test_health_metrics_and_the_questionnaire_need_no_token(ehr: Ehr) -> None:
     assert ehr.client.get("/healthz").json()["status"] == "ok"
     assert ehr.client.get("/metrics").status_code == 200
     assert ehr.client.get("/guidance/microneedling/1.1.0/screening-questionnaire").status_code == 200
+
+
+def test_cors_answers_only_the_configured_origins(config: Any, guide: Any) -> None:
+    import dataclasses
+
+    from conftest import TestClient
+
+    from clinicguide.service.app import create_app
+
+    allowed = "https://ehr.example.org"
+    app = create_app(dataclasses.replace(config, cors_origins=(allowed,)), guide=guide)
+    with TestClient(app) as client:
+        preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}
+        good = client.options(PATH, headers={"Origin": allowed, **preflight})
+        assert good.status_code == 200 and good.headers["access-control-allow-origin"] == allowed
+        bad = client.options(PATH, headers={"Origin": "https://evil.example.org", **preflight})
+        assert "access-control-allow-origin" not in bad.headers
