@@ -1,6 +1,6 @@
 """The CDS Hooks service under load, next to in-process ``plan()``.
 
-Run from the repository root (after ``pip install -e '.[test]'``, and ``apt-get install wrk``)::
+Run from the repository root (after ``pip install -e '.[test,service]'``, and ``apt-get install wrk``)::
 
     python benchmarks/service_load.py            # 15 s per concurrency level
     python benchmarks/service_load.py --quick    # 3 s per level
