@@ -143,3 +143,47 @@ def test_cors_answers_only_the_configured_origins(config: Any, guide: Any) -> No
         assert good.status_code == 200 and good.headers["access-control-allow-origin"] == allowed
         bad = client.options(PATH, headers={"Origin": "https://evil.example.org", **preflight})
         assert "access-control-allow-origin" not in bad.headers
+
+
+def test_a_jku_on_the_issuer_s_allow_list_is_fetched_once_and_cached(tmp_path: Any, signer: Signer, guide: Any) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from conftest import TestClient
+
+    from clinicguide.service.app import create_app
+    from clinicguide.service.config import load_config
+
+    fetched: list[str] = []
+
+    class KeySet(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # http.server calls it by this name
+            fetched.append(self.path)
+            data = json.dumps(signer.jwks).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeySet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    jku = f"http://127.0.0.1:{server.server_address[1]}/jwks"
+    try:
+        (tmp_path / "jku.json").write_text(json.dumps({"public_url": PUBLIC_URL, "database": str(tmp_path / "db.sqlite3"),
+                                                       "issuers": [{"iss": ISS, "jku": [jku]}]}))
+        with TestClient(create_app(load_config(tmp_path / "jku.json"), guide=guide)) as client:
+            ehr = Ehr(client, signer)
+            for _ in range(2):
+                token = signer.token(AUD, header={"jku": jku})
+                ehr.call("clinicguide-order-sign", _body(), headers={"Authorization": "Bearer " + token})
+            assert fetched == ["/jwks"]  # cached
+            other = signer.token(AUD, header={"jku": jku + "-other"})
+            ehr.call("clinicguide-order-sign", _body(), status=401, headers={"Authorization": "Bearer " + other})
+            without = signer.token(AUD)  # no jku and no key file for this issuer
+            ehr.call("clinicguide-order-sign", _body(), status=401, headers={"Authorization": "Bearer " + without})
+    finally:
+        server.shutdown()
+        server.server_close()
