@@ -10,8 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cds_ehr import CANONICAL, PUBLIC_URL, Signer, hook_request, medication_order, patient_resources, prefetch_for
-from conftest import Ehr, TestClient
+from cds_ehr import (
+    CANONICAL,
+    PUBLIC_URL,
+    Ehr,
+    Signer,
+    TestClient,
+    hook_request,
+    medication_order,
+    patient_resources,
+    prefetch_for,
+)
 
 from clinicguide.guide import ClinicGuide
 from clinicguide.host.hookspecs import hookimpl

@@ -5,8 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from cds_ehr import CANONICAL, hook_request, medication_order, patient_resources, prefetch_for
-from conftest import Ehr, FhirServer
+from cds_ehr import CANONICAL, Ehr, FhirServer, hook_request, medication_order, patient_resources, prefetch_for
 
 SIGN = "clinicguide-order-sign"
 SELECT = "clinicguide-order-select"

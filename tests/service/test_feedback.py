@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cds_ehr import CANONICAL, hook_request, medication_order, patient_resources, prefetch_for
-from conftest import Ehr
+from cds_ehr import CANONICAL, Ehr, hook_request, medication_order, patient_resources, prefetch_for
 
 from clinicguide.service.config import ServiceConfig
 

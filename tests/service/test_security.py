@@ -12,8 +12,7 @@ from typing import Any
 
 import jwt
 import pytest
-from cds_ehr import ISS, KID, PUBLIC_URL, Signer, hook_request, medication_order
-from conftest import Ehr
+from cds_ehr import ISS, KID, PUBLIC_URL, Ehr, Signer, TestClient, hook_request, medication_order
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 PATH = "/cds-services/clinicguide-order-sign"
@@ -131,8 +130,6 @@ def test_health_metrics_and_the_questionnaire_need_no_token(ehr: Ehr) -> None:
 def test_cors_answers_only_the_configured_origins(config: Any, guide: Any) -> None:
     import dataclasses
 
-    from conftest import TestClient
-
     from clinicguide.service.app import create_app
 
     allowed = "https://ehr.example.org"
@@ -148,8 +145,6 @@ def test_cors_answers_only_the_configured_origins(config: Any, guide: Any) -> No
 def test_a_jku_on_the_issuer_s_allow_list_is_fetched_once_and_cached(tmp_path: Any, signer: Signer, guide: Any) -> None:
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    from conftest import TestClient
 
     from clinicguide.service.app import create_app
     from clinicguide.service.config import load_config
@@ -187,3 +182,15 @@ def test_a_jku_on_the_issuer_s_allow_list_is_fetched_once_and_cached(tmp_path: A
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_environment_cannot_turn_authentication_off(monkeypatch: pytest.MonkeyPatch, config_file: Any) -> None:
+    from clinicguide.errors import UsageError
+    from clinicguide.service.app import CONFIG_ENV, OVERRIDES_ENV, from_environment
+
+    monkeypatch.setenv(CONFIG_ENV, str(config_file))
+    monkeypatch.setenv(OVERRIDES_ENV, json.dumps({"insecure_dev": True}))
+    with pytest.raises(UsageError, match="insecure_dev"):
+        from_environment()
+    monkeypatch.setenv(OVERRIDES_ENV, "{}")
+    assert from_environment().state.service.config.insecure_dev is False

@@ -94,6 +94,7 @@ def test_serve_refuses_unsafe_or_broken_set_ups(tmp_path: Path) -> None:
     loud = _clinicguide("serve", "--insecure-dev", "--host", "0.0.0.0")
     assert loud.returncode == 2 and "this machine only" in loud.stderr
     assert _clinicguide("serve").returncode == 2  # no issuers and not --insecure-dev
+    assert _clinicguide("serve", "--insecure-dev", "--workers", "2").returncode == 2
     (tmp_path / "bad.json").write_text(json.dumps({"issuers": [{"iss": "https://x", "jwks_file": "missing.json"}]}))
     broken = _clinicguide("serve", "--config", str(tmp_path / "bad.json"))
     assert broken.returncode == 2 and "missing.json" in broken.stderr and "Traceback" not in broken.stderr

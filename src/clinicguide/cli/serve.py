@@ -79,6 +79,8 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError("--workers must be at least 1")
     if args.insecure_dev and args.host not in _LOOPBACK_HOSTS:
         raise UsageError("--insecure-dev binds to this machine only: use --host 127.0.0.1")
+    if args.insecure_dev and args.workers > 1:
+        raise UsageError("--insecure-dev runs one worker: leave out --workers")
     overrides: dict[str, Any] = {"database": args.database, "public_url": args.public_url}
     if args.guidance:
         overrides["guidance"] = [str(Path(g).resolve()) for g in args.guidance]
@@ -98,7 +100,7 @@ def run_serve(args: argparse.Namespace) -> int:
         return 0
     os.environ[CONFIG_ENV] = str(Path(args.config).resolve()) if args.config else ""
     os.environ[OVERRIDES_ENV] = json.dumps({"database": config.database, "public_url": config.public_url,
-                                            "guidance": list(config.guidance), "insecure_dev": config.insecure_dev})
+                                            "guidance": list(config.guidance)})
     uvicorn.run("clinicguide.service.app:from_environment", factory=True, host=args.host, port=port, workers=args.workers,
                 access_log=False, log_level="warning")
     return 0

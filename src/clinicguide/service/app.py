@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import datetime as dt
 import json
 import logging
@@ -209,8 +208,5 @@ def from_environment() -> Starlette:
     """The application factory for ASGI servers: ``$CLINICGUIDE_SERVICE_CONFIG`` names the configuration file."""
     configure_logging()
     overrides = json.loads(os.environ.get(OVERRIDES_ENV, "{}"))
-    insecure = overrides.pop("insecure_dev", False) is True
-    config = load_config(os.environ.get(CONFIG_ENV) or None, **overrides)
-    if insecure:
-        config = dataclasses.replace(config, insecure_dev=True)
-    return create_app(config)
+    # Authentication cannot be turned off from the environment: --insecure-dev runs one worker in-process.
+    return create_app(load_config(os.environ.get(CONFIG_ENV) or None, **overrides))

@@ -75,7 +75,7 @@ def load_config(path: str | Path | None, **overrides: Any) -> ServiceConfig:
             raise UsageError(f"{where}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from exc
         if not isinstance(data, dict):
             raise UsageError(f"{where}: the configuration must be a JSON object")
-    unknown = sorted(set(data) - _KEYS)
+    unknown = sorted((set(data) | set(overrides)) - _KEYS)
     if unknown:
         raise UsageError(f"{where}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(_KEYS))}")
     base = Path(path).resolve().parent if path is not None else Path.cwd()
@@ -83,7 +83,6 @@ def load_config(path: str | Path | None, **overrides: Any) -> ServiceConfig:
     return ServiceConfig(
         public_url=_url(data.get("public_url", ServiceConfig.public_url), f"{where}: public_url"),
         issuers=tuple(_issuer(item, base, f"{where}: issuers[{i}]") for i, item in enumerate(_list(data, "issuers", where))),
-        insecure_dev=bool(data.get("insecure_dev", False)),
         database=_text(data.get("database", DEFAULT_DATABASE), f"{where}: database"),
         cors_origins=tuple(_text(o, f"{where}: cors_origins") for o in _list(data, "cors_origins", where)),
         max_request_bytes=int(_number(data.get("max_request_bytes", 1_000_000), f"{where}: max_request_bytes")),
