@@ -5,7 +5,17 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from cds_ehr import CANONICAL, Ehr, FhirServer, hook_request, medication_order, patient_resources, prefetch_for
+from cds_ehr import (
+    CANONICAL,
+    Ehr,
+    FhirServer,
+    Signer,
+    TestClient,
+    hook_request,
+    medication_order,
+    patient_resources,
+    prefetch_for,
+)
 
 SIGN = "clinicguide-order-sign"
 SELECT = "clinicguide-order-select"
@@ -199,3 +209,21 @@ def test_metrics_count_requests_latency_and_cards_by_indicator(ehr: Ehr) -> None
     assert 'clinicguide_cards_total{indicator="critical"} 1.0' in metrics
     assert 'clinicguide_requests_total{endpoint="call",status="200"} 1.0' in metrics
     assert 'clinicguide_request_seconds_bucket{endpoint="call",le="0.05"}' in metrics
+
+
+def test_a_fhir_server_off_the_allow_list_or_over_plain_http_elsewhere_gives_412(config: Any, guide: Any,
+                                                                                signer: Signer) -> None:
+    import dataclasses
+
+    from clinicguide.service.app import create_app
+
+    access = {"access_token": "t", "token_type": "Bearer", "expires_in": 300, "scope": "x", "subject": "y"}
+    listed = dataclasses.replace(config, fhir_servers=("https://ehr.example.org/fhir",))
+    for settings, server, expected in ((listed, "https://other.example.org/fhir", "not one this service"),
+                                       (listed, "https://ehr.example.org/fhir-evil", "not one this service"),
+                                       (config, "http://ehr.example.org/fhir", "must be an https URL")):
+        with TestClient(create_app(settings, guide=guide)) as client:
+            body = hook_request("order-sign", PREGNANT, [medication_order(PREGNANT)], fhirServer=server,
+                                fhirAuthorization=access)
+            outcome = Ehr(client, signer).call(SIGN, body, status=412)
+            assert expected in outcome["issue"][0]["diagnostics"]

@@ -102,3 +102,10 @@ def test_the_reason_code_picks_the_indication(index: OrderIndex, guide: ClinicGu
     assert matched.indication == indication.id
     del order["reasonCode"]
     assert _match(index, order)[0].indication is None
+
+
+def test_an_r5_medication_request_matches_by_its_medication_concept(index: OrderIndex) -> None:
+    order = medication_order("p1")
+    order["medication"] = {"concept": order.pop("medicationCodeableConcept")}
+    [matched] = _match(index, order)
+    assert matched.guidance.id == "isotretinoin-oral" and str(matched.dose) == "40 mg/d"
