@@ -9,11 +9,11 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -195,31 +195,14 @@ class Ehr:
         assert response.status_code == status, response.text
 
 
-class FhirServer:
-    """A small FHIR server on 127.0.0.1 serving the example patients; it wants the bearer token it was given."""
+class LocalServer:
+    """An HTTP server on 127.0.0.1 whose GET answers come from ``respond(path, authorization)``: (status, JSON or bytes)."""
 
-    token = "test-fhir-access-token"
-
-    def __init__(self) -> None:
-        self.resources = [r for name in ("pregnant-patient", "maria-lopez", "lena-fischer", "sam-okafor")
-                          for r in patient_resources(name)]
-        self.requests: list[tuple[str, str | None]] = []
-        server = self
-
+    def __init__(self, respond: Callable[[str, str | None], tuple[int, Any]], prefix: str = "") -> None:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # http.server calls it by this name
-                authorization = self.headers.get("Authorization")
-                server.requests.append((self.path, authorization))
-                if authorization != f"Bearer {server.token}":
-                    self._send(401, {"resourceType": "OperationOutcome", "issue": []})
-                    return
-                query = self.path.split("/fhir/", 1)[-1]
-                found = search(server.resources, query.replace("%7C", "|").replace("%2C", ",").replace("%3A", ":")
-                               .replace("%2F", "/"))
-                self._send(404 if found is None else 200, found or {"resourceType": "OperationOutcome", "issue": []})
-
-            def _send(self, status: int, body: Any) -> None:
-                data = json.dumps(body).encode()
+                status, body = respond(self.path, self.headers.get("Authorization"))
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/fhir+json")
                 self.send_header("Content-Length", str(len(data)))
@@ -230,10 +213,28 @@ class FhirServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/fhir"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}{prefix}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class FhirServer(LocalServer):
+    """A small FHIR server on 127.0.0.1 serving the example patients; it wants the bearer token it was given."""
+
+    token = "test-fhir-access-token"
+
+    def __init__(self) -> None:
+        self.resources = [r for name in ("pregnant-patient", "maria-lopez", "lena-fischer", "sam-okafor")
+                          for r in patient_resources(name)]
+        self.requests: list[tuple[str, str | None]] = []
+        super().__init__(self._respond, "/fhir")
+
+    def _respond(self, path: str, authorization: str | None) -> tuple[int, Any]:
+        self.requests.append((path, authorization))
+        if authorization != f"Bearer {self.token}":
+            return 401, {"resourceType": "OperationOutcome", "issue": []}
+        found = search(self.resources, unquote(path.split("/fhir/", 1)[-1]))
+        return (404, {"resourceType": "OperationOutcome", "issue": []}) if found is None else (200, found)

@@ -227,3 +227,12 @@ def test_a_fhir_server_off_the_allow_list_or_over_plain_http_elsewhere_gives_412
                                 fhirAuthorization=access)
             outcome = Ehr(client, signer).call(SIGN, body, status=412)
             assert expected in outcome["issue"][0]["diagnostics"]
+
+
+def test_a_paged_or_failed_prefetch_is_read_from_the_server_or_answered_412(ehr: Ehr) -> None:
+    body = _pregnant_call(ehr)
+    body["prefetch"]["observations"]["link"] = [{"relation": "next", "url": "https://ehr.example.org/fhir/Observation?p=2"}]
+    assert "observations" in ehr.call(SIGN, body, status=412)["issue"][0]["diagnostics"]
+    body = _pregnant_call(ehr)
+    body["prefetch"]["conditions"] = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "timeout"}]}
+    assert "conditions" in ehr.call(SIGN, body, status=412)["issue"][0]["diagnostics"]

@@ -143,29 +143,19 @@ def test_cors_answers_only_the_configured_origins(config: Any, guide: Any) -> No
 
 
 def test_a_jku_on_the_issuer_s_allow_list_is_fetched_once_and_cached(tmp_path: Any, signer: Signer, guide: Any) -> None:
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from cds_ehr import LocalServer
 
     from clinicguide.service.app import create_app
     from clinicguide.service.config import load_config
 
     fetched: list[str] = []
 
-    class KeySet(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # http.server calls it by this name
-            fetched.append(self.path)
-            data = json.dumps(signer.jwks).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def respond(path: str, authorization: str | None) -> tuple[int, Any]:
+        fetched.append(path)
+        return 200, signer.jwks
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), KeySet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    jku = f"http://127.0.0.1:{server.server_address[1]}/jwks"
+    server = LocalServer(respond)
+    jku = f"{server.base}/jwks"
     try:
         (tmp_path / "jku.json").write_text(json.dumps({"public_url": PUBLIC_URL, "database": str(tmp_path / "db.sqlite3"),
                                                        "issuers": [{"iss": ISS, "jku": [jku]}]}))
@@ -180,8 +170,7 @@ def test_a_jku_on_the_issuer_s_allow_list_is_fetched_once_and_cached(tmp_path: A
             without = signer.token(AUD)  # no jku and no key file for this issuer
             ehr.call("clinicguide-order-sign", _body(), status=401, headers={"Authorization": "Bearer " + without})
     finally:
-        server.shutdown()
-        server.server_close()
+        server.close()
 
 
 def test_the_environment_cannot_turn_authentication_off(monkeypatch: pytest.MonkeyPatch, config_file: Any) -> None:
