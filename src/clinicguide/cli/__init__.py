@@ -14,11 +14,11 @@ from typing import Any, NoReturn
 
 from ..errors import ClinicguideError, ContentError, did_you_mean
 from ..report import refuse
-from . import audit, content, decide, new, plugins
+from . import audit, content, decide, new, plugins, serve
 from .common import EXIT_CODES, describe
 
 #: Modules that each add their subcommands with ``register(subparsers)``.
-COMMAND_MODULES = (content, decide, new, audit, plugins)
+COMMAND_MODULES = (content, decide, new, audit, plugins, serve)
 
 # Options whose value is NAME=VALUE, one word: a space instead of '=' leaves the value over.
 _PAIR_OPTIONS = ("--param", "--answer")
@@ -133,6 +133,7 @@ HELP: dict[str, tuple[str, tuple[str, ...]]] = {
                        ("clinicguide release record", "clinicguide release record --schema 1.1")),
     "diff": (("Clinical changes between two releases (bundles, release trees or guidance folders); loosenings "
              "are marked for sign-off."), ("clinicguide diff old.tar.gz new.tar.gz --fail-on-loosening",)),
+    **serve.HELP,
 }
 
 
