@@ -199,7 +199,7 @@ class ClinicGuide:
         return questionnaire
 
     def export(self, fhir_version: str = "R4") -> dict[str, Any]:
-        """The library as PlanDefinition, ActivityDefinition and Questionnaire resources in a Bundle."""
+        """The library as computable PlanDefinitions, ActivityDefinitions, Questionnaires and the finding CodeSystem."""
         fhir = fhir_version_of(fhir_version)
         bundle = export_bundle(self.library, fhir, self.base)
         self._check(bundle, fhir)

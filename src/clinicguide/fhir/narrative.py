@@ -9,6 +9,7 @@ Every value is escaped; the same resource gives the same bytes.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +27,7 @@ _LISTS: dict[str, tuple[str, ...]] = {
     "Provenance": ("entity",),
     "Consent": ("sourceReference",),
 }
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _LIMIT = 200  # items listed at most; the rest are counted, so a huge resource keeps a bounded narrative
 
 
@@ -112,9 +114,9 @@ def _shown(value: Any) -> str | None:
 
 
 def _escape(text: str) -> str:
-    # Control characters are no XHTML; they are shown as their code point rather than dropped.
-    cleaned = "".join(c if c.isprintable() or c in "\n\t" else f"U+{ord(c):04X}" for c in text)
-    return html.escape(cleaned, quote=True)
+    # Characters XML cannot hold (control characters, lone surrogates) are shown as their code
+    # point rather than dropped.
+    return html.escape(_NOT_XML.sub(lambda m: f"U+{ord(m.group()):04X}", text), quote=True)
 
 
 def _put_text_first(resource: dict[str, Any]) -> None:

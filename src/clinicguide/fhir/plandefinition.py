@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..clinical.questions import questions_in
 from ..content.criteria_kinds import (
     AllergyTest,
     ConditionTest,
@@ -90,10 +91,12 @@ def _contraindication(guidance: Guidance, item: Contraindication, canon: Canonic
         parts = ([f"({criterion}).empty()"] if criterion else []) + (
             [f"({applies}).where($this = false).empty()"] if applies else [])
         ask = " and ".join(parts) or None
+    nested = [q.id for q in questions_in(item.criterion)]
     question: dict[str, Any] = {
         "id": f"{item.id}-ask",
         "title": f"Ask: {item.question}",
-        "description": f"Screening questionnaire item {item.id}; a yes makes the contraindication hold.",
+        "description": f"Screening questionnaire item {item.id}; a yes makes the contraindication hold."
+                       + (f" Its questions {', '.join(nested)} are items there too." if nested else ""),
         "definitionCanonical": canon.versioned(canon.screening_questionnaire),
     }
     if ask is not None:
