@@ -57,7 +57,9 @@ def _inputs(item: Contraindication, version: FhirVersion) -> list[dict[str, Any]
         codes = [test.code] if isinstance(test, ObservationTest) else list(getattr(test, "codes", ()))
         requirement: dict[str, Any] = {"type": _READS[type(test)]}
         if codes:
-            requirement["codeFilter"] = [{"path": "code", "code": [
+            # The search parameter, which every type read here names "code" in R4 and R5 alike (the
+            # element differs: a medication's is medication[x] in R4, a CodeableReference in R5).
+            requirement["codeFilter"] = [{"searchParam": "code", "code": [
                 {"system": c.system, "code": c.code, "display": c.display} for c in codes]}]
         if requirement not in requirements:
             requirements.append(requirement)

@@ -81,6 +81,11 @@ def test_plan_definitions_are_computable(export: dict[str, Any], guide: ClinicGu
     microneedling = next(a for a in plans["microneedling"]["action"] if a["id"] == "screening")["action"]
     by_id = {a["id"]: a for a in microneedling}
     assert by_id["ci-under-22"]["condition"][0]["expression"]["language"] == "text/fhirpath"
+    inputs = [i if "type" in i else i["requirement"] for i in by_id["ci-isotretinoin-recent"]["input"]]
+    read = {i["type"]: {c["code"] for f in i.get("codeFilter", []) if f["searchParam"] == "code" for c in f["code"]}
+            for i in inputs}
+    assert read["MedicationStatement"] == read["MedicationRequest"] == {"197843", "197844", "403930", "197845"}
+    assert "Patient" in read and "QuestionnaireResponse" in read
     # Medication windows are not stated in FHIRPath: no condition rather than an approximate one.
     assert "condition" not in by_id["ci-isotretinoin-recent"]
     assert "condition" not in by_id["ci-isotretinoin-recent"]["action"][0]
