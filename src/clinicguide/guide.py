@@ -28,6 +28,7 @@ from .fhir.bundle import BundleContext
 from .fhir.common import Canonicals, FhirVersion, canonical_base, fhir_version
 from .fhir.consent import build_consent
 from .fhir.export import export_bundle
+from .fhir.narrative import bundle_with_narrative, with_narrative
 from .fhir.questionnaire import build_questionnaire
 from .fhir.screening import build_screening_questionnaire
 from .host.hooks import Hooks
@@ -166,6 +167,7 @@ class ClinicGuide:
                                 self.library.amendments.get(guidance.ref, ()), self.hooks.processor(guidance, fhir))
         bundle = self.hooks.fhir_bundle(screening, record, context)
         self.hooks.process_bundle(bundle, guidance, fhir)
+        bundle_with_narrative(bundle)
         self._check(bundle, fhir)
         return PlanResult(guidance.ref, screening.decision, screening.findings, bundle, fhir, screening)
 
@@ -177,7 +179,7 @@ class ClinicGuide:
     def checklist(self, guidance_id: str, *, version: str | None = None, fhir_version: str = "R4") -> dict[str, Any]:
         """The consent checklist Questionnaire of one guidance."""
         fhir = fhir_version_of(fhir_version)
-        questionnaire = self._questionnaire(self.library.get(guidance_id, version), fhir)
+        questionnaire = with_narrative(self._questionnaire(self.library.get(guidance_id, version), fhir))
         self._check(questionnaire, fhir)
         return questionnaire
 
@@ -198,6 +200,7 @@ class ClinicGuide:
             check_signed_by(response, record.id if record else None, parse_date(date))
         consent = build_consent(guidance, Canonicals(self.base, guidance), self._questionnaire(guidance, fhir), response, fhir)
         self.hooks.process_consent(consent, guidance, fhir)
+        with_narrative(consent)
         self._check(consent, fhir)
         return consent
 
@@ -205,12 +208,12 @@ class ClinicGuide:
         """The screening Questionnaire of one guidance: every yes/no question the engine may ask."""
         fhir = fhir_version_of(fhir_version)
         guidance = self.library.get(guidance_id, version)
-        questionnaire = build_screening_questionnaire(guidance, Canonicals(self.base, guidance), fhir)
+        questionnaire = with_narrative(build_screening_questionnaire(guidance, Canonicals(self.base, guidance), fhir))
         self._check(questionnaire, fhir)
         return questionnaire
 
     def export(self, fhir_version: str = "R4") -> dict[str, Any]:
-        """The library as PlanDefinition, ActivityDefinition and Questionnaire resources in a Bundle."""
+        """The library as computable PlanDefinitions, ActivityDefinitions, Questionnaires and the finding CodeSystem."""
         fhir = fhir_version_of(fhir_version)
         bundle = export_bundle(self.library, fhir, self.base)
         self._check(bundle, fhir)

@@ -121,7 +121,7 @@ HELP: dict[str, tuple[str, tuple[str, ...]]] = {
     "consent": (("Turn a completed consent checklist (a QuestionnaireResponse) into a FHIR Consent; exit 1 lists "
                 "the items not acknowledged. FILE '-' reads standard input."),
                 ("clinicguide consent microneedling --response examples/responses/microneedling-complete.json",)),
-    "export": ("Export the library as FHIR PlanDefinition, ActivityDefinition and Questionnaire resources.",
+    "export": ("Export the library as FHIR PlanDefinition, ActivityDefinition, Questionnaire and CodeSystem resources.",
                ("clinicguide export --fhir R5 --output export.json",)),
     "plugins": ("List the loaded plugins with their distribution, version and hooks.", ("clinicguide plugins",)),
     "release": ("Build, verify and record guidance releases.", ("clinicguide release verify bundle.tar.gz",)),

@@ -377,8 +377,10 @@ def test_fhir_bundle_first_result_replaces_the_builtin_writer(clinicguide_patien
 
     guide = ClinicGuide(plugins=[SiteWriter(), SiteProcessing()], entry_point_plugins=False)
     bundle = guide.plan("microneedling", clinicguide_patient(), date=DATE).bundle
+    # The site's Bundle as it wrote it, with the narrative every resource gets when it has none.
+    narrative = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>Basic</b></p></div>'}
     assert bundle == {"resourceType": "Bundle", "type": "collection", "id": "site-bundle", "timestamp": "2026-12-01T09:00:00Z",
-                      "entry": [{"resource": {"resourceType": "Basic", "id": "microneedling"}}]}
+                      "entry": [{"resource": {"resourceType": "Basic", "id": "microneedling", "text": narrative}}]}
     assert seen[0].version == "R4" and seen[0].agents[0].startswith("clinicguide ")
 
 
