@@ -10,6 +10,8 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .escape import printable
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -31,8 +33,10 @@ class Problem:
         return not self.line
 
     def __str__(self) -> str:
-        where = self.file if self.is_whole_file else f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.code} {self.message}"
+        # One problem, one line: a file name or message holding a newline cannot forge another.
+        file = printable(self.file)
+        where = file if self.is_whole_file else f"{file}:{self.line}:{self.column}"
+        return f"{where}: {self.code} {printable(self.message)}"
 
     def as_json(self, *, path: bool = True) -> dict[str, object]:
         """The JSON form; ``path=False`` leaves out the JSON path (release checks report files, not fields)."""

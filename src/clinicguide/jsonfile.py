@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from .bounded import Unreadable, read_bounded
 from .errors import InputError, ReleaseRecordError, UsageError
 
 MAX_RECORD_BYTES = 8 * 2**20
@@ -45,6 +46,14 @@ def is_plain_relative_path(path: Any) -> bool:
     return all(part not in ("", ".", "..") for part in path.split("/"))
 
 
+def record_bytes(path: Path) -> bytes:
+    """The bytes of the record file at ``path`` (a release history), at most :data:`MAX_RECORD_BYTES`."""
+    try:
+        return read_bounded(path, MAX_RECORD_BYTES)
+    except Unreadable as exc:
+        raise ReleaseRecordError(str(path), exc.reason) from None
+
+
 def loads(data: bytes, name: str) -> Any:
     """Parse JSON bytes, naming the file when they are not JSON."""
     if len(data) > MAX_RECORD_BYTES:
@@ -70,22 +79,18 @@ def read_input(path: str, what: str) -> Any:
     if stdin:
         path = "<stdin>"
     try:
-        if stdin:
-            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
-        else:
-            with Path(path).open("rb") as stream:  # at most one byte past the limit, even if the file grows
-                data = stream.read(MAX_INPUT_BYTES + 1)
-        if len(data) > MAX_INPUT_BYTES:
-            raise InputError(f"{path}: {what} file is larger than {MAX_INPUT_BYTES} bytes")
+        data = read_bounded(None if stdin else Path(path), MAX_INPUT_BYTES, pipes=True)
         text = data.decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a folder; give the {what} file") from None
+    except Unreadable as exc:
+        if exc.kind == "too-large":
+            raise InputError(f"{path}: {what} file is larger than {MAX_INPUT_BYTES} bytes") from None
+        if exc.kind == "folder":
+            raise UsageError(f"{path}: is a folder; give the {what} file") from None
+        if exc.kind == "not-a-file":
+            raise UsageError(f"{path}: {exc.reason}; give the {what} file") from None
+        raise UsageError(f"{path}: {exc.reason}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: {what} file is not UTF-8 text") from None
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -96,8 +101,28 @@ def read_input(path: str, what: str) -> Any:
         raise InputError(f"{path}: {what} file holds a number with too many digits") from None
 
 
+def writable_target(path: Path) -> None:
+    """Refuse an output ``path`` that exists as anything but a regular file: a pipe, a device,
+    a socket or a link would be replaced by a regular file, or written to in another place."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise UsageError(f"{path}: is a folder; give a file name")
+    if not stat.S_ISREG(mode):
+        kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file (a pipe, device or socket)"
+        raise UsageError(f"{path}: is {kind}; give the name of a regular file to write")
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one step, so a reader never sees half a file."""
+    """Replace ``path`` with ``data`` in one step, so a reader never sees half a file.
+
+    :raises UsageError: if ``path`` exists and is not a regular file (see :func:`writable_target`).
+    """
+    writable_target(path)
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         temp = Path(name)

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from .codes import PROBLEM_CODES
 from .errors import Problem, UsageError
-from .jsonfile import text
+from .escape import printable, printable_lines
+from .jsonfile import text, writable_target
 
 if TYPE_CHECKING:  # annotations only: the model and the plugin manager are imported by the commands that need them
     from .content.model import Guidance
@@ -34,10 +35,16 @@ PROBLEM_FORMATS = (*FORMATS, "github")
 # -- plumbing ---------------------------------------------------------------------------
 
 def emit(text: str, output: str | None = None) -> None:
-    """Print ``text``, or write it to ``output`` (``-`` means standard output)."""
+    """Print ``text``, or write it to ``output`` (``-`` means standard output).
+
+    Every character but the line breaks that is not printable is escaped here, the last
+    line of defence for text from inputs that a format forgot to escape field by field.
+    """
+    text = printable_lines(text)
     if output in (None, "-"):
         sys.stdout.write(text)
         return
+    writable_target(Path(output))
     try:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as exc:
@@ -69,7 +76,12 @@ def problem_lines(problems: Iterable[Problem], prefix: str = "") -> str:
 
 def refuse(problems: Sequence[Problem], summary: str, prefix: str = "") -> None:
     """Write why a command could not do its work to standard error: every problem, then ``clinicguide: summary``."""
-    sys.stderr.write(problem_lines(problems, prefix) + f"clinicguide: {summary}\n")
+    error_output(problem_lines(problems, prefix) + f"clinicguide: {summary}\n")
+
+
+def error_output(text: str) -> None:
+    """Write ``text`` to standard error, every non-printable character but the line breaks escaped."""
+    sys.stderr.write(printable_lines(text))
 
 
 # -- reporters --------------------------------------------------------------------------
@@ -90,7 +102,7 @@ class Reporter:
 
     def nothing_found(self, paths: Sequence[str]) -> int:
         """``validate`` found no guidance file where it was pointed: say so, and fail (exit 1)."""
-        sys.stderr.write(f"clinicguide: {_nothing(paths)}\n")
+        error_output(f"clinicguide: {_nothing(paths)}\n")
         return 1
 
     def verdict(self, problems: Sequence[Problem], *, json: Callable[[], Any], text: Callable[[], str], failed: str) -> int:
@@ -125,12 +137,12 @@ class GithubReporter(Reporter):
     """GitHub workflow annotations: one ``::error`` line per problem, shown on the file in a pull request."""
 
     def checked(self, files: int, problems: Sequence[Problem]) -> int:
-        emit("".join(f"::error file={p.file},line={p.line},col={p.column},title={p.code}::{_escape(p.message)}\n"
-                     for p in problems))
+        emit("".join(f"::error file={_property(p.file)},line={p.line},col={p.column},title={_property(p.code)}::"
+                     f"{_escape(p.message)}\n" for p in problems))
         return 1 if problems else 0
 
     def nothing_found(self, paths: Sequence[str]) -> int:
-        emit(f"::error title=nothing to check::{_escape(_nothing(paths))}\n")
+        emit(f"::error title={_property('nothing to check')}::{_escape(_nothing(paths))}\n")
         return 1
 
 
@@ -140,8 +152,15 @@ def _nothing(paths: Sequence[str]) -> str:
 
 
 def _escape(text: str) -> str:
-    """A workflow command's data: ``%``, carriage returns and line feeds percent-encoded."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's data: ``%``, carriage returns and line feeds percent-encoded (as @actions/core's
+    ``escapeData``), and any other non-printable character escaped, so one problem stays one command."""
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
+
+
+def _property(text: str) -> str:
+    """A workflow command's property value: as :func:`_escape`, and ``:`` and ``,`` too (@actions/core's
+    ``escapeProperty``), which would otherwise end the value and start a property of the attacker's choosing."""
+    return _escape(text).replace(":", "%3A").replace(",", "%2C")
 
 
 _REPORTERS: dict[str, Reporter] = {"text": Reporter(), "json": JsonReporter(), "github": GithubReporter()}

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from ..errors import ClinicguideError, ContentError, did_you_mean
-from ..report import refuse
+from ..escape import printable
+from ..report import error_output, refuse
 from . import audit, content, decide, new, plugins
 from .common import EXIT_CODES, describe
 
@@ -37,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
         if choice:
             message += did_you_mean(choice["value"], re.findall(r"'([^']*)'", choice["choices"]))
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {printable(message)}\n")
 
     def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                          namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
@@ -170,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         refuse(exc.problems, f"{len(exc.problems)} problem(s) in the guidance")
         return exc.exit_code
     except ClinicguideError as exc:
-        print(f"clinicguide: error: {exc}", file=sys.stderr)
+        error_output(f"clinicguide: error: {printable(str(exc))}\n")
         return exc.exit_code
     except BrokenPipeError:  # output piped to a pager that quit early
         return 0

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..content.schemas import SCHEMA_FILE, is_schema_version, schema_version_key
 from ..errors import Problem, ReleaseRecordError, UsageError, whole_file
-from ..jsonfile import dumps, is_plain_relative_path, is_sha256, loads, write_atomic
+from ..jsonfile import dumps, is_plain_relative_path, is_sha256, loads, record_bytes, write_atomic
 
 RELEASES_FILE = "releases.json"
 FORMAT = 1
@@ -44,7 +44,7 @@ def load(schema_root: Path) -> tuple[SchemaRelease, ...]:
     path = schema_root / RELEASES_FILE
     if not path.is_file():
         return ()
-    return parse(path.read_bytes(), str(path))
+    return parse(record_bytes(path), str(path))
 
 
 def parse(data: bytes, name: str) -> tuple[SchemaRelease, ...]:
