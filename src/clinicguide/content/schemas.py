@@ -58,7 +58,8 @@ class SchemaValidator:
         if self._full is None:
             from jsonschema import FormatChecker
 
-            self._full = _with_cached_refs(self.schema)(self.schema, format_checker=FormatChecker())
+            self._full = _with_cached_refs(self.schema)(self.schema, format_checker=FormatChecker(),
+                                                         registry=offline_registry())
         return self._full
 
     def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
@@ -70,6 +71,23 @@ class SchemaValidator:
         if name.startswith("_"):  # not jsonschema's public API; also keeps copy/pickle from recursing
             raise AttributeError(name)
         return getattr(self.full, name)
+
+
+def offline_registry() -> Any:
+    """The references a schema may use: its own parts and the JSON Schema metaschemas, nothing fetched.
+
+    jsonschema's default registry retrieves any other ``$ref`` with ``urlopen``: ``http://``
+    from the network (with no time limit) and ``file://`` from the disk. Here such a
+    reference is unresolvable, and the validator reports it as such.
+    """
+    from jsonschema_specifications import REGISTRY  # type: ignore[import-untyped]  # untyped; jsonschema depends on it
+    from referencing import Registry
+    from referencing.exceptions import NoSuchResource
+
+    def nothing(uri: str) -> Any:
+        raise NoSuchResource(uri)
+
+    return REGISTRY.combine(Registry(retrieve=nothing))  # type: ignore[call-arg]  # retrieve is attrs' field
 
 
 @cache
