@@ -28,7 +28,7 @@ class Release:
 @contextmanager
 def _tree(path: Path) -> Iterator[tuple[Path, Path | None, Path | None]]:
     """(guidance folder, schema root or None for the packaged schemas, the folder a bundle was written to or None)."""
-    if path.is_file():
+    if path.exists() and not path.is_dir():  # a file, or a device or pipe that read_bundle names
         files = read_bundle(path)
         with tempfile.TemporaryDirectory(prefix="clinicguide-diff-") as temp:
             root = Path(temp)
