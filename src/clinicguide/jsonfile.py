@@ -24,8 +24,28 @@ _SHA256 = re.compile(SHA256_PATTERN)
 
 
 def text(value: Any) -> str:
-    """Stable JSON text: sorted keys, two-space indent, characters as they are, trailing newline (diffs stay small)."""
-    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """Stable JSON text: sorted keys, two-space indent, trailing newline (diffs stay small).
+
+    Printable characters are written as they are; every other one as a ``\\u`` escape. JSON
+    escapes only the C0 controls, so DEL, C1 controls (``\\x9b`` starts a terminal command),
+    bidi overrides and line separators would otherwise reach a terminal or log raw.
+    """
+    return _NOT_ASCII_PRINTABLE.sub(_json_escape, json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
+
+
+# Outside strings the JSON text holds only printable ASCII, spaces and the indent's newlines.
+_NOT_ASCII_PRINTABLE = re.compile("[^\x20-\x7e\n]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char.isprintable():
+        return char
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # a UTF-16 surrogate pair, as JSON writes characters beyond the first plane
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def dumps(value: Any) -> bytes:

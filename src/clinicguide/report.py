@@ -183,8 +183,14 @@ def guidance_rows(library: Iterable[Guidance]) -> list[dict[str, str]]:
     return [{"id": g.id, "version": g.version, "status": g.status, "kind": g.kind, "title": g.title} for g in library]
 
 
+def _one_line(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of a text table with each text escaped to one printable line (a site's document may be anyone's)."""
+    return {k: printable(v) if isinstance(v, str) else v for k, v in row.items()}
+
+
 def guidance_table(rows: Sequence[dict[str, str]]) -> str:
     """``list``'s rows as aligned columns under a header."""
+    rows = [_one_line(r) for r in rows]
     widths = {k: max([len(k)] + [len(r[k]) for r in rows]) for k in ("id", "version", "status")}
     header = f"{'ID':<{widths['id']}}  {'VERSION':<{widths['version']}}  {'STATUS':<{widths['status']}}  TITLE\n"
     return header + "".join(f"{r['id']:<{widths['id']}}  {r['version']:<{widths['version']}}  "
@@ -237,7 +243,8 @@ def _citations(value: Any, found: dict[str, list[str]] | None = None) -> dict[st
 def sources_text(rows: Sequence[dict[str, Any]]) -> str:
     """``sources``' rows, one block a source: what it is, where to find it, what cites it."""
     out = []
-    for row in rows:
+    for row in map(_one_line, rows):
+        row["cited_by"] = [printable(c) for c in row["cited_by"]]
         where = row["url"] or row["identifier"] or "no URL or identifier recorded"
         year = f", {row['year']}" if row["year"] else ""
         out.append(f"{row['guidance']}  {row['id']}  [{row['evidence']}]  {row['title']} ({row['publisher']}{year})\n"

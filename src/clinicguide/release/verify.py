@@ -23,6 +23,7 @@ from ..content.check import check_paths
 from ..content.located import Checked
 from ..content.schemas import available
 from ..errors import BundleRefused, Problem, ReleaseRecordError, whole_file
+from ..escape import printable
 from . import manifest, schema_history
 from .bundle_schemas import unusable_schemas
 from .safetar import as_member, materialise, read_bundle_bytes, read_raw
@@ -54,9 +55,13 @@ class Report:
         }
 
     def as_text(self) -> str:
-        """The summary of a bundle that verified: what was checked, and each document's review."""
-        record = self.manifest or {}
-        lines = [f"{self.bundle}: verified",
+        """The summary of a bundle that verified: what was checked, and each document's review.
+
+        Names, ids and versions come from the bundle, so each is escaped: a reviewer's name
+        with a terminal escape or a line break cannot hide or forge a line.
+        """
+        record = _printable(self.manifest or {})
+        lines = [f"{printable(self.bundle)}: verified",
                  f"  sha256 {self.sha256}",
                  f"  {self.files} files match the manifest (size and SHA-256); no file missing, none extra",
                  f"  package: {record['package']['name']} {record['package']['version']}",
@@ -73,8 +78,19 @@ class Report:
         lines.append(f"  FHIR {record['fhir']['version']}: {record['fhir']['resources']} resources, a PlanDefinition and a "
                      "Questionnaire per guidance")
         if self.unrecorded:
-            lines.append(f"  note: not in the bundle's guidance release history: {', '.join(self.unrecorded)}")
+            lines.append(f"  note: not in the bundle's guidance release history: {printable(', '.join(self.unrecorded))}")
         return "\n".join(lines) + "\n"
+
+
+def _printable(value: Any) -> Any:
+    """``value`` (a record read from a bundle) with every text in it escaped for printing."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    return value
 
 
 def verify(path: Path) -> Report:
