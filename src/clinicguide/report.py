@@ -305,6 +305,7 @@ def plugins_json(plugins: Iterable[PluginInfo]) -> list[dict[str, Any]]:
 
 def plugins_text(plugins: Sequence[PluginInfo]) -> str:
     """Each plugin with its distribution and version, and the hooks it implements below."""
-    width = max(len(p.name) for p in plugins)
-    return "".join(f"{p.name:<{width}}  {p.distribution} {p.version}{'  (built-in)' if p.builtin else ''}\n"
-                   f"{'':<{width}}  hooks: {', '.join(p.hooks) or 'none'}\n" for p in plugins)
+    rows = [_one_line({"name": p.name, "distribution": p.distribution, "version": p.version}) for p in plugins]
+    width = max(len(r["name"]) for r in rows)
+    return "".join(f"{r['name']:<{width}}  {r['distribution']} {r['version']}{'  (built-in)' if p.builtin else ''}\n"
+                   f"{'':<{width}}  hooks: {', '.join(p.hooks) or 'none'}\n" for r, p in zip(rows, plugins, strict=True))
