@@ -153,6 +153,14 @@ def test_a_device_given_to_validate_is_a_located_problem() -> None:
     assert done.returncode == 1 and "zero:1:1: CG101 is a character device, not a file" in done.stdout
 
 
+def test_a_link_to_a_device_in_a_guidance_folder_is_a_located_problem(tmp_path: Path) -> None:
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "zero.yaml").symlink_to("/dev/zero")
+    done = run("validate", str(folder))
+    assert done.returncode == 1 and "zero.yaml:1:1: CG101 is a character device, not a file" in done.stdout
+
+
 ENDLESS = [
     ("--patient", ["screen", "microneedling", "--patient", "<(yes)"], "larger than"),
     ("--answers", ["screen", "microneedling", "--patient", str(PATIENT), "--answers", "<(yes)"], "larger than"),
