@@ -52,6 +52,8 @@ PROBLEM_CODES: Final[dict[str, str]] = {
     "CG318": "a test inside an evidence criterion has an id (answers settle the evidence criterion)",
     "CG319": "a field name and colon inside a text: a field indented one level too deep became part of the text",
     "CG320": "TODO marker left in the document",
+    "CG321": "source with neither a URL nor an identifier (a warning in a draft, an error in an active document)",
+    "CG322": "a conditional consent statement names an undeclared applicability, or asks its condition differently",
     # Release bundles and patients are reported through the same channel.
     "CG401": "release bundle file missing",
     "CG402": "release bundle file not in the manifest",

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 
 from .escape import printable
 
@@ -27,16 +28,23 @@ class Problem:
     code: str
     message: str
     path: str = ""  # JSON path inside the document, e.g. ``$.risks[2].severity``
+    # A warning is shown but fails nothing: it never stops a document from loading or a check from passing.
+    severity: Literal["error", "warning"] = "error"
 
     @property
     def is_whole_file(self) -> bool:
         return not self.line
 
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == "warning"
+
     def __str__(self) -> str:
         # One problem, one line: a file name or message holding a newline cannot forge another.
         file = printable(self.file)
         where = file if self.is_whole_file else f"{file}:{self.line}:{self.column}"
-        return f"{where}: {self.code} {printable(self.message)}"
+        label = " warning:" if self.is_warning else ""
+        return f"{where}: {self.code}{label} {printable(self.message)}"
 
     def as_json(self, *, path: bool = True) -> dict[str, object]:
         """The JSON form; ``path=False`` leaves out the JSON path (release checks report files, not fields)."""
@@ -44,7 +52,13 @@ class Problem:
                                     "message": self.message}
         if path:
             found["path"] = self.path
+        if self.is_warning:
+            found["severity"] = self.severity
         return found
+
+    def as_warning(self) -> Problem:
+        """The same problem, reported as a warning."""
+        return replace(self, severity="warning")
 
 
 def whole_file(code: str, file: str, message: str) -> Problem:
