@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..bounded import Unreadable, read_bounded
 from ..resources import schemas_dir
 from .ecmaregex import pattern_keyword
 from .fastschema import compile_schema
@@ -17,6 +18,8 @@ if TYPE_CHECKING:  # jsonschema is imported when a document first needs it (see 
     from jsonschema import Draft202012Validator, ValidationError
 
 SCHEMA_FILE = "guidance.schema.json"
+#: Far above any guidance schema (the packaged ones are under 50 kB), and the per-member limit of a bundle.
+MAX_SCHEMA_BYTES = 8 * 2**20
 _VERSION = re.compile(r"^(\d+)\.(\d+)$")
 
 
@@ -92,7 +95,7 @@ def offline_registry() -> Any:
 
 @cache
 def _validator(schema_path: Path) -> SchemaValidator:
-    return SchemaValidator(json.loads(schema_path.read_text(encoding="utf-8")))
+    return SchemaValidator(json.loads(read_bounded(schema_path, MAX_SCHEMA_BYTES)))
 
 
 def _with_cached_refs(schema: Any) -> Any:
@@ -140,4 +143,7 @@ def validator(version: str, root: Path | None = None) -> SchemaValidator | None:
     if not is_schema_version(version):
         return None
     path = (root or schemas_dir()) / "guidance" / version / SCHEMA_FILE
-    return _validator(path) if path.is_file() else None
+    try:
+        return _validator(path) if path.is_file() else None
+    except Unreadable:  # not a regular file, or over the limit: no schema to validate with
+        return None
