@@ -60,4 +60,6 @@ PROBLEM_CODES: Final[dict[str, str]] = {
     "CG402": "release bundle file not in the manifest",
     "CG403": "release bundle file altered (size or SHA-256 differs)",
     "CG404": "release bundle or manifest malformed or unsafe",
+    "CG405": "release tree holds a symbolic link or a special file (a release packs regular files only)",
+    "CG406": "schema in a bundle cannot be used safely (a reference outside the bundle, a pattern that needs backtracking)",
 }
