@@ -27,6 +27,9 @@ DAILY_RATES = ("mg/d", "mg/kg/d", "/d")
 # (ids, codes, versions, names, units, URLs) is one line.
 PROSE_FIELDS = frozenset({"text", "title", "note", "question", "summary", "changes", "evidence_note", "description"})
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Control characters (C0 and C1, DEL) and bidi controls; prose may also hold line breaks and tabs.
+_HIDDEN_IN_PROSE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + "".join(sorted(_BIDI_CONTROLS)) + "]")
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f" + "".join(sorted(_BIDI_CONTROLS)) + "]")
 
 
 def _entries(data: Any, key: str) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
@@ -293,19 +296,11 @@ def _control_characters(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
     """Control and bidi characters: invisible to a reader, yet they change what an id matches or how text shows."""
     for path, text in _strings(data, ()):
         prose = any(isinstance(part, str) and part in PROSE_FIELDS for part in path[-2:])
-        for index, char in enumerate(text):
-            if _hidden(char, prose):
-                hint = " (line breaks and tabs belong only in prose fields)" if char in "\n\t" else ""
-                message = f"text holds the invisible character U+{ord(char):04X} at position {index + 1}; delete it{hint}"
-                yield at(path, "CG317", message)
-                break
-
-
-def _hidden(char: str, prose: bool) -> bool:
-    code = ord(char)
-    if char in "\n\t":
-        return not prose
-    return code < 0x20 or 0x7F <= code <= 0x9F or char in _BIDI_CONTROLS
+        found = (_HIDDEN_IN_PROSE if prose else _HIDDEN).search(text)
+        if found:
+            char, index = found[0], found.start()
+            hint = " (line breaks and tabs belong only in prose fields)" if char in "\n\t" else ""
+            yield at(path, "CG317", f"text holds the invisible character U+{ord(char):04X} at position {index + 1}; delete it{hint}")
 
 
 def _strings(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
