@@ -300,7 +300,8 @@ def _control_characters(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
         if found:
             char, index = found[0], found.start()
             hint = " (line breaks and tabs belong only in prose fields)" if char in "\n\t" else ""
-            yield at(path, "CG317", f"text holds the invisible character U+{ord(char):04X} at position {index + 1}; delete it{hint}")
+            message = f"text holds the invisible character U+{ord(char):04X} at position {index + 1}; delete it{hint}"
+            yield at(path, "CG317", message)
 
 
 def _strings(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
