@@ -90,16 +90,34 @@ def schema_problems(data: dict[str, Any], at: Locator, schema_root: Path | None 
         yield from explain(violation, at)
 
 
+def check_each(paths: Iterable[Path], schema_root: Path | None = None) -> Iterator[Checked]:
+    """Check files one at a time: the per-document rules, and CG315 against the release history.
+
+    The rule across documents (a repeated id|version) is left to the caller: feed each entry
+    to a :class:`rules.Duplicates`. A caller that keeps only what it needs of each entry holds
+    one document at a time, however many there are.
+    """
+    history = guidance_history.load(schema_root)
+    for path in guidance_files(paths):
+        entry = check_file(path, schema_root=schema_root)
+        unbumped = guidance_history.unbumped(entry, history) if history else None
+        yield with_problems(entry, [unbumped]) if unbumped else entry
+
+
+def with_problems(entry: Checked, found: Iterable[Problem]) -> Checked:
+    """``entry`` with ``found`` added to its problems (sorted, each once)."""
+    return Checked(entry.path, entry.display, entry.data, entry.positions, tuple(sorted({*entry.problems, *found})),
+                   entry.sha256)
+
+
 def check_paths(paths: Iterable[Path], schema_root: Path | None = None) -> list[Checked]:
-    """Check files and folders, then the rules that span documents (duplicate id|version)."""
-    checked = [check_file(p, schema_root=schema_root) for p in guidance_files(paths)]
-    cross = rules.library_problems(checked) + guidance_history.unbumped_changes(checked, schema_root)
-    if not cross:
-        return checked
+    """Check files and folders, then the rule that spans documents (duplicate id|version)."""
+    duplicates = rules.Duplicates()
+    checked = []
+    for entry in check_each(paths, schema_root):
+        duplicates.add(entry)
+        checked.append(entry)
     by_file: dict[str, list[Problem]] = {}
-    for found in cross:
+    for found in duplicates.problems:
         by_file.setdefault(found.file, []).append(found)
-    return [
-        Checked(c.path, c.display, c.data, c.positions, tuple(sorted({*c.problems, *by_file.get(c.display, ())})), c.sha256)
-        for c in checked
-    ]
+    return [with_problems(c, by_file[c.display]) if c.display in by_file else c for c in checked]

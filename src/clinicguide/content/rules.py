@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -275,21 +275,26 @@ def _codes(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
             yield at(path + ("display",), "CG310", f"display for {coding['code']} must be {display!r}")
 
 
-def library_problems(checked: Sequence[Checked]) -> list[Problem]:
-    """Rules across documents: one id|version may appear only once in a library."""
-    seen: dict[str, Checked] = {}
-    found: list[Problem] = []
-    for entry in checked:
+class Duplicates:
+    """The rule across documents, one document at a time: one id|version may appear only once in a library.
+
+    Only each id|version and the file that first has it are kept, not the documents, so a large
+    library is checked in the memory of one document.
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+        self.problems: list[Problem] = []
+
+    def add(self, entry: Checked) -> None:
         key = entry.ref
         if key is None:
-            continue
-        if key in seen:
-            found.append(entry.problem_at(("id",), "CG302", f"guidance {key} is also defined in {seen[key].display}; "
-                                         "remove one copy, "
-                                         "or give the newer one a new version"))
+            return
+        if key in self.seen:
+            self.problems.append(entry.problem_at(("id",), "CG302", f"guidance {key} is also defined in {self.seen[key]}; "
+                                                  "remove one copy, or give the newer one a new version"))
         else:
-            seen[key] = entry
-    return found
+            self.seen[key] = entry.display
 
 
 def _control_characters(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
