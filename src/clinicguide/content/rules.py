@@ -309,15 +309,23 @@ def _control_characters(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
             yield at(path, "CG317", message)
 
 
-def _strings(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
+def _strings(node: Any, path: JsonPath) -> list[tuple[JsonPath, str]]:
+    """Every text in ``node`` with its path, in document order."""
+    found: list[tuple[JsonPath, str]] = []
+    _collect_strings(node, path, found)
+    return found
+
+
+def _collect_strings(node: Any, path: JsonPath, found: list[tuple[JsonPath, str]]) -> None:
+    # Appending to one list, not nested generators: three rules walk every text of every document.
     if isinstance(node, str):
-        yield path, node
+        found.append((path, node))
     elif isinstance(node, dict):
         for key, value in node.items():
-            yield from _strings(value, path + (key,))
+            _collect_strings(value, path + (key,), found)
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from _strings(value, path + (index,))
+            _collect_strings(value, path + (index,), found)
 
 
 # A field written one level too deep under a plain text (``discloses: []`` indented under a
