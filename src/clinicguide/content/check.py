@@ -110,14 +110,19 @@ def with_problems(entry: Checked, found: Iterable[Problem]) -> Checked:
                    entry.sha256)
 
 
+def check_stream(paths: Iterable[Path], schema_root: Path | None = None) -> Iterator[Checked]:
+    """Every file checked, the rule across documents included, one at a time.
+
+    A repeated id|version is reported on the file that repeats it, so each entry is complete
+    when it is yielded; a caller that keeps only the problems holds one document at a time.
+    """
+    duplicates = rules.Duplicates()
+    for entry in check_each(paths, schema_root):
+        before = len(duplicates.problems)
+        duplicates.add(entry)
+        yield with_problems(entry, duplicates.problems[before:]) if len(duplicates.problems) > before else entry
+
+
 def check_paths(paths: Iterable[Path], schema_root: Path | None = None) -> list[Checked]:
     """Check files and folders, then the rule that spans documents (duplicate id|version)."""
-    duplicates = rules.Duplicates()
-    checked = []
-    for entry in check_each(paths, schema_root):
-        duplicates.add(entry)
-        checked.append(entry)
-    by_file: dict[str, list[Problem]] = {}
-    for found in duplicates.problems:
-        by_file.setdefault(found.file, []).append(found)
-    return [with_problems(c, by_file[c.display]) if c.display in by_file else c for c in checked]
+    return list(check_stream(paths, schema_root))
