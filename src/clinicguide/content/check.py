@@ -69,13 +69,14 @@ def check_file(path: Path, schema_root: Path | None = None) -> Checked:
                         f"the document is {kind}; write a guidance document as a mapping of fields (key: value lines)")
         return Checked(path, display, None, positions, (found,), sha)
     located = Locator(display, positions)
-    found_problems = list(schema_problems(data, located, schema_root))
+    found_problems = list(schema_problems(data, located, schema_root, from_yaml=True))
     found_problems += rules.document_problems(data, located, schema_root)
     return Checked(path, display, data, positions, tuple(sorted(set(found_problems))), sha)
 
 
-def schema_problems(data: dict[str, Any], at: Locator, schema_root: Path | None = None) -> Iterator[Problem]:
-    """Problems of ``data`` against the schema version it declares."""
+def schema_problems(data: dict[str, Any], at: Locator, schema_root: Path | None = None, *,
+                    from_yaml: bool = False) -> Iterator[Problem]:
+    """Problems of ``data`` against the schema version it declares (``from_yaml``: the located loader built it)."""
     declared = data.get("schema")
     if not isinstance(declared, str):
         known = ", ".join(schemas.available(schema_root))
@@ -86,7 +87,7 @@ def schema_problems(data: dict[str, Any], at: Locator, schema_root: Path | None 
         known = ", ".join(schemas.available(schema_root))
         yield at(("schema",), "CG208", f"schema version {declared!r} is not known; declare a known one (known: {known})")
         return
-    for violation in validator.violations(data):
+    for violation in validator.violations(data, from_yaml=from_yaml):
         yield from explain(violation, at)
 
 

@@ -76,25 +76,35 @@ def document_criteria(data: dict[str, Any]) -> Iterator[tuple[JsonPath, dict[str
         yield from criteria(entry.get("applies_to"), path + ("applies_to",))
 
 
-def _codings(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
+def _codings(node: Any, path: JsonPath) -> list[tuple[JsonPath, dict[str, Any]]]:
+    """Every mapping with a text ``system`` and ``code`` in ``node``, with its path, in document order."""
+    found: list[tuple[JsonPath, dict[str, Any]]] = []
+    _collect_codings(node, path, found)
+    return found
+
+
+def _collect_codings(node: Any, path: JsonPath, found: list[tuple[JsonPath, dict[str, Any]]]) -> None:
     if isinstance(node, dict):
         if isinstance(node.get("system"), str) and isinstance(node.get("code"), str):
-            yield path, node
+            found.append((path, node))
         for key, value in node.items():
-            yield from _codings(value, path + (key,))
+            if isinstance(value, (dict, list)):  # only these can hold a coding
+                _collect_codings(value, path + (key,), found)
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from _codings(value, path + (index,))
+            if isinstance(value, (dict, list)):
+                _collect_codings(value, path + (index,), found)
 
 
 def document_problems(data: dict[str, Any], at: Locator, schema_root: Path | None = None) -> list[Problem]:
     """Every semantic problem of one document."""
     found: list[Problem] = []
-    for rule in (_unique_ids, _evidence_ids, _references, _ranges, _comparable_limits, _disclosure, _governance, _codes,
-                 _control_characters):
+    for rule in (_unique_ids, _evidence_ids, _references, _ranges, _comparable_limits, _disclosure, _governance, _codes):
         found.extend(rule(data, at))
-    found.extend(_fields_in_text(data, at, schema_root))
-    found.extend(_todo_markers(data, at))
+    texts = _strings(data, ())  # read once by the three rules on text
+    found.extend(_control_characters(texts, at))
+    found.extend(_fields_in_text(data, texts, at, schema_root))
+    found.extend(_todo_markers(texts, at))
     return found
 
 
@@ -297,10 +307,10 @@ class Duplicates:
             self.seen[key] = entry.display
 
 
-def _control_characters(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+def _control_characters(texts: list[tuple[JsonPath, str]], at: Locator) -> Iterator[Problem]:
     """Control and bidi characters: invisible to a reader, yet they change what an id matches or how text shows."""
-    for path, text in _strings(data, ()):
-        prose = any(isinstance(part, str) and part in PROSE_FIELDS for part in path[-2:])
+    for path, text in texts:
+        prose = path[-1] in PROSE_FIELDS or (len(path) > 1 and path[-2] in PROSE_FIELDS)  # list indexes are never fields
         found = (_HIDDEN_IN_PROSE if prose else _HIDDEN).search(text)
         if found:
             char, index = found[0], found.start()
@@ -333,7 +343,8 @@ def _collect_strings(node: Any, path: JsonPath, found: list[tuple[JsonPath, str]
 _FIELD_AT = re.compile(r"(?<![\w-])([a-z][a-z_]*):(?=\s|$)")
 
 
-def _fields_in_text(data: dict[str, Any], at: Locator, schema_root: Path | None) -> Iterator[Problem]:
+def _fields_in_text(data: dict[str, Any], texts: list[tuple[JsonPath, str]], at: Locator,
+                    schema_root: Path | None) -> Iterator[Problem]:
     """Prose that holds ``name:`` where ``name`` is a field that the text's item (or an item around it) may have
     but does not: the field slipped into the text (CG319). Words before a colon that no enclosing item takes as
     a field ("a recovery period: redness") are prose."""
@@ -343,11 +354,12 @@ def _fields_in_text(data: dict[str, Any], at: Locator, schema_root: Path | None)
     schema = validator(declared, schema_root) if isinstance(declared, str) else None
     if schema is None:
         return
-    for path, text in _strings(data, ()):
-        if not (path and isinstance(path[-1], str) and path[-1] in PROSE_FIELDS):
+    for path, text in texts:
+        if not (path and isinstance(path[-1], str) and path[-1] in PROSE_FIELDS) or ":" not in text:
             continue
-        missing = _missing_fields(schema.schema, data, path[:-1])
-        for match in _FIELD_AT.finditer(text):
+        matches = list(_FIELD_AT.finditer(text))
+        missing = _missing_fields(schema.schema, data, path[:-1]) if matches else {}
+        for match in matches:
             if match[1] in missing:
                 yield at(path, "CG319",
                          f"the text holds {match[1] + ':'!r}, a field of {missing[match[1]]}; if it is meant as a field, "
@@ -397,9 +409,9 @@ def _resolve(root: Any, schema: Any) -> Any:
 TODO_MARKER = "TODO"
 
 
-def _todo_markers(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+def _todo_markers(texts: list[tuple[JsonPath, str]], at: Locator) -> Iterator[Problem]:
     """A TODO marker (``clinicguide new`` writes them) is content still to be written (CG320)."""
-    for path, text in _strings(data, ()):
+    for path, text in texts:
         if TODO_MARKER in text:
             yield at(path, "CG320", f"TODO marker left in the document: {_shortened(text)!r}; replace it with the "
                                     "real content, cited from the document's sources")

@@ -51,10 +51,14 @@ class SchemaValidator:
         self.schema = schema
         self._compiled = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
 
-    def violations(self, instance: Any) -> Iterator[Violation]:
-        """Every violation of the schema in ``instance`` (nothing for a valid document)."""
-        odd = list(_not_plain(instance, ()))
-        if odd:  # only data a plugin built can hold these; YAML never produces them
+    def violations(self, instance: Any, *, from_yaml: bool = False) -> Iterator[Violation]:
+        """Every violation of the schema in ``instance`` (nothing for a valid document).
+
+        Data a plugin built may hold values no YAML file can (a tuple, a date), which are wrong
+        types; ``from_yaml`` says the located loader built ``instance``, so it holds none.
+        """
+        odd = [] if from_yaml else list(_not_plain(instance, ()))
+        if odd:
             yield from odd
             return
         if self._compiled.is_valid(instance):
