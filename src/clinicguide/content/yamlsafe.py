@@ -138,7 +138,7 @@ class _Builder:
         if kind is ev.SequenceStartEvent:
             items: list[Any] = []
             while type(child := self.next()) is not ev.SequenceEndEvent:
-                items.append(self.node(child, path + (len(items),), depth + 1))
+                items.append(self.value(child, path + (len(items),), depth + 1))
             return items
         if kind is ev.MappingStartEvent:
             return self.mapping(path, depth)
@@ -162,8 +162,15 @@ class _Builder:
             if key in result:
                 raise YamlProblem("CG105", f"duplicate key {key!r} (first at line {keys[at][0]}); keep one of them", *where)
             keys[at] = where
-            result[key] = self.node(self.next(), at, depth + 1)
+            result[key] = self.value(self.next(), at, depth + 1)
         return result
+
+    def value(self, event: Any, path: JsonPath, depth: int) -> Any:
+        """:meth:`node`, with the commonest case, a plain scalar within the depth limit, taken without its checks."""
+        if type(event) is ev.ScalarEvent and depth <= MAX_DEPTH and not event.anchor:
+            self.positions.values[path] = _pos(event.start_mark)
+            return _scalar(event)
+        return self.node(event, path, depth)
 
 
 def decode(data: bytes, file: str) -> str:
