@@ -836,17 +836,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"[{time.strftime('%H:%M:%S')}] {name} ...", file=sys.stderr, flush=True)
             return run()
 
-        results["cold_start"] = step("cold start", lambda: cold_start(env, 2 if args.quick else 15))
-        results["startup"] = step("start-up", lambda: startup_section(env, 2 if args.quick else 21))
+        results["cold_start"] = step("cold start", lambda: cold_start(env, 2 if args.quick else 9))
+        results["startup"] = step("start-up", lambda: startup_section(env, 2 if args.quick else 15))
         libraries = {"shipped": shipped, **{f"gen-{n}": sorted(f.iterdir()) for n, f in generated.items() if n <= 1000}}
-        runs = {"shipped": 1, "gen-10": 1} if args.quick else {"shipped": 7, "gen-10": 7, "gen-100": 5, "gen-1000": 3}
+        runs = {"shipped": 1, "gen-10": 1} if args.quick else {"shipped": 7, "gen-10": 5, "gen-100": 3, "gen-1000": 2}
         skipped = "--no-check-jsonschema given" if args.no_check_jsonschema else None
         results["validate"] = step("validate", lambda: validate_section(env, libraries, schema, cj_cmd, runs, skipped))
         results["plan"] = step("plan",
                                lambda: plan_section(20 if args.quick else 3000,
                                                     3 if args.quick else 200, 0.2 if args.quick else 3.0))
         results["memory"] = step("memory", lambda: memory_section(env))
-        scale_runs = {10: 1} if args.quick else {10: 5, 100: 5, 1000: 3, 5000: 2}
+        scale_runs = {10: 1} if args.quick else {10: 3, 100: 3, 1000: 2, 5000: 1}
         results["scaling"] = step("scaling", lambda: scaling_section(env, generated, scale_runs, 20 if args.quick else 3000,
                                                                      traced={10, 100, 1000}))
     results["machine"]["load_average_at_end"] = _load()
