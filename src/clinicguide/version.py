@@ -1,16 +1,15 @@
-"""The installed distribution's version, looked up once and only when asked for."""
+"""The package version: the one place it is written (pyproject.toml reads it from here)."""
 
 from __future__ import annotations
 
-from functools import cache
+__version__ = "0.1.0"
 
 
-@cache
 def package_version() -> str:
-    """The version of the installed ``clinicguide`` distribution (``0+unknown`` in an uninstalled tree)."""
-    from importlib.metadata import PackageNotFoundError, version  # ~30 ms to import: only when asked
+    """The version of clinicguide, as its distribution is published."""
+    return __version__
 
-    try:
-        return version("clinicguide")
-    except PackageNotFoundError:
-        return "0+unknown"
+
+def version_line() -> str:
+    """What ``clinicguide --version`` prints."""
+    return f"clinicguide {__version__}"

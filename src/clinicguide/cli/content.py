@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..content.check import STDIN, check_paths
-from ..errors import UsageError
+from ..content.check import STDIN, check_stream
+from ..errors import Problem, UsageError
 from ..report import (
     FORMATS,
     PROBLEM_FORMATS,
@@ -70,11 +70,13 @@ def run_validate(args: argparse.Namespace) -> int:
     for path in paths:
         if path != STDIN and not path.exists():
             raise UsageError(f"{path}: no such file or folder")
-    checked = check_paths(paths)
-    if not checked:  # an empty folder, or one of other files: a wrong path must not pass as "no problems"
+    files, problems = 0, list[Problem]()
+    for entry in check_stream(paths):  # each file's problems kept, not its data
+        files += 1
+        problems += [*entry.problems, *entry.warnings]
+    if not files:  # an empty folder, or one of other files: a wrong path must not pass as "no problems"
         return reporter(args.format).nothing_found([display_path(p) for p in paths])
-    found = sorted(p for c in checked for p in (*c.problems, *c.warnings))
-    return reporter(args.format).checked(len(checked), shown(found))
+    return reporter(args.format).checked(files, shown(sorted(problems)))
 
 
 def run_list(args: argparse.Namespace) -> int:

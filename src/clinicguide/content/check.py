@@ -11,17 +11,14 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..errors import Problem, did_you_mean
+from ..errors import Problem
 from . import history as guidance_history
 from . import rules, schemas
-from .criteria_kinds import KIND_KEYS, CriterionKind, kinds_in
 from .located import Checked, Locator
+from .violations import explain
 from .yamlsafe import YamlProblem, decode, parse, problem, read_bytes, read_stdin, syntax_problems
-
-if TYPE_CHECKING:  # annotations only: jsonschema is imported when a document first needs it (schemas.py)
-    from jsonschema import ValidationError
 
 GUIDANCE_SUFFIXES = (".yaml", ".yml")
 #: The path that stands for one document read from standard input (``validate -``).
@@ -80,15 +77,16 @@ def check_file(path: Path, schema_root: Path | None = None) -> Checked:
                         f"the document is {kind}; write a guidance document as a mapping of fields (key: value lines)")
         return Checked(path, display, None, positions, (found,), sha)
     located = Locator(display, positions)
-    found_problems = list(schema_problems(data, located, schema_root))
+    found_problems = list(schema_problems(data, located, schema_root, from_yaml=True))
     found_problems += rules.document_problems(data, located, schema_root)
     errors = sorted({p for p in found_problems if not p.is_warning})
     warnings = sorted({p for p in found_problems if p.is_warning})
     return Checked(path, display, data, positions, tuple(errors), sha, tuple(warnings))
 
 
-def schema_problems(data: dict[str, Any], at: Locator, schema_root: Path | None = None) -> Iterator[Problem]:
-    """Problems of ``data`` against the schema version it declares."""
+def schema_problems(data: dict[str, Any], at: Locator, schema_root: Path | None = None, *,
+                    from_yaml: bool = False) -> Iterator[Problem]:
+    """Problems of ``data`` against the schema version it declares (``from_yaml``: the located loader built it)."""
     declared = data.get("schema")
     if not isinstance(declared, str):
         known = ", ".join(schemas.available(schema_root))
@@ -99,125 +97,42 @@ def schema_problems(data: dict[str, Any], at: Locator, schema_root: Path | None 
         known = ", ".join(schemas.available(schema_root))
         yield at(("schema",), "CG208", f"schema version {declared!r} is not known; declare a known one (known: {known})")
         return
-    for error in validator.iter_errors(data):
-        yield from _explain(error, at)
+    for violation in validator.violations(data, from_yaml=from_yaml):
+        yield from explain(violation, at)
 
 
-# Keywords reported with jsonschema's own message, by code: numbers out of bounds, and the rest as CG204.
-_BOUNDS = {"minimum": "CG205", "maximum": "CG205", "exclusiveMinimum": "CG205", "exclusiveMaximum": "CG205"}
-# Keywords whose message quotes the value, cut to a readable length.
-_SHORTENED = {"minItems": "CG206", "uniqueItems": "CG206", "minProperties": "CG206", "minLength": "CG209", "maxLength": "CG209"}
+def check_each(paths: Iterable[Path], schema_root: Path | None = None) -> Iterator[Checked]:
+    """Check files one at a time: the per-document rules, and CG315 against the release history.
+
+    The rule across documents (a repeated id|version) is left to the caller: feed each entry
+    to a :class:`rules.Duplicates`. A caller that keeps only what it needs of each entry holds
+    one document at a time, however many there are.
+    """
+    history = guidance_history.load(schema_root)
+    for path in guidance_files(paths):
+        entry = check_file(path, schema_root=schema_root)
+        unbumped = guidance_history.unbumped(entry, history) if history else None
+        yield with_problems(entry, [unbumped]) if unbumped else entry
 
 
-def _title(schema: Any) -> str:
-    return schema.get("title", "this item").lower() if isinstance(schema, dict) else "this item"
+def with_problems(entry: Checked, found: Iterable[Problem]) -> Checked:
+    """``entry`` with ``found`` added to its problems (sorted, each once)."""
+    return replace(entry, problems=tuple(sorted({*entry.problems, *found})))
 
 
-def _explain(error: ValidationError, at: Locator) -> Iterator[Problem]:
-    """Turn one jsonschema error into editor-friendly problems (choosing the useful sub-error)."""
-    path = tuple(error.absolute_path)
-    kind = str(error.validator)
-    # Document data, and the failing keyword's schema and value. (jsonschema's types also allow the
-    # placeholder of an error built by hand, and a boolean schema, which has no keyword to fail.)
-    value: Any = error.instance
-    schema: Any = error.schema
-    expected: Any = error.validator_value
-    if kind == "additionalProperties":
-        allowed = ", ".join(schema.get("properties", {}))
-        for name in sorted(set(value) - set(schema.get("properties", {}))):
-            hint = did_you_mean(name, schema.get("properties", {})) or "; remove it, or correct its name"
-            yield at(path + (name,), "CG201", f"unknown field {name!r} in {_title(schema)}{hint} (allowed: {allowed})",
-                     key=True)
-    elif kind == "required":
-        missing = expected if isinstance(expected, list) else []
-        for name in missing:
-            if isinstance(value, dict) and name not in value:
-                yield at(path, "CG202", f"{_title(schema)} is missing the required field {name!r}; add it "
-                                          "(docs/authoring.md describes each field)", key=True)
-    elif kind == "type":
-        yield at(path, "CG203", f"{_title(schema)} must be {_a(expected)}, not {_describe(value)}")
-    elif kind == "enum":
-        options = ", ".join(map(str, expected))
-        yield at(path, "CG204", f"{value!r} is not allowed for {_title(schema)}; use one of: {options}")
-    elif kind == "format" and expected == "date":
-        yield at(path, "CG312", f"{value!r} is not a valid date; write a day that exists, as YYYY-MM-DD (e.g. 2026-01-15)")
-    elif kind in ("pattern", "format"):
-        yield at(path, "CG204",
-                 f"{value!r} is not in the form expected for {_title(schema)}: {schema.get('description', '')}".rstrip(": "))
-    elif kind in _SHORTENED:
-        fix = "remove the repeated entry" if kind == "uniqueItems" else "see the field's description for what it holds"
-        yield at(path, _SHORTENED[kind], f"{_title(schema)}: {_plain(error)}; {fix}")
-    elif kind == "oneOf" and isinstance(value, dict) and error.context:
-        yield from _explain_criterion(error, value, at)
-    elif kind == "oneOf":  # the one oneOf in the schema is the criterion
-        yield at(path, "CG207",
-                 f"a criterion is a mapping with exactly one of {', '.join(KIND_KEYS)}; found {_describe(value)}")
-    else:
-        yield at(path, _BOUNDS.get(kind, "CG204"), f"{_title(schema)}: {error.message}; correct the value")
+def check_stream(paths: Iterable[Path], schema_root: Path | None = None) -> Iterator[Checked]:
+    """Every file checked, the rule across documents included, one at a time.
 
-
-def _explain_criterion(error: ValidationError, instance: dict[str, Any], at: Locator) -> Iterator[Problem]:
-    """A criterion (``instance``) matches one alternative by its key; report that alternative's errors."""
-    present = kinds_in(instance)
-    path = tuple(error.absolute_path)
-    if len(present) != 1:
-        found = ", ".join(k.key for k in present) if present else "none of them"
-        yield at(path, "CG207", f"a criterion needs exactly one of {', '.join(KIND_KEYS)}; found {found}; "
-                                "combine several with all: [...] or any: [...]")
-        return
-    kind = present[0]
-    branch = _branch(error.schema, kind)
-    errors = [e for e in error.context if branch is not None and e.schema_path and e.schema_path[0] == branch]
-    if not errors:
-        yield at(path, "CG207", f"the {kind.key} criterion is not understood")
-    for sub in errors:
-        yield from _explain(sub, at)
-
-
-def _branch(schema: Any, kind: CriterionKind) -> int | None:
-    """The index of the ``oneOf`` alternative that defines ``kind``, found by its definition's name."""
-    alternatives = schema.get("oneOf") if isinstance(schema, dict) else None
-    target = f"#/$defs/{kind.schema}"
-    for index, alternative in enumerate(alternatives if isinstance(alternatives, list) else ()):
-        if isinstance(alternative, dict) and alternative.get("$ref") == target:
-            return index
-    return None
-
-
-def _a(expected: Any) -> str:
-    names = {"object": "a mapping", "array": "a list", "string": "text", "number": "a number", "integer": "a whole number",
-             "boolean": "true or false", "null": "empty"}
-    if isinstance(expected, list):
-        return " or ".join(names.get(e, str(e)) for e in expected)
-    return names.get(expected, str(expected))
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"true/false ({value})"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "empty"
-    kind = {str: "text", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
-    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-    return f"{kind} {shown}"
-
-
-def _plain(error: ValidationError) -> str:
-    message = error.message
-    return message if len(message) <= 120 else message[:117] + "..."
+    A repeated id|version is reported on the file that repeats it, so each entry is complete
+    when it is yielded; a caller that keeps only the problems holds one document at a time.
+    """
+    duplicates = rules.Duplicates()
+    for entry in check_each(paths, schema_root):
+        before = len(duplicates.problems)
+        duplicates.add(entry)
+        yield with_problems(entry, duplicates.problems[before:]) if len(duplicates.problems) > before else entry
 
 
 def check_paths(paths: Iterable[Path], schema_root: Path | None = None) -> list[Checked]:
-    """Check files and folders, then the rules that span documents (duplicate id|version)."""
-    checked = [check_file(p, schema_root=schema_root) for p in guidance_files(paths)]
-    cross = rules.library_problems(checked) + guidance_history.unbumped_changes(checked, schema_root)
-    if not cross:
-        return checked
-    by_file: dict[str, list[Problem]] = {}
-    for found in cross:
-        by_file.setdefault(found.file, []).append(found)
-    return [replace(c, problems=tuple(sorted({*c.problems, *by_file.get(c.display, ())}))) for c in checked]
+    """Check files and folders, then the rule that spans documents (duplicate id|version)."""
+    return list(check_stream(paths, schema_root))

@@ -95,25 +95,16 @@ def parse(data: bytes, name: str) -> Mapping[str, Released]:
     return MappingProxyType(released)
 
 
-def unbumped_changes(checked: Sequence[Checked], schema_root: Path | None = None) -> list[Problem]:
-    """CG315 for each document whose recorded ``id|version`` now has different content.
-
-    :raises ReleaseRecordError: if the history is malformed (it belongs to no one document,
-        so it is an error of its own rather than a problem attached to a file).
-    """
-    history = load(schema_root)
-    if not history:
-        return []
-    found: list[Problem] = []
-    for entry in checked:
-        key = entry.ref
-        if key is None or key not in history or entry.data is None:
-            continue
-        if content_sha256(entry.data) != history[key].content_sha256:
-            recorded = f" on {history[key].recorded}" if history[key].recorded else ""
-            found.append(entry.problem_at(("version",), "CG315", f"{key} was released{recorded} with other content; "
-                                          "bump the version and add a changelog entry"))
-    return found
+def unbumped(entry: Checked, history: Mapping[str, Released]) -> Problem | None:
+    """CG315 if ``entry``'s ``id|version`` is recorded in ``history`` with other content."""
+    key = entry.ref
+    if key is None or key not in history or entry.data is None:
+        return None
+    if content_sha256(entry.data) == history[key].content_sha256:
+        return None
+    recorded = f" on {history[key].recorded}" if history[key].recorded else ""
+    return entry.problem_at(("version",), "CG315", f"{key} was released{recorded} with other content; "
+                            "bump the version and add a changelog entry")
 
 
 def record(checked: Sequence[Checked], schema_root: Path, today: dt.date, package_version: str) -> list[str]:

@@ -12,9 +12,10 @@ from typing import Any
 
 from ..errors import ContentError, PluginError, Problem, UnknownName, UsageError, did_you_mean
 from ..resources import guidance_dir
+from . import rules
 from .amend import HOOK, Amender, apply_amendment, read_only
 from .builder import guidance_from_data
-from .check import check_paths, guidance_files, schema_problems
+from .check import check_each, guidance_files, schema_problems
 from .located import Checked, Locator
 from .model import Guidance
 from .yamlsafe import Positions, YamlProblem, read
@@ -23,20 +24,6 @@ from .yamlsafe import Positions, YamlProblem, read
 def semver_key(version: str) -> tuple[int, ...]:
     """Sort key of a guidance version, which is semantic: ``1.2.0`` (schema versions are not: ``schemas.schema_version_key``)."""
     return tuple(int(part) for part in version.split("."))
-
-
-def library_digest(checked: Iterable[Checked], amendments: Iterable[str] = ()) -> str:
-    """The digest a Library cites in Provenance: SHA-256 over its files' digests, then each document's amendments.
-
-    The files count by content, not by name or order, so the same documents give the same
-    digest wherever they were loaded from.
-    """
-    digest = hashlib.sha256()
-    for sha256 in sorted(entry.sha256 for entry in checked):
-        digest.update(sha256.encode())
-    for changes in amendments:
-        digest.update(changes.encode())
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -119,24 +106,47 @@ def load_library(*paths: str | Path, packaged: bool = True, amenders: Iterable[A
 
 
 def library_from(folders: Iterable[Path], amenders: Sequence[Amender] = (), *, reserve_packaged: bool = False) -> Library:
-    """Build a library from files and folders, raising :class:`ContentError` on any problem."""
-    checked = check_paths(folders)
-    problems = [p for c in checked for p in c.problems]
-    if reserve_packaged:
-        problems += shadowing_problems(checked)
+    """Build a library from files and folders, raising :class:`ContentError` on any problem.
+
+    Each document is checked, built into the model and amended as it is read, and its data
+    and positions are then let go: loading holds the built library and one document's data,
+    not every document's. A problem anywhere stops the building (the files are still all
+    checked, so every problem is reported), and is reported before any amendment's refusal.
+    """
+    duplicates = rules.Duplicates()
+    reserved = _packaged_ids() if reserve_packaged else None
+    problems: list[Problem] = []
+    refused: PluginError | None = None
+    documents, amendments, digests = [], {}, []
+    for entry in check_each(folders):
+        duplicates.add(entry)
+        digests.append(entry.sha256)
+        problems += entry.problems
+        if reserved is not None:
+            problems += shadowing_problems(entry, reserved)
+        if problems or refused is not None:
+            continue
+        try:
+            document, changes = _document(entry, amenders)
+        except PluginError as exc:
+            refused = exc
+            continue
+        documents.append(document)
+        if changes:
+            amendments[document.ref] = tuple(changes)
+    problems += duplicates.problems
     if problems:
         raise ContentError(problems)
-    return library_of(checked, amenders)
+    if refused is not None:
+        raise refused
+    return Library(tuple(documents), library_digest(digests, amendments), MappingProxyType(amendments))
 
 
-def _packaged_ids(checked: Sequence[Checked], packaged: Path) -> dict[str, str]:
-    """Packaged guidance id -> the packaged file that holds it (read here if ``checked`` has none of them)."""
-    inside = [c for c in checked if c.path.resolve().is_relative_to(packaged)]
-    if not inside:
-        files = tuple((str(p), p.stat().st_mtime_ns) for p in guidance_files([packaged]) if p.is_file())
-        return dict(_ids_in(files))
-    return {c.data["id"]: c.display for c in sorted(inside, key=lambda c: c.display)
-            if c.data is not None and isinstance(c.data.get("id"), str)}
+def _packaged_ids() -> dict[str, str]:
+    """Packaged guidance id -> the packaged file that holds it."""
+    packaged = guidance_dir().resolve()
+    files = tuple((str(p), p.stat().st_mtime_ns) for p in guidance_files([packaged]) if p.is_file())
+    return dict(_ids_in(files))
 
 
 @functools.lru_cache(maxsize=4)
@@ -153,36 +163,51 @@ def _ids_in(files: tuple[tuple[str, int], ...]) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def shadowing_problems(checked: Sequence[Checked]) -> list[Problem]:
-    """CG323 for each document outside the packaged folder that has a packaged guidance id.
+def shadowing_problems(entry: Checked, reserved: dict[str, str]) -> list[Problem]:
+    """CG323 if ``entry`` lies outside the packaged folder and has a packaged guidance id (``reserved``).
 
     Such a document would stand beside the packaged one, and as a newer version replace it
     for every plan, with whatever it leaves out: a site may add and tighten, never replace.
     """
-    packaged = guidance_dir().resolve()
-    reserved = _packaged_ids(checked, packaged)
-    found = []
-    for entry in checked:
-        ident = entry.data.get("id") if entry.data is not None else None
-        if isinstance(ident, str) and ident in reserved and not entry.path.resolve().is_relative_to(packaged):
-            found.append(entry.problem_at(("id",), "CG323",
-                                          f"{ident!r} is packaged guidance ({reserved[ident]}); a site may not ship its own "
-                                          "version of it: amend it (clinicguide_amend_guidance: add items, narrow limits) "
-                                          "or give this document an id of its own"))
-    return found
+    ident = entry.data.get("id") if entry.data is not None else None
+    if not isinstance(ident, str) or ident not in reserved or entry.path.resolve().is_relative_to(guidance_dir().resolve()):
+        return []
+    return [entry.problem_at(("id",), "CG323",
+                             f"{ident!r} is packaged guidance ({reserved[ident]}); a site may not ship its own "
+                             "version of it: amend it (clinicguide_amend_guidance: add items, narrow limits) "
+                             "or give this document an id of its own")]
 
 
 def library_of(checked: Sequence[Checked], amenders: Sequence[Amender] = ()) -> Library:
     """The library of documents that have been checked and have no problems, amended by ``amenders``."""
     documents, amendments = [], {}
     for entry in checked:
-        assert entry.data is not None  # no problems means every file parsed to a mapping
-        data, changes = _amend(entry, amenders) if amenders else (entry.data, [])
-        documents.append(guidance_from_data(data, entry.display))
+        document, changes = _document(entry, amenders)
+        documents.append(document)
         if changes:
-            amendments[f"{data['id']}|{data['version']}"] = tuple(changes)
-    digest = library_digest(checked, ("\n".join(changes) for changes in amendments.values()))
+            amendments[document.ref] = tuple(changes)
+    digest = library_digest([entry.sha256 for entry in checked], amendments)
     return Library(tuple(documents), digest, MappingProxyType(amendments))
+
+
+def _document(entry: Checked, amenders: Sequence[Amender]) -> tuple[Guidance, list[str]]:
+    assert entry.data is not None  # no problems means the file parsed to a mapping
+    data, changes = _amend(entry, amenders) if amenders else (entry.data, [])
+    return guidance_from_data(data, entry.display), changes
+
+
+def library_digest(file_digests: Iterable[str], amendments: Mapping[str, tuple[str, ...]]) -> str:
+    """The digest a Library cites in Provenance: SHA-256 over its files' digests, then each document's amendments.
+
+    The files count by content, not by name or order, so the same documents give the same
+    digest wherever they were loaded from.
+    """
+    digest = hashlib.sha256()
+    for sha256 in sorted(file_digests):
+        digest.update(sha256.encode())
+    for changes in amendments.values():
+        digest.update("\n".join(changes).encode())
+    return digest.hexdigest()
 
 
 def _amend(entry: Checked, amenders: Sequence[Amender]) -> tuple[dict[str, Any], list[str]]:
@@ -191,8 +216,6 @@ def _amend(entry: Checked, amenders: Sequence[Amender]) -> tuple[dict[str, Any],
     Every amender sees the document as loaded (a read-only view), so what one site asks
     for does not depend on what another asked for first.
     """
-    from . import rules
-
     data = entry.data or {}
     view = read_only(data)
     proposed = [amendment for amender in amenders for amendment in amender(data["id"], data["version"], view)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -28,6 +28,9 @@ DAILY_RATES = ("mg/d", "mg/kg/d", "/d")
 # (ids, codes, versions, names, units, URLs) is one line.
 PROSE_FIELDS = frozenset({"text", "title", "note", "question", "summary", "changes", "evidence_note", "description"})
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Control characters (C0 and C1, DEL) and bidi controls; prose may also hold line breaks and tabs.
+_HIDDEN_IN_PROSE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + "".join(sorted(_BIDI_CONTROLS)) + "]")
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f" + "".join(sorted(_BIDI_CONTROLS)) + "]")
 
 
 def _entries(data: Any, key: str) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
@@ -74,25 +77,36 @@ def document_criteria(data: dict[str, Any]) -> Iterator[tuple[JsonPath, dict[str
         yield from criteria(entry.get("applies_to"), path + ("applies_to",))
 
 
-def _codings(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
+def _codings(node: Any, path: JsonPath) -> list[tuple[JsonPath, dict[str, Any]]]:
+    """Every mapping with a text ``system`` and ``code`` in ``node``, with its path, in document order."""
+    found: list[tuple[JsonPath, dict[str, Any]]] = []
+    _collect_codings(node, path, found)
+    return found
+
+
+def _collect_codings(node: Any, path: JsonPath, found: list[tuple[JsonPath, dict[str, Any]]]) -> None:
     if isinstance(node, dict):
         if isinstance(node.get("system"), str) and isinstance(node.get("code"), str):
-            yield path, node
+            found.append((path, node))
         for key, value in node.items():
-            yield from _codings(value, path + (key,))
+            if isinstance(value, (dict, list)):  # only these can hold a coding
+                _collect_codings(value, path + (key,), found)
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from _codings(value, path + (index,))
+            if isinstance(value, (dict, list)):
+                _collect_codings(value, path + (index,), found)
 
 
 def document_problems(data: dict[str, Any], at: Locator, schema_root: Path | None = None) -> list[Problem]:
     """Every semantic problem of one document."""
     found: list[Problem] = []
     for rule in (_unique_ids, _evidence_ids, _references, _ranges, _comparable_limits, _disclosure, _governance, _codes,
-                 _control_characters, _unresolvable_sources, _consent_conditions):
+                 _unresolvable_sources, _consent_conditions):
         found.extend(rule(data, at))
-    found.extend(_fields_in_text(data, at, schema_root))
-    found.extend(_todo_markers(data, at))
+    texts = _strings(data, ())  # read once by the three rules on text
+    found.extend(_control_characters(texts, at))
+    found.extend(_fields_in_text(data, texts, at, schema_root))
+    found.extend(_todo_markers(texts, at))
     return found
 
 
@@ -305,51 +319,57 @@ def _codes(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
             yield at(path + ("display",), "CG310", f"display for {coding['code']} must be {display!r}")
 
 
-def library_problems(checked: Sequence[Checked]) -> list[Problem]:
-    """Rules across documents: one id|version may appear only once in a library."""
-    seen: dict[str, Checked] = {}
-    found: list[Problem] = []
-    for entry in checked:
+class Duplicates:
+    """The rule across documents, one document at a time: one id|version may appear only once in a library.
+
+    Only each id|version and the file that first has it are kept, not the documents, so a large
+    library is checked in the memory of one document.
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+        self.problems: list[Problem] = []
+
+    def add(self, entry: Checked) -> None:
         key = entry.ref
         if key is None:
-            continue
-        if key in seen:
-            found.append(entry.problem_at(("id",), "CG302", f"guidance {key} is also defined in {seen[key].display}; "
-                                         "remove one copy, "
-                                         "or give the newer one a new version"))
+            return
+        if key in self.seen:
+            self.problems.append(entry.problem_at(("id",), "CG302", f"guidance {key} is also defined in {self.seen[key]}; "
+                                                  "remove one copy, or give the newer one a new version"))
         else:
-            seen[key] = entry
+            self.seen[key] = entry.display
+
+
+def _control_characters(texts: list[tuple[JsonPath, str]], at: Locator) -> Iterator[Problem]:
+    """Control and bidi characters: invisible to a reader, yet they change what an id matches or how text shows."""
+    for path, text in texts:
+        prose = path[-1] in PROSE_FIELDS or (len(path) > 1 and path[-2] in PROSE_FIELDS)  # list indexes are never fields
+        found = (_HIDDEN_IN_PROSE if prose else _HIDDEN).search(text)
+        if found:
+            char, index = found[0], found.start()
+            hint = " (line breaks and tabs belong only in prose fields)" if char in "\n\t" else ""
+            message = f"text holds the invisible character U+{ord(char):04X} at position {index + 1}; delete it{hint}"
+            yield at(path, "CG317", message)
+
+
+def _strings(node: Any, path: JsonPath) -> list[tuple[JsonPath, str]]:
+    """Every text in ``node`` with its path, in document order."""
+    found: list[tuple[JsonPath, str]] = []
+    _collect_strings(node, path, found)
     return found
 
 
-def _control_characters(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
-    """Control and bidi characters: invisible to a reader, yet they change what an id matches or how text shows."""
-    for path, text in _strings(data, ()):
-        prose = any(isinstance(part, str) and part in PROSE_FIELDS for part in path[-2:])
-        for index, char in enumerate(text):
-            if _hidden(char, prose):
-                hint = " (line breaks and tabs belong only in prose fields)" if char in "\n\t" else ""
-                message = f"text holds the invisible character U+{ord(char):04X} at position {index + 1}; delete it{hint}"
-                yield at(path, "CG317", message)
-                break
-
-
-def _hidden(char: str, prose: bool) -> bool:
-    code = ord(char)
-    if char in "\n\t":
-        return not prose
-    return code < 0x20 or 0x7F <= code <= 0x9F or char in _BIDI_CONTROLS
-
-
-def _strings(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
+def _collect_strings(node: Any, path: JsonPath, found: list[tuple[JsonPath, str]]) -> None:
+    # Appending to one list, not nested generators: three rules walk every text of every document.
     if isinstance(node, str):
-        yield path, node
+        found.append((path, node))
     elif isinstance(node, dict):
         for key, value in node.items():
-            yield from _strings(value, path + (key,))
+            _collect_strings(value, path + (key,), found)
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from _strings(value, path + (index,))
+            _collect_strings(value, path + (index,), found)
 
 
 # A field written one level too deep under a plain text (``discloses: []`` indented under a
@@ -357,7 +377,8 @@ def _strings(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
 _FIELD_AT = re.compile(r"(?<![\w-])([a-z][a-z_]*):(?=\s|$)")
 
 
-def _fields_in_text(data: dict[str, Any], at: Locator, schema_root: Path | None) -> Iterator[Problem]:
+def _fields_in_text(data: dict[str, Any], texts: list[tuple[JsonPath, str]], at: Locator,
+                    schema_root: Path | None) -> Iterator[Problem]:
     """Prose that holds ``name:`` where ``name`` is a field that the text's item (or an item around it) may have
     but does not: the field slipped into the text (CG319). Words before a colon that no enclosing item takes as
     a field ("a recovery period: redness") are prose."""
@@ -367,11 +388,12 @@ def _fields_in_text(data: dict[str, Any], at: Locator, schema_root: Path | None)
     schema = validator(declared, schema_root) if isinstance(declared, str) else None
     if schema is None:
         return
-    for path, text in _strings(data, ()):
-        if not (path and isinstance(path[-1], str) and path[-1] in PROSE_FIELDS):
+    for path, text in texts:
+        if not (path and isinstance(path[-1], str) and path[-1] in PROSE_FIELDS) or ":" not in text:
             continue
-        missing = _missing_fields(schema.schema, data, path[:-1])
-        for match in _FIELD_AT.finditer(text):
+        matches = list(_FIELD_AT.finditer(text))
+        missing = _missing_fields(schema.schema, data, path[:-1]) if matches else {}
+        for match in matches:
             if match[1] in missing:
                 yield at(path, "CG319",
                          f"the text holds {match[1] + ':'!r}, a field of {missing[match[1]]}; if it is meant as a field, "
@@ -441,9 +463,9 @@ def _unresolvable_sources(data: dict[str, Any], at: Locator) -> Iterator[Problem
         yield found if active else found.as_warning()
 
 
-def _todo_markers(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+def _todo_markers(texts: list[tuple[JsonPath, str]], at: Locator) -> Iterator[Problem]:
     """A TODO marker (``clinicguide new`` writes them) is content still to be written (CG320)."""
-    for path, text in _strings(data, ()):
+    for path, text in texts:
         if TODO_MARKER in text:
             yield at(path, "CG320", f"TODO marker left in the document: {_shortened(text)!r}; replace it with the "
                                     "real content, cited from the document's sources")

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..bounded import Unreadable, read_bounded
 from ..resources import schemas_dir
-from .ecmaregex import pattern_keyword
-from .fastschema import compile_schema
-
-if TYPE_CHECKING:  # jsonschema is imported when a document first needs it (see SchemaValidator)
-    from jsonschema import Draft202012Validator, ValidationError
+from .violations import Violation
+from .yamlsafe import JsonPath
 
 SCHEMA_FILE = "guidance.schema.json"
 #: Far above any guidance schema (the packaged ones are under 50 kB), and the per-member limit of a bundle.
@@ -42,38 +40,81 @@ def available(root: Path | None = None) -> tuple[str, ...]:
 
 
 class SchemaValidator:
-    """One schema's validator: jsonschema's ``iter_errors``, with a fast yes in front.
+    """One schema's compiled validator: Draft 2020-12 by jsonschema-rs, date formats checked.
 
-    Why: most documents are valid, and :mod:`.fastschema` confirms that in a fraction of
-    jsonschema's time, without importing it (~35 ms at start-up). When it cannot say
-    yes, jsonschema runs as before and yields the same errors, so problems are unchanged.
-    Anything else (``.schema``, ``.is_valid``, ...) is the jsonschema validator's.
+    jsonschema-rs implements the draft natively (``pattern`` as ECMA-262 regular expressions,
+    as editors and check-jsonschema read it) in a fraction of the time of a Python
+    implementation. Its errors become :class:`~.violations.Violation` objects, read from the
+    schema and the document themselves, so the problems reported do not depend on its wording.
     """
 
     def __init__(self, schema: Any) -> None:
+        import jsonschema_rs
+
         self.schema = schema
-        self._fast = compile_schema(schema)
-        self._full: Draft202012Validator | None = None
+        # Nothing is fetched (a bundle's schema may name any URL) and patterns run in linear time
+        # (a bundle's schema may hold a regex bomb): see ``offline_registry`` and ``ecmaregex``.
+        self._compiled = jsonschema_rs.Draft202012Validator(schema, validate_formats=True, retriever=_retrieve_nothing,
+                                                            pattern_options=jsonschema_rs.RegexOptions())
 
-    @property
-    def full(self) -> Draft202012Validator:
-        """The jsonschema validator (Draft 2020-12, every format checked), built on first use."""
-        if self._full is None:
-            from jsonschema import FormatChecker
+    def violations(self, instance: Any, *, from_yaml: bool = False) -> Iterator[Violation]:
+        """Every violation of the schema in ``instance`` (nothing for a valid document).
 
-            self._full = _with_cached_refs(self.schema)(self.schema, format_checker=FormatChecker(),
-                                                         registry=offline_registry())
-        return self._full
+        Data a plugin built may hold values no YAML file can (a tuple, a date), which are wrong
+        types; ``from_yaml`` says the located loader built ``instance``, so it holds none.
+        """
+        odd = [] if from_yaml else list(_not_plain(instance, ()))
+        if odd:
+            yield from odd
+            return
+        if self._compiled.is_valid(instance):
+            return
+        for error in self._compiled.iter_errors(instance):
+            yield self._violation(error, instance)
 
-    def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
-        if self._fast is not None and self._fast(instance) is True:
-            return iter(())
-        return self.full.iter_errors(instance)
+    def _violation(self, error: Any, instance: Any) -> Violation:
+        pointer = list(error.schema_path)
+        path = tuple(error.instance_path)
+        context = getattr(error.kind, "context", None) or ()
+        branches = tuple(tuple(self._violation(sub, instance) for sub in branch) for branch in context)
+        return Violation(str(pointer[-1]) if pointer else "", path, _at(instance, path), _at(self.schema, pointer[:-1]),
+                         branches)
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):  # not jsonschema's public API; also keeps copy/pickle from recursing
-            raise AttributeError(name)
-        return getattr(self.full, name)
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _not_plain(value: Any, path: JsonPath) -> Iterator[Violation]:
+    """A violation for each value that is not of the exact types YAML and JSON produce (a tuple, a date)."""
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                yield Violation("type", path, key, {"type": "string", "title": "a mapping key"})
+            else:
+                yield from _not_plain(item, path + (key,))
+    elif kind is list:
+        for index, item in enumerate(value):
+            yield from _not_plain(item, path + (index,))
+    elif kind not in _PLAIN or (kind is float and not math.isfinite(value)):
+        yield Violation("type", path, value, {"type": ["string", "number", "boolean", "null", "array", "object"]})
+
+
+def _at(document: Any, path: Iterable[str | int]) -> Any:
+    """The value at ``path`` in ``document``, or None where there is none."""
+    node = document
+    for part in path:
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def _retrieve_nothing(uri: str) -> Any:
+    raise ValueError(f"{uri} is outside the schema; references are resolved offline, within it")
 
 
 def offline_registry() -> Any:
@@ -96,46 +137,6 @@ def offline_registry() -> Any:
 @cache
 def _validator(schema_path: Path) -> SchemaValidator:
     return SchemaValidator(json.loads(read_bounded(schema_path, MAX_SCHEMA_BYTES)))
-
-
-def _with_cached_refs(schema: Any) -> Any:
-    """Draft 2020-12, with each ``$ref`` looked up once per compiled schema, not per use.
-
-    Why: jsonschema resolves every ``$ref`` afresh (URI join, registry get, JSON-pointer
-    walk) each time it is applied; the guidance schema applies ~130 refs per document and
-    the lookups were ~20% of validation time. A lookup's result depends only on the base
-    URI and the ref within one schema's registry, so the cache lives in this class, made
-    for one schema file. The resolved resolver is reused as is, which drops the dynamic
-    scope that only ``$dynamicRef`` reads, so a schema using that keeps the stock class.
-    Errors are unchanged: the cached path makes the same ``descend`` call as jsonschema.
-    """
-    import jsonschema.exceptions
-    import jsonschema.validators
-    import referencing.exceptions
-    from jsonschema import Draft202012Validator
-
-    text = json.dumps(schema)
-    if "$dynamicRef" in text or "$recursiveRef" in text:
-        return jsonschema.validators.extend(Draft202012Validator, {"pattern": pattern_keyword})
-    resolved_refs: dict[tuple[str, str], Any] = {}
-
-    def cached_ref(validator: Any, ref: str, instance: Any, subschema: Any) -> Any:
-        resolver = getattr(validator, "_resolver", None)
-        base = getattr(resolver, "_base_uri", None)
-        # Not the referencing path: as stock.
-        if getattr(validator, "_ref_resolver", None) is not None or resolver is None or base is None:
-            yield from validator._validate_reference(ref=ref, instance=instance)
-            return
-        found = resolved_refs.get((base, ref))
-        if found is None:
-            try:
-                found = resolver.lookup(ref)
-            except referencing.exceptions.Unresolvable as err:  # as jsonschema reports it
-                raise jsonschema.exceptions._WrappedReferencingError(err) from err  # type: ignore[attr-defined]  # private, not in the stubs
-            resolved_refs[(base, ref)] = found
-        yield from validator.descend(instance, found.contents, resolver=found.resolver)
-
-    return jsonschema.validators.extend(Draft202012Validator, {"$ref": cached_ref, "pattern": pattern_keyword})
 
 
 def validator(version: str, root: Path | None = None) -> SchemaValidator | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,9 @@ _Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _resolver = yaml.resolver.Resolver()
 _constructor = yaml.constructor.SafeConstructor()
 _CORE = "tag:yaml.org,2002:"
+# First characters of a plain scalar that some implicit tag (int, float, bool, null, timestamp...) may claim;
+# any other plain scalar, and every quoted or block one, is text without asking the resolver.
+_RESOLVED_FIRST = frozenset(_resolver.yaml_implicit_resolvers) - {""}
 # Plain scalar types kept as Python values; dates stay text (the schema checks them as strings).
 _SCALAR_TAGS = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _COLLECTION_TAGS = {f"{_CORE}map", f"{_CORE}seq"}
@@ -72,6 +76,8 @@ def _pos(mark: Any) -> tuple[int, int]:
 def _scalar(event: ev.ScalarEvent) -> Any:
     tag = event.tag
     implicit = tag is None or tag == "!"
+    if implicit and event.value and (not event.implicit[0] or event.value[0] not in _RESOLVED_FIRST):
+        return event.value
     if implicit:
         tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
         if tag not in _SCALAR_TAGS:  # a plain '=' or '<<' (YAML 1.1 value/merge tags) is text
@@ -96,12 +102,9 @@ def _scalar(event: ev.ScalarEvent) -> Any:
 class _Builder:
     """Turns the event stream into plain dicts, lists and scalars, with positions."""
 
-    def __init__(self, events: Any) -> None:
-        self.events = events
+    def __init__(self, next_event: Callable[[], Any]) -> None:
+        self.next = next_event  # the parser's own get_event: no generator between it and the builder
         self.positions = Positions()
-
-    def next(self) -> Any:
-        return next(self.events)
 
     def document(self) -> Any:
         event = self.next()
@@ -125,38 +128,48 @@ class _Builder:
             raise YamlProblem("CG106", "anchors (&) and aliases (*) are not allowed; write the value out",
                               *_pos(event.start_mark))
         self.positions.values[path] = _pos(event.start_mark)
-        if isinstance(event, ev.ScalarEvent):
+        kind = type(event)
+        if kind is ev.ScalarEvent:
             return _scalar(event)
         tag = getattr(event, "tag", None)
         if tag not in (None, "!") and tag not in _COLLECTION_TAGS:
             raise YamlProblem("CG107", f"tag {tag!r} is not allowed; write a plain value", *_pos(event.start_mark))
-        if isinstance(event, ev.SequenceStartEvent):
+        if kind is ev.SequenceStartEvent:
             items: list[Any] = []
-            while not isinstance(child := self.next(), ev.SequenceEndEvent):
-                items.append(self.node(child, path + (len(items),), depth + 1))
+            while type(child := self.next()) is not ev.SequenceEndEvent:
+                items.append(self.value(child, path + (len(items),), depth + 1))
             return items
-        if isinstance(event, ev.MappingStartEvent):
+        if kind is ev.MappingStartEvent:
             return self.mapping(path, depth)
         raise YamlProblem("CG104", f"unexpected YAML event {type(event).__name__}", *_pos(event.start_mark))
 
     def mapping(self, path: JsonPath, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        while not isinstance(key_event := self.next(), ev.MappingEndEvent):
-            where = _pos(key_event.start_mark)
-            if isinstance(key_event, ev.AliasEvent) or getattr(key_event, "anchor", None):
+        keys = self.positions.keys
+        while type(key_event := self.next()) is not ev.MappingEndEvent:
+            mark = key_event.start_mark
+            where = (mark.line + 1, mark.column + 1)
+            if type(key_event) is ev.AliasEvent or key_event.anchor:
                 raise YamlProblem("CG106", "anchors (&) and aliases (*) are not allowed; write the value out", *where)
-            if not isinstance(key_event, ev.ScalarEvent):
+            if type(key_event) is not ev.ScalarEvent:
                 raise YamlProblem("CG111", "mapping keys must be plain text", *where)
             key = _scalar(key_event)
             if not isinstance(key, str):
                 raise YamlProblem("CG111", f"mapping key {key_event.value!r} must be text, not {type(key).__name__}; quote it",
                                   *where)
+            at = path + (key,)
             if key in result:
-                first = self.positions.keys[path + (key,)]
-                raise YamlProblem("CG105", f"duplicate key {key!r} (first at line {first[0]}); keep one of them", *where)
-            self.positions.keys[path + (key,)] = where
-            result[key] = self.node(self.next(), path + (key,), depth + 1)
+                raise YamlProblem("CG105", f"duplicate key {key!r} (first at line {keys[at][0]}); keep one of them", *where)
+            keys[at] = where
+            result[key] = self.value(self.next(), at, depth + 1)
         return result
+
+    def value(self, event: Any, path: JsonPath, depth: int) -> Any:
+        """:meth:`node`, with the commonest case, a plain scalar within the depth limit, taken without its checks."""
+        if type(event) is ev.ScalarEvent and depth <= MAX_DEPTH and not event.anchor:
+            self.positions.values[path] = _pos(event.start_mark)
+            return _scalar(event)
+        return self.node(event, path, depth)
 
 
 def decode(data: bytes, file: str) -> str:
@@ -195,7 +208,7 @@ def _nesting_problem(text: str, line: int, column: int) -> YamlProblem:
     that point already holds the level where ours is crossed: read it again to report the same place.
     """
     try:
-        _Builder(iter(yaml.parse(text[: _offset(text, line, column)], Loader=_Parser))).document()
+        _parse_with_positions(text[: _offset(text, line, column)])
     except YamlProblem as inner:
         if inner.code == "CG108":
             return inner
@@ -206,9 +219,8 @@ def _nesting_problem(text: str, line: int, column: int) -> YamlProblem:
 
 def parse(text: str) -> tuple[Any, Positions]:
     """Parse one YAML document into plain values plus their positions."""
-    builder = _Builder(iter(yaml.parse(text, Loader=_Parser)))
     try:
-        value = builder.document()
+        return _parse_with_positions(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         reason = exc.problem or exc.context or "syntax error"
@@ -228,7 +240,15 @@ def parse(text: str) -> tuple[Any, Positions]:
         raise YamlProblem("CG104", str(exc).splitlines()[0], line, column) from None
     except yaml.YAMLError as exc:
         raise YamlProblem("CG104", str(exc).splitlines()[0]) from None
-    return value, builder.positions
+
+
+def _parse_with_positions(text: str) -> tuple[Any, Positions]:
+    loader = _Parser(text)
+    try:
+        builder = _Builder(loader.get_event)
+        return builder.document(), builder.positions
+    finally:
+        loader.dispose()
 
 
 #: At most this many syntax errors are reported per file.

@@ -70,6 +70,10 @@ class Hooks:
         """Every plugin's guidance folders, in call order."""
         return [Path(folder) for folders in self.pm.hook.clinicguide_guidance_dirs() if folders for folder in folders]
 
+    def amends(self) -> bool:
+        """Whether any plugin implements the amendment hook (without one, loading needs no amender)."""
+        return bool(self.pm.hook.clinicguide_amend_guidance.get_hookimpls())
+
     def amend_guidance(self, guidance_id: str, version: str, document: Mapping[str, Any]) -> list[Amendment]:
         """Every plugin's amendment of one document, in call order, each under the plugin that made it.
 

@@ -18,8 +18,9 @@ def load_through(hooks: Hooks, *paths: str | Path, packaged: bool = True) -> con
     """
     packaged_dir = guidance_dir().resolve()
     folders = [f for f in hooks.guidance_dirs() if packaged or f.resolve() != packaged_dir]
-    return content.load_library(*folders, *paths, packaged=False, amenders=(hooks.amend_guidance,),
-                                reserve_packaged=True)
+    # Without a plugin that amends, no document needs the read-only copy an amender is shown.
+    amenders = (hooks.amend_guidance,) if hooks.amends() else ()
+    return content.load_library(*folders, *paths, packaged=False, amenders=amenders, reserve_packaged=True)
 
 
 def load_library(*paths: str | Path, packaged: bool = True, plugins: bool = True) -> content.Library:

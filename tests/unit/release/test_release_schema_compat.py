@@ -13,8 +13,10 @@ import json
 import shutil
 from pathlib import Path
 
+from clinicguide.content.check import schema_problems
+from clinicguide.content.located import Locator
 from clinicguide.content.schemas import SCHEMA_FILE, available, schema_version_key, validator
-from clinicguide.content.yamlsafe import read
+from clinicguide.content.yamlsafe import Positions, read
 from clinicguide.release import schema_history
 from clinicguide.resources import schemas_dir
 
@@ -47,8 +49,8 @@ def incompatibilities(schema_root: Path, fixtures_root: Path = FIXTURES) -> list
         for path in fixtures(older, fixtures_root):
             data, _ = read(path)
             redeclared = {**copy.deepcopy(data), "schema": newer}
-            for error in check.iter_errors(redeclared):
-                broken.append(f"{path.name} (schema {older}) under {newer}: {error.message} at {list(error.absolute_path)}")
+            for found in schema_problems(redeclared, Locator(path.name, Positions()), schema_root):
+                broken.append(f"{path.name} (schema {older}) under {newer}: {found.message} at {found.path}")
     return broken
 
 
@@ -61,7 +63,7 @@ def test_every_schema_version_has_fixture_documents_valid_under_it() -> None:
         for path in found:
             data, _ = read(path)
             assert data["schema"] == version, f"{path}: declares schema {data['schema']}"
-            errors = [e.message for e in check.iter_errors(data)]
+            errors = [f"{p.message} at {p.path}" for p in schema_problems(data, Locator(path.name, Positions()))]
             assert errors == [], f"{path}: {errors}"
 
 
