@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -48,13 +48,24 @@ class SchemaValidator:
     schema and the document themselves, so the problems reported do not depend on its wording.
     """
 
-    def __init__(self, schema: Any) -> None:
+    def __init__(self, schema: Any, siblings: Mapping[str, Any] | None = None) -> None:
+        """``siblings``: the other schemas of the same folder by ``$id``, the only references outside ``schema``.
+
+        :raises ValueError: if the schema cannot be compiled, or refers to anything else.
+        """
         import jsonschema_rs
 
         self.schema = schema
+        known = dict(siblings or {})
+
+        def retrieve(uri: str) -> Any:
+            if uri.partition("#")[0] in known:
+                return known[uri.partition("#")[0]]
+            raise ValueError(f"{uri} is outside the schemas; references are resolved offline, within them")
+
         # Nothing is fetched (a bundle's schema may name any URL) and patterns run in linear time
         # (a bundle's schema may hold a regex bomb): see ``offline_registry`` and ``ecmaregex``.
-        self._compiled = jsonschema_rs.Draft202012Validator(schema, validate_formats=True, retriever=_retrieve_nothing,
+        self._compiled = jsonschema_rs.Draft202012Validator(schema, validate_formats=True, retriever=retrieve,
                                                             pattern_options=jsonschema_rs.RegexOptions())
 
     def violations(self, instance: Any, *, from_yaml: bool = False) -> Iterator[Violation]:
@@ -113,10 +124,6 @@ def _at(document: Any, path: Iterable[str | int]) -> Any:
     return node
 
 
-def _retrieve_nothing(uri: str) -> Any:
-    raise ValueError(f"{uri} is outside the schema; references are resolved offline, within it")
-
-
 def offline_registry() -> Any:
     """The references a schema may use: its own parts and the JSON Schema metaschemas, nothing fetched.
 
@@ -136,7 +143,20 @@ def offline_registry() -> Any:
 
 @cache
 def _validator(schema_path: Path) -> SchemaValidator:
-    return SchemaValidator(json.loads(read_bounded(schema_path, MAX_SCHEMA_BYTES)))
+    return SchemaValidator(json.loads(read_bounded(schema_path, MAX_SCHEMA_BYTES)), siblings(schema_path.parent.parent))
+
+
+def siblings(guidance_schemas: Path) -> dict[str, Any]:
+    """The guidance schemas of one folder by their ``$id``: what a schema may refer to besides itself."""
+    found: dict[str, Any] = {}
+    for path in sorted(guidance_schemas.glob(f"*/{SCHEMA_FILE}")):
+        try:
+            schema = json.loads(read_bounded(path, MAX_SCHEMA_BYTES))
+        except (Unreadable, ValueError, RecursionError):
+            continue  # an unreadable sibling is reported where it is used, not here
+        if isinstance(schema, dict) and isinstance(schema.get("$id"), str):
+            found[schema["$id"]] = schema
+    return found
 
 
 def validator(version: str, root: Path | None = None) -> SchemaValidator | None:

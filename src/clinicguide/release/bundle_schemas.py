@@ -63,10 +63,24 @@ def unusable_schemas(schema_root: Path, root: Path) -> list[Problem]:
     for path, (schema, positions) in loaded.items():
         name = path.relative_to(root).as_posix()
         problems = [_located(name, positions, at, message) for at, message in _unsafe(schema, resources)]
+        if not problems and (failure := _uncompilable(schema, {s.get("$id"): s for s, _ in loaded.values()
+                                                               if isinstance(s, dict)})):
+            problems = [whole_file("CG404", name, f"cannot be compiled into a validator ({failure[:200]})")]
         if problems:
             found.extend(problems)
             path.unlink()
     return found
+
+
+def _uncompilable(schema: Any, siblings: dict[Any, Any]) -> str | None:
+    """Why the validator cannot be built from ``schema`` (one jsonschema accepts), or None if it can."""
+    from ..content.schemas import SchemaValidator
+
+    try:
+        SchemaValidator(schema, {k: v for k, v in siblings.items() if isinstance(k, str)})
+    except (ValueError, RecursionError) as exc:  # jsonschema_rs.ValidationError is a ValueError
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return None
 
 
 @lru_cache(maxsize=16)

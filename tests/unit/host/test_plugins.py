@@ -448,9 +448,11 @@ def test_guidance_dirs_contribute_validated_documents(clinicguide_library_factor
 def test_library_factory_builds_from_mappings_text_and_paths(clinicguide_library_factory: Any, tmp_path: Path) -> None:
     doc = packaged_document("salicylic-acid-topical")
     doc["id"] = "site-salicylic"
-    text = (ROOT / "guidance" / "botulinum-toxin-glabellar.yaml").read_text()
+    # A text with a packaged id would be a site's copy of packaged guidance (CG323): give it its own.
+    text = (ROOT / "guidance" / "botulinum-toxin-glabellar.yaml").read_text().replace(
+        "\nid: botulinum-toxin-glabellar\n", "\nid: site-toxin\n")
     library = clinicguide_library_factory(doc, text, ROOT / "guidance" / "microneedling.yaml")
-    assert library.ids() == ("botulinum-toxin-glabellar", "microneedling", "site-salicylic")
+    assert library.ids() == ("microneedling", "site-salicylic", "site-toxin")
     assert len(clinicguide_library_factory(packaged=True)) >= 6
 
 
