@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True, order=True)
@@ -25,14 +26,20 @@ class Problem:
     code: str
     message: str
     path: str = ""  # JSON path inside the document, e.g. ``$.risks[2].severity``
+    #: "error" fails a check; a "warning" is reported but leaves the exit code at 0.
+    severity: Literal["error", "warning"] = "error"
 
     @property
     def is_whole_file(self) -> bool:
         return not self.line
 
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == "warning"
+
     def __str__(self) -> str:
         where = self.file if self.is_whole_file else f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.code} {self.message}"
+        return f"{where}: {self.code} {'warning: ' if self.is_warning else ''}{self.message}"
 
     def as_json(self, *, path: bool = True) -> dict[str, object]:
         """The JSON form; ``path=False`` leaves out the JSON path (release checks report files, not fields)."""
@@ -40,6 +47,8 @@ class Problem:
                                     "message": self.message}
         if path:
             found["path"] = self.path
+        if self.is_warning:
+            found["severity"] = self.severity
         return found
 
 

@@ -84,9 +84,12 @@ class Reporter:
     def checked(self, files: int, problems: Sequence[Problem]) -> int:
         """What ``validate`` found in ``files`` files; the exit code (1 if there are problems)."""
         files_word = "file" if files == 1 else "files"
-        summary = f"{len(problems)} problem(s)" if problems else "no problems"
+        errors = _errors(problems)
+        summary = f"{len(errors)} problem(s)" if errors else "no problems"
+        if len(problems) > len(errors):
+            summary += f", {len(problems) - len(errors)} warning(s)"
         emit(problem_lines(problems) + f"{files} {files_word} checked: {summary}\n")
-        return 1 if problems else 0
+        return 1 if errors else 0
 
     def nothing_found(self, paths: Sequence[str]) -> int:
         """``validate`` found no guidance file where it was pointed: say so, and fail (exit 1)."""
@@ -109,8 +112,8 @@ class JsonReporter(Reporter):
         emit_json(json(), output)
 
     def checked(self, files: int, problems: Sequence[Problem]) -> int:
-        emit_json({"files": files, "ok": not problems, "problems": [p.as_json() for p in problems]})
-        return 1 if problems else 0
+        emit_json({"files": files, "ok": not _errors(problems), "problems": [p.as_json() for p in problems]})
+        return 1 if _errors(problems) else 0
 
     def nothing_found(self, paths: Sequence[str]) -> int:
         emit_json({"files": 0, "ok": False, "problems": [], "error": _nothing(paths)})
@@ -125,13 +128,18 @@ class GithubReporter(Reporter):
     """GitHub workflow annotations: one ``::error`` line per problem, shown on the file in a pull request."""
 
     def checked(self, files: int, problems: Sequence[Problem]) -> int:
-        emit("".join(f"::error file={p.file},line={p.line},col={p.column},title={p.code}::{_escape(p.message)}\n"
+        emit("".join(f"::{p.severity} file={p.file},line={p.line},col={p.column},title={p.code}::{_escape(p.message)}\n"
                      for p in problems))
-        return 1 if problems else 0
+        return 1 if _errors(problems) else 0
 
     def nothing_found(self, paths: Sequence[str]) -> int:
         emit(f"::error title=nothing to check::{_escape(_nothing(paths))}\n")
         return 1
+
+
+def _errors(problems: Sequence[Problem]) -> list[Problem]:
+    """The problems that fail a check: all but the warnings."""
+    return [p for p in problems if not p.is_warning]
 
 
 def _nothing(paths: Sequence[str]) -> str:

@@ -23,8 +23,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("clinical", ("clinicguide.clinical",)),
     ("fhir", ("clinicguide.fhir",)),
     ("host", ("clinicguide.host",)),
+    ("documents", ("clinicguide.documents",)),
     ("guide", ("clinicguide.guide",)),
-    ("report", ("clinicguide.report", "clinicguide.testing")),
+    ("report", ("clinicguide.report", "clinicguide.testing", "clinicguide.decision_text")),
     ("release", ("clinicguide.release",)),
     ("cli", ("clinicguide.cli", "clinicguide.__main__", "clinicguide")),
 )

@@ -71,13 +71,14 @@ def test_discovered_through_its_entry_point() -> None:
 def test_1_plugins_lists_it() -> None:
     listing = ok("plugins")
     block = ("example-site           clinicguide-example-site 0.1.0\n"
-             "                       hooks: clinicguide_amend_guidance, clinicguide_guidance_dirs\n")
+             "                       hooks: clinicguide_amend_guidance, clinicguide_guidance_dirs, clinicguide_site_contacts\n")
     assert listing.endswith(block)
     assert "\n".join(line.strip() for line in block.splitlines()) in "\n".join(line.strip() for line in README.splitlines())
     rows = json.loads(ok("plugins", "--format", "json"))
     assert [r["name"] for r in rows] == ["clinicguide.guidance", "clinicguide.screening", "clinicguide.fhir", "example-site"]
     assert rows[-1] == {"name": "example-site", "distribution": "clinicguide-example-site", "version": "0.1.0", "builtin": False,
-                        "hooks": ["clinicguide_amend_guidance", "clinicguide_guidance_dirs"]}
+                        "hooks": ["clinicguide_amend_guidance", "clinicguide_guidance_dirs",
+                                  "clinicguide_site_contacts"]}
     assert "example-site" not in ok("plugins", blocked=True)
 
 

@@ -14,11 +14,11 @@ from typing import Any, NoReturn
 
 from ..errors import ClinicguideError, ContentError, did_you_mean
 from ..report import refuse
-from . import audit, content, decide, new, plugins
+from . import audit, content, decide, documents, new, plugins
 from .common import EXIT_CODES, describe
 
 #: Modules that each add their subcommands with ``register(subparsers)``.
-COMMAND_MODULES = (content, decide, new, audit, plugins)
+COMMAND_MODULES = (content, decide, documents, new, audit, plugins)
 
 # Options whose value is NAME=VALUE, one word: a space instead of '=' leaves the value over.
 _PAIR_OPTIONS = ("--param", "--answer")
@@ -114,6 +114,11 @@ HELP: dict[str, tuple[str, tuple[str, ...]]] = {
     "screen": (("Decide as plan does and print a short JSON summary: the decision, the findings, the open "
                "questions and the answers used. FILE '-' reads standard input."),
                (f"clinicguide screen microneedling {_PATIENT} --answer ci-pregnancy=no --date 2026-12-01",)),
+    "document": (("Write a patient document: the consent form (the treatment, its risks in plain words, tick boxes, "
+                  "signatures) or the aftercare handout (a dated timeline, warning signs, the site's contacts), as "
+                  "accessible HTML or tagged PDF."),
+                 ("clinicguide document aftercare microneedling --date 2026-12-01 --format pdf --output aftercare.pdf",
+                  f"clinicguide document consent microneedling {_PATIENT} --output consent.html")),
     "questions": ("Print the screening Questionnaire: every question the engine may ask for this guidance.",
                   ("clinicguide questions microneedling --fhir R5",)),
     "checklist": ("Print the consent checklist Questionnaire of a guidance document.",

@@ -73,7 +73,10 @@ def run_validate(args: argparse.Namespace) -> int:
     checked = check_paths(paths)
     if not checked:  # an empty folder, or one of other files: a wrong path must not pass as "no problems"
         return reporter(args.format).nothing_found([display_path(p) for p in paths])
-    return reporter(args.format).checked(len(checked), shown(p for c in checked for p in c.problems))
+    from ..content.readability import reading_level_warnings
+
+    found = [p for c in checked for p in (*c.problems, *reading_level_warnings(c))]
+    return reporter(args.format).checked(len(checked), shown(sorted(found)))
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -151,7 +151,8 @@ def test_cli_plugins_lists_distribution_version_and_hooks(site_installed: dict[s
     assert text.startswith("clinicguide.guidance   clinicguide 0.1.0  (built-in)\n"
                            "                       hooks: clinicguide_guidance_dirs\n")
     assert ("example-site           clinicguide-example-site 0.1.0\n"
-            "                       hooks: clinicguide_amend_guidance, clinicguide_guidance_dirs\n") in text
+            "                       hooks: clinicguide_amend_guidance, clinicguide_guidance_dirs, "
+            "clinicguide_site_contacts\n") in text
     rows = json.loads(cli("plugins", "--format", "json", env=site_installed).stdout)
     assert rows[:3] == [
         {"name": "clinicguide.guidance", "distribution": "clinicguide", "version": "0.1.0", "builtin": True,
