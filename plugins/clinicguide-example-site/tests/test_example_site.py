@@ -94,7 +94,9 @@ def test_2_list_shows_the_site_document() -> None:
 def test_2_site_document_validates_clean() -> None:
     done = run("validate", str(site.GUIDANCE_DIR))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout == "1 file checked: no problems\n"
+    *warnings, summary = done.stdout.splitlines()
+    assert summary.startswith("1 file checked: no problems")
+    assert all(" CG501 warning: patient text reads at US grade " in line for line in warnings)  # reading level only
     shown = json.loads(ok("show", "site-ha-filler-lips", "--format", "json"))
     assert shown["status"] == "draft"
     assert {"ci-under-21", "ci-site-infection-inflammation"} <= {c["id"] for c in shown["contraindications"]}
@@ -200,6 +202,20 @@ def test_6_other_documents_record_four_amendments(clinicguide_guide: Any, clinic
     ))
     result = guide.plan("site-ha-filler-lips", clinicguide_patient(), date="2026-12-01")
     assert AGENT in [a["who"]["display"] for a in resources(result.bundle, "Provenance")[0]["agent"]]
+
+
+def test_7_patient_documents_give_the_clinics_contacts() -> None:
+    import html
+    import re
+
+    page = ok("document", "aftercare", "microneedling")
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.split("</style>")[1])).split())
+    text = text.replace(" ,", ",").replace(" :", ":")
+    block = README.split("7. **The patient documents")[1].split("```")[1]
+    for line in block.strip().splitlines():
+        assert " ".join(line.split()) in text, line
+    assert " ".join(site.AFTER_HOURS_CONTACT["text"].split()) in text
+    assert "Example Clinic" not in ok("document", "aftercare", "microneedling", blocked=True)
 
 
 def test_in_process_load_library_applies_the_plugin() -> None:
