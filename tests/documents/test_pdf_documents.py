@@ -3,8 +3,10 @@ embedded fonts, and its text holds every consent item (or aftercare item) of the
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pypdf
@@ -78,6 +80,17 @@ def test_the_same_document_gives_the_same_bytes(guide: ClinicGuide, maria: dict[
     first = guide.document("consent", "microneedling", patient=maria, date=DATE, format="pdf").content
     again = guide.document("consent", "microneedling", patient=maria, date=DATE, format="pdf").content
     assert first == again and first.startswith(b"%PDF-")
+
+
+def test_the_same_bytes_in_another_process(tmp_path: Path) -> None:
+    made = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"consent-{seed}.pdf"
+        subprocess.run([sys.executable, "-m", "clinicguide", "document", "consent", "microneedling", "--date", DATE,
+                        "--format", "pdf", "--output", str(out)], check=True, timeout=120, capture_output=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed})
+        made.append(out.read_bytes())
+    assert made[0] == made[1]
 
 
 @pytest.mark.parametrize("kind", ["consent", "aftercare"])
