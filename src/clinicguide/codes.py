@@ -52,11 +52,13 @@ PROBLEM_CODES: Final[dict[str, str]] = {
     "CG318": "a test inside an evidence criterion has an id (answers settle the evidence criterion)",
     "CG319": "a field name and colon inside a text: a field indented one level too deep became part of the text",
     "CG320": "TODO marker left in the document",
-    # Warnings: reported, but validation still passes (exit 0).
-    "CG501": "patient-facing text reads above US grade 8 (Flesch-Kincaid)",
+    "CG321": "source with neither a URL nor an identifier (a warning in a draft, an error in an active document)",
+    "CG322": "a conditional consent statement names an undeclared applicability, or asks its condition differently",
     # Release bundles and patients are reported through the same channel.
     "CG401": "release bundle file missing",
     "CG402": "release bundle file not in the manifest",
     "CG403": "release bundle file altered (size or SHA-256 differs)",
     "CG404": "release bundle or manifest malformed or unsafe",
+    # Reading level: a warning, validation still passes (exit 0).
+    "CG501": "patient-facing text reads above US grade 8 (Flesch-Kincaid)",
 }

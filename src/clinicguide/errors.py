@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 
@@ -26,7 +26,7 @@ class Problem:
     code: str
     message: str
     path: str = ""  # JSON path inside the document, e.g. ``$.risks[2].severity``
-    #: "error" fails a check; a "warning" is reported but leaves the exit code at 0.
+    # A warning is shown but fails nothing: it never stops a document from loading or a check from passing.
     severity: Literal["error", "warning"] = "error"
 
     @property
@@ -39,7 +39,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.file if self.is_whole_file else f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.code} {'warning: ' if self.is_warning else ''}{self.message}"
+        label = " warning:" if self.is_warning else ""
+        return f"{where}: {self.code}{label} {self.message}"
 
     def as_json(self, *, path: bool = True) -> dict[str, object]:
         """The JSON form; ``path=False`` leaves out the JSON path (release checks report files, not fields)."""
@@ -50,6 +51,10 @@ class Problem:
         if self.is_warning:
             found["severity"] = self.severity
         return found
+
+    def as_warning(self) -> Problem:
+        """The same problem, reported as a warning."""
+        return replace(self, severity="warning")
 
 
 def whole_file(code: str, file: str, message: str) -> Problem:

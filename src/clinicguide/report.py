@@ -82,12 +82,12 @@ class Reporter:
         emit(text(), output)
 
     def checked(self, files: int, problems: Sequence[Problem]) -> int:
-        """What ``validate`` found in ``files`` files; the exit code (1 if there are problems)."""
+        """What ``validate`` found in ``files`` files; the exit code (1 if there are errors; warnings pass)."""
         files_word = "file" if files == 1 else "files"
         errors = _errors(problems)
-        summary = f"{len(errors)} problem(s)" if errors else "no problems"
-        if len(problems) > len(errors):
-            summary += f", {len(problems) - len(errors)} warning(s)"
+        summary = f"{errors} problem(s)" if errors else "no problems"
+        if warned := len(problems) - errors:
+            summary += f", {warned} warning(s)"
         emit(problem_lines(problems) + f"{files} {files_word} checked: {summary}\n")
         return 1 if errors else 0
 
@@ -112,8 +112,9 @@ class JsonReporter(Reporter):
         emit_json(json(), output)
 
     def checked(self, files: int, problems: Sequence[Problem]) -> int:
-        emit_json({"files": files, "ok": not _errors(problems), "problems": [p.as_json() for p in problems]})
-        return 1 if _errors(problems) else 0
+        errors = _errors(problems)
+        emit_json({"files": files, "ok": not errors, "problems": [p.as_json() for p in problems]})
+        return 1 if errors else 0
 
     def nothing_found(self, paths: Sequence[str]) -> int:
         emit_json({"files": 0, "ok": False, "problems": [], "error": _nothing(paths)})
@@ -125,7 +126,7 @@ class JsonReporter(Reporter):
 
 
 class GithubReporter(Reporter):
-    """GitHub workflow annotations: one ``::error`` line per problem, shown on the file in a pull request."""
+    """GitHub workflow annotations: one ``::error`` (or ``::warning``) line per problem, shown on the file in a pull request."""
 
     def checked(self, files: int, problems: Sequence[Problem]) -> int:
         emit("".join(f"::{p.severity} file={p.file},line={p.line},col={p.column},title={p.code}::{_escape(p.message)}\n"
@@ -137,9 +138,8 @@ class GithubReporter(Reporter):
         return 1
 
 
-def _errors(problems: Sequence[Problem]) -> list[Problem]:
-    """The problems that fail a check: all but the warnings."""
-    return [p for p in problems if not p.is_warning]
+def _errors(problems: Sequence[Problem]) -> int:
+    return sum(not p.is_warning for p in problems)
 
 
 def _nothing(paths: Sequence[str]) -> str:
@@ -263,7 +263,9 @@ def _care_lines(doc: Guidance) -> list[str]:
     out = ["", "Risks"] + [f"  - [{r.severity}, "
                            f"{r.frequency.category}{f', {r.frequency.percent:g}%' if r.frequency.percent is not None else ''}] "
                            f"{r.text}{_cite(r.sources)}" for r in doc.risks]
-    out += ["", "Consent"] + [f"  - ({c.section}) {c.text}{_cite(c.sources)}" for c in doc.consent]
+    out += ["", "Consent"] + [f"  - ({c.section}) {c.text}{_cite(c.sources)}"
+                              + (f"\n      only after a yes to: {c.applies_when.question}" if c.applies_when else "")
+                              for c in doc.consent]
     if doc.prerequisites:
         out += ["", "Before treatment"] + [f"  - {p.text}{_cite(p.sources)}" for p in doc.prerequisites]
     out += ["", "Aftercare"] + [f"  - [{a.category}] from {a.start}{f' for {a.lasts}' if a.lasts else ''}: "

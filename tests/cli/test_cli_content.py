@@ -24,7 +24,11 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "tests" / "unit" / "content" / "examples"
 INVALID = EXAMPLES / "invalid"
 PROBLEM_LINE = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<column>\d+): (?P<code>CG\d{3}) (?P<message>\S.*)$")
-SUMMARY = re.compile(r"^(?P<files>\d+) files? checked: (?:no problems|(?P<count>\d+) problem\(s\))$")
+SUMMARY = re.compile(r"^(?P<files>\d+) files? checked: (?:no problems|(?P<count>\d+) problem\(s\))"
+                     r"(?:, (?P<warnings>\d+) warning\(s\))?$")
+WARNING = re.compile(r"^[^\n]+:\d+:\d+: CG\d{3} warning: ")
+# The shipped sources with neither a URL nor an identifier: the content brief records none for them.
+UNREFERENCED = {"F6", "F7", "F11", "F12", "I2", "I9", "I10", "L1", "M10", "M11", "M12", "M16"}
 EXPECT = re.compile(r"^# expect: (CG\d{3}) line (\d+)$", re.MULTILINE)
 
 
@@ -38,9 +42,12 @@ def expected_in_folder(folder: Path) -> set[tuple[str, str, int]]:
 def test_validate_packaged_guidance(cli) -> None:
     result = cli("validate")
     assert result.returncode == 0, result.stdout + result.stderr
-    match = SUMMARY.match(result.stdout.strip())
-    assert match and match["count"] is None
+    *warnings, summary = result.stdout.splitlines()
+    match = SUMMARY.match(summary)
+    assert match and match["count"] is None and int(match["warnings"]) == len(warnings)
     assert int(match["files"]) == len(list(guidance_dir().glob("*.yaml")))
+    assert all(WARNING.match(line) and " CG321 warning: source " in line for line in warnings), warnings
+    assert {line.split(" CG321 warning: source ")[1].split()[0] for line in warnings} == UNREFERENCED
 
 
 def test_validate_valid_examples(cli) -> None:
@@ -52,7 +59,8 @@ def test_validate_valid_examples(cli) -> None:
 def test_validate_invalid_examples_reports_every_expected_problem(cli) -> None:
     result = cli("validate", "tests/unit/content/examples/invalid")
     assert result.returncode == 1
-    *problems, summary = result.stdout.splitlines()
+    *lines, summary = result.stdout.splitlines()
+    problems = [line for line in lines if not WARNING.match(line)]
     matches = [PROBLEM_LINE.match(line) for line in problems]
     assert all(matches), [line for line, m in zip(problems, matches, strict=True) if not m]
     found = {(Path(m["file"]).name, m["code"], int(m["line"])) for m in matches if m}
@@ -67,6 +75,7 @@ def test_validate_json_format(cli) -> None:
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert report["ok"] is False and report["files"] == len(list(INVALID.glob("*.yaml")))
+    report["problems"] = [p for p in report["problems"] if p.get("severity") != "warning"]
     assert report["problems"]
     for problem in report["problems"]:
         assert set(problem) == {"file", "line", "column", "code", "message", "path"}
@@ -82,7 +91,8 @@ def test_validate_json_format_when_valid(cli) -> None:
     result = cli("validate", "--format", "json")
     assert result.returncode == 0
     report = json.loads(result.stdout)
-    assert report["ok"] is True and report["problems"] == []
+    assert report["ok"] is True and report["problems"]
+    assert {(p["code"], p["severity"]) for p in report["problems"]} == {("CG321", "warning")}
 
 
 def test_validate_github_format(cli) -> None:
@@ -92,7 +102,7 @@ def test_validate_github_format(cli) -> None:
     lines = result.stdout.splitlines()
     invalid = "tests/unit/content/examples/invalid"
     assert lines == [
-        (f"::error file={invalid}/cg105-duplicate-key-top.yaml,line=40,col=1,title=CG105::duplicate key 'title' "
+        (f"::error file={invalid}/cg105-duplicate-key-top.yaml,line=41,col=1,title=CG105::duplicate key 'title' "
          "(first at line 8); keep one of them"),
         f"::error file={invalid}/cg203-wrong-type.yaml,line=8,col=8,title=CG203::title must be text, not a number 42",
     ]
@@ -127,7 +137,7 @@ def test_validate_a_file_outside_the_repository(cli, tmp_path: Path) -> None:
     shutil.copyfile(INVALID / "cg307-undisclosed-risk.yaml", tmp_path / "mine.yaml")
     result = cli("validate", "mine.yaml", cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stdout.startswith("mine.yaml:29:9: CG307 moderate risk 'risk-redness'")
+    assert result.stdout.startswith("mine.yaml:30:9: CG307 moderate risk 'risk-redness'")
 
 
 def test_validate_missing_path_is_a_usage_error(cli) -> None:

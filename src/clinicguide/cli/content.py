@@ -75,8 +75,8 @@ def run_validate(args: argparse.Namespace) -> int:
         return reporter(args.format).nothing_found([display_path(p) for p in paths])
     from ..content.readability import reading_level_warnings
 
-    found = [p for c in checked for p in (*c.problems, *reading_level_warnings(c))]
-    return reporter(args.format).checked(len(checked), shown(sorted(found)))
+    found = sorted(p for c in checked for p in (*c.problems, *c.warnings, *reading_level_warnings(c)))
+    return reporter(args.format).checked(len(checked), shown(found))
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,7 +75,9 @@ def check_file(path: Path, schema_root: Path | None = None) -> Checked:
     located = Locator(display, positions)
     found_problems = list(schema_problems(data, located, schema_root))
     found_problems += rules.document_problems(data, located, schema_root)
-    return Checked(path, display, data, positions, tuple(sorted(set(found_problems))), sha)
+    errors = sorted({p for p in found_problems if not p.is_warning})
+    warnings = sorted({p for p in found_problems if p.is_warning})
+    return Checked(path, display, data, positions, tuple(errors), sha, tuple(warnings))
 
 
 def schema_problems(data: dict[str, Any], at: Locator, schema_root: Path | None = None) -> Iterator[Problem]:
@@ -210,7 +213,4 @@ def check_paths(paths: Iterable[Path], schema_root: Path | None = None) -> list[
     by_file: dict[str, list[Problem]] = {}
     for found in cross:
         by_file.setdefault(found.file, []).append(found)
-    return [
-        Checked(c.path, c.display, c.data, c.positions, tuple(sorted({*c.problems, *by_file.get(c.display, ())})), c.sha256)
-        for c in checked
-    ]
+    return [replace(c, problems=tuple(sorted({*c.problems, *by_file.get(c.display, ())}))) for c in checked]

@@ -149,7 +149,7 @@ def _amend(entry: Checked, amenders: Sequence[Amender]) -> tuple[dict[str, Any],
     for amendment in proposed:
         data, made = apply_amendment(data, amendment.changes, amendment.source)
         at = Locator(f"{entry.display} as amended by {amendment.source}", Positions())
-        found = list(schema_problems(data, at)) + rules.document_problems(data, at)
+        found = [p for p in (*schema_problems(data, at), *rules.document_problems(data, at)) if not p.is_warning]
         if found:
             details = "; ".join(f"{p.code} {p.path}: {p.message}" for p in found)
             raise PluginError(amendment.source, HOOK, f"the amended {data['id']}|{data['version']} is invalid: {details}")

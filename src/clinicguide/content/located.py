@@ -17,7 +17,11 @@ from .yamlsafe import JsonPath, Positions
 
 @dataclass(frozen=True)
 class Checked:
-    """One guidance file after validation: its data (if readable) and its problems."""
+    """One guidance file after validation: its data (if readable), its problems and its warnings.
+
+    Only ``problems`` (errors) stop a document from loading, building or verifying; ``warnings``
+    are for the people who edit it (``clinicguide validate`` shows both).
+    """
 
     path: Path
     display: str
@@ -25,6 +29,7 @@ class Checked:
     positions: Positions | None
     problems: tuple[Problem, ...]
     sha256: str = ""
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -140,12 +140,27 @@ class Risk:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsentCondition:
+    """When a consent statement applies: the patient's yes to ``question``, about an applicability or indications."""
+
+    question: str
+    applies_to: str | None = None
+    indications: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The checklist item that asks ``question``; statements with the same condition share it."""
+        return "if-" + (self.applies_to or "-".join(sorted(self.indications)))
+
+
+@dataclass(frozen=True, slots=True)
 class ConsentItem:
     id: str
     section: str
     text: str
     sources: tuple[str, ...]
     discloses: tuple[str, ...] = ()
+    applies_when: ConsentCondition | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from ..errors import Problem
 from ..terminology import VERIFIED_CODES
 from .criteria_kinds import KINDS
 from .located import Checked, Locator
+from .schemas import is_schema_version, schema_version_key
 from .yamlsafe import JsonPath
 
 # Top-level lists whose entries are clinical items with an id and sources.
@@ -88,7 +89,7 @@ def document_problems(data: dict[str, Any], at: Locator, schema_root: Path | Non
     """Every semantic problem of one document."""
     found: list[Problem] = []
     for rule in (_unique_ids, _evidence_ids, _references, _ranges, _comparable_limits, _disclosure, _governance, _codes,
-                 _control_characters):
+                 _control_characters, _unresolvable_sources, _consent_conditions):
         found.extend(rule(data, at))
     found.extend(_fields_in_text(data, at, schema_root))
     found.extend(_todo_markers(data, at))
@@ -178,6 +179,38 @@ def _references(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
     for path, source in _entries(data, "sources"):
         if isinstance(source.get("id"), str) and source["id"] not in cited:
             yield at(path + ("id",), "CG311", f"source {source['id']!r} is never cited; cite it or remove it")
+
+
+def _consent_conditions(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    """A conditional consent statement names a condition the document has, and shares its question with its peers."""
+    indication_ids = _ids(data, "indications")
+    applicabilities = {entry["applies_to"]["id"] for _, entry in items(data)
+                       if isinstance(entry.get("applies_to"), dict) and isinstance(entry["applies_to"].get("id"), str)}
+    questions: dict[str, tuple[str, JsonPath]] = {}
+    for path, entry in _entries(data, "consent"):
+        condition = entry.get("applies_when")
+        if not isinstance(condition, dict):
+            continue
+        where = path + ("applies_when",)
+        for index, ref in _refs(condition, "indications"):
+            if ref not in indication_ids:
+                yield at(where + ("indications", index), "CG305", f"indication {ref!r} is not in this document's "
+                         "indications; correct the id, or add the indication")
+        applies_to = condition.get("applies_to")
+        if isinstance(applies_to, str) and applies_to not in applicabilities:
+            known = ", ".join(sorted(applicabilities)) or "none"
+            yield at(where + ("applies_to",), "CG322", f"applicability {applies_to!r} is not declared by any item's "
+                     f"applies_to in this document (declared: {known}); use one of those, or use indications")
+        indications = condition.get("indications")
+        key = applies_to if isinstance(applies_to, str) else (
+            "|".join(sorted(map(str, indications))) if isinstance(indications, list) else None)
+        question = condition.get("question")
+        if key is None or not isinstance(question, str):
+            continue
+        first = questions.setdefault(key, (question, where))
+        if first[0] != question:
+            yield at(where + ("question",), "CG322", f"statements with the same condition share one question; "
+                     f"write it as at {_where(at, first[1] + ('question',))}")
 
 
 def _ranges(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
@@ -386,6 +419,26 @@ def _resolve(root: Any, schema: Any) -> Any:
 
 
 TODO_MARKER = "TODO"
+
+
+def _unresolvable_sources(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
+    """A source a reader cannot follow (no URL, no identifier) is an error once the document is active.
+
+    In a draft it is a warning, so that the gap stays visible while a reference is looked for.
+    Schema 1.0 documents get the warning only: the rule came with schema 1.1, and a released
+    document must verify as it did when it was released.
+    """
+    declared = data.get("schema")
+    active = (data.get("status") == "active" and isinstance(declared, str) and is_schema_version(declared)
+              and schema_version_key(declared) >= (1, 1))
+    for path, source in _entries(data, "sources"):
+        if source.get("url") or source.get("identifier"):
+            continue
+        name = source.get("id") if isinstance(source.get("id"), str) else f"#{path[-1]}"
+        found = at(path, "CG321", f"source {name} has neither a url nor an identifier, so a reader cannot follow it; "
+                                  "add one (a DOI, PubMed or PMC id, label set id, registry or regulatory number)"
+                                  + ("; an active document needs one for every source" if active else ""))
+        yield found if active else found.as_warning()
 
 
 def _todo_markers(data: dict[str, Any], at: Locator) -> Iterator[Problem]:

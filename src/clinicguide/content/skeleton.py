@@ -46,6 +46,7 @@ sources:
   - id: S1
     title: "{todo} the title of the source"
     publisher: "{todo} who published it"
+    identifier: "{todo} its DOI, PubMed or PMC id, label set id or registry number (or give a url: instead)"
     evidence: consensus  # check: the kind of evidence the source is
 indications:
   - id: ind-main

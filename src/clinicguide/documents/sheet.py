@@ -68,7 +68,8 @@ def sheet(kind: str, guidance: Guidance, *, date: dt.date | None, patient: str |
         risks = tuple({"id": r.id, "text": r.text, "how_often": frequency_words(r.frequency), "sources": r.sources}
                       for r in guidance.risks)
         sections = tuple((heading, items) for section, heading in SECTIONS.items()
-                         if (items := tuple({"id": c.id, "text": c.text, "sources": c.sources}
+                         if (items := tuple({"id": c.id, "text": c.text, "sources": c.sources,
+                                             "condition": c.applies_when.question if c.applies_when else None}
                                             for c in guidance.consent if c.section == section)))
         uses = tuple({"id": i.id, "text": i.text, "sources": i.sources} for i in guidance.indications)
         cited = _cited(guidance, [*guidance.indications, *guidance.risks, *guidance.consent])

@@ -11,6 +11,7 @@ from ..clinical.patient import PatientRecord
 from ..clinical.screening import Screening
 from .careplan import build_careplan
 from .common import Canonicals, FhirVersion, resource_id, subject_reference, urn
+from .consent_draft import build_consent_draft
 from .issues import build_issue
 from .provenance import build_provenance
 from .questionnaire import build_questionnaire
@@ -57,9 +58,12 @@ def plan_bundle(screening: Screening, record: PatientRecord, context: BundleCont
     if screening.answers:  # the answers the decision used, always in the output
         answers = [build_answers_response(screening, resource_id(seed, "QuestionnaireResponse"), subject, canon)]
         careplan.setdefault("supportingInfo", []).append({"reference": urn(answers[0]["id"])})
+    # The checklist's conditions the screening settles (pregnancy cannot apply; the indication),
+    # so the statements shown are those that apply to this patient.
+    draft = build_consent_draft(screening, resource_id(seed, "QuestionnaireResponse", "consent"), subject, canon)
     context.process("careplan", careplan)
     context.process("questionnaire", questionnaire)
-    resources = [careplan, questionnaire, *answers]
+    resources = [careplan, questionnaire, *answers, *([draft] if draft else [])]
     resources += [build_issue(f, i, subject, screening.date, canon, version) for f, i in zip(issues, issue_ids, strict=True)]
     provenance_id = resource_id(seed, "Provenance")
     targets = [urn(r["id"]) for r in resources]

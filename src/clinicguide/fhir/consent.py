@@ -15,7 +15,7 @@ from ..clinical.responses import answers_by_link
 from ..content.model import Guidance
 from ..errors import ConsentIncomplete, InputError
 from .common import Canonicals, FhirVersion, codeable, resource_id
-from .questionnaire import all_link_ids, required_items
+from .questionnaire import all_link_ids, condition_ids, required_items
 
 _SCOPE = {"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "treatment", "display": "Treatment"}
 
@@ -33,9 +33,17 @@ def _check_response(response: Any, checklist: dict[str, Any], expected: str) -> 
     unknown = sorted(set(found) - all_link_ids(checklist))
     if unknown:
         raise InputError(f"the response has items the checklist does not: {', '.join(unknown)}")
-    # ``is True``, not ==: a JSON 1 equals True in Python, but it is no acknowledgement.
-    missing = [f"{item['linkId']} ({item['text']})" for item in required_items(checklist)
-               if [a.get("valueBoolean") is True for a in found.get(item["linkId"], [])] != [True]]
+    # ``is True``, not ==: a JSON 1 equals True in Python, but it is no acknowledgement. A question
+    # that statements depend on ("Can you become pregnant?") needs one yes or no; a statement, a yes.
+    conditions = condition_ids(checklist)
+
+    def settled(item: dict[str, Any]) -> bool:
+        values = [a.get("valueBoolean") for a in found.get(item["linkId"], [])]
+        if item["linkId"] in conditions:
+            return len(values) == 1 and isinstance(values[0], bool)
+        return len(values) == 1 and values[0] is True
+
+    missing = [f"{item['linkId']} ({item['text']})" for item in required_items(checklist, found) if not settled(item)]
     if missing:
         raise ConsentIncomplete(missing)
 

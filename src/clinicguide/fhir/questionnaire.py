@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..content.model import ConsentItem, Guidance
+from ..content.plain_words import risk_label
 from .common import Canonicals, FhirVersion, publication_status, resource_id
 
+CONDITIONS_GROUP, CONDITIONS_HEADING = "section-conditions", "About you and your treatment"
 # Reading order of the checklist's groups, with their headings.
 SECTIONS: dict[str, str] = {
     "procedure": "About the treatment",
@@ -18,33 +21,48 @@ SECTIONS: dict[str, str] = {
 }
 
 
-def _risk_line(guidance: Guidance, risk_id: str) -> str:
-    risk = guidance.risk(risk_id)
-    how_often = risk.frequency.text or risk.frequency.category.replace("-", " ")
-    return f"Risk ({risk.severity}, {how_often}): {risk.text}"
-
-
-def _item(guidance: Guidance, consent: ConsentItem) -> dict[str, Any]:
+def _item(guidance: Guidance, consent: ConsentItem, shown: set[str]) -> dict[str, Any]:
     item: dict[str, Any] = {"linkId": consent.id, "text": consent.text, "type": "boolean", "required": True}
-    if consent.discloses:
-        item["item"] = [
-            {"linkId": f"{consent.id}.{risk_id}", "text": _risk_line(guidance, risk_id), "type": "display"}
-            for risk_id in consent.discloses
-        ]
+    if consent.applies_when is not None:
+        item["enableWhen"] = [{"question": consent.applies_when.key, "operator": "=", "answerBoolean": True}]
+    # Each risk once, under the first statement that discloses it: a checklist that repeats a
+    # risk under every statement about it reads as several risks.
+    risks = [risk_id for risk_id in consent.discloses if risk_id not in shown]
+    shown.update(risks)
+    if risks:
+        item["item"] = [{"linkId": f"{consent.id}.{risk_id}", "text": risk_label(guidance.risk(risk_id)), "type": "display"}
+                        for risk_id in risks]
     return item
 
 
+def _conditions(guidance: Guidance) -> list[dict[str, Any]]:
+    """The yes/no questions that conditional statements depend on, each once, in document order."""
+    asked: dict[str, dict[str, Any]] = {}
+    for consent in guidance.consent:
+        condition = consent.applies_when
+        if condition is not None and condition.key not in asked:
+            asked[condition.key] = {"linkId": condition.key, "text": condition.question, "type": "boolean", "required": True}
+    return list(asked.values())
+
+
 def build_questionnaire(guidance: Guidance, canon: Canonicals, version: FhirVersion) -> dict[str, Any]:
-    """The checklist for ``guidance``: the same shape in R4 and R5."""
+    """The checklist for ``guidance``: the same shape in R4 and R5.
+
+    A statement that applies only to some patients (``applies_when``) is enabled by the patient's
+    yes to its question, asked first; it is required only when enabled.
+    """
     groups = []
+    if conditions := _conditions(guidance):
+        groups.append({"linkId": CONDITIONS_GROUP, "text": CONDITIONS_HEADING, "type": "group", "item": conditions})
+    shown: set[str] = set()
     for section, heading in SECTIONS.items():
         members = [c for c in guidance.consent if c.section == section]
         if members:
             groups.append({"linkId": f"section-{section}", "text": heading, "type": "group",
-                           "item": [_item(guidance, c) for c in members]})
+                           "item": [_item(guidance, c, shown) for c in members]})
     questionnaire = questionnaire_header(guidance, canon, canon.questionnaire, version, "Consent",
                                          f"Consent checklist: {guidance.title}",
-                                         "Each statement must be acknowledged before treatment.")
+                                         "Each statement that applies must be acknowledged before treatment.")
     questionnaire["item"] = groups
     return questionnaire
 
@@ -67,16 +85,40 @@ def questionnaire_header(guidance: Guidance, canon: Canonicals, url: str, versio
 
 
 
-def required_items(questionnaire: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every required item of a checklist, in reading order."""
+def required_items(questionnaire: dict[str, Any], answered: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
+    """Every required item of a checklist that is enabled by the ``answered`` items, in reading order.
+
+    A disabled item, and everything under it, needs no answer (the FHIR rule for ``enableWhen``).
+    """
     found: list[dict[str, Any]] = []
+
     def walk(items: list[dict[str, Any]]) -> None:
         for item in items:
+            if not _enabled(item, answered):
+                continue
             if item.get("required"):
                 found.append(item)
             walk(item.get("item", []))
     walk(questionnaire.get("item", []))
     return found
+
+
+def _enabled(item: dict[str, Any], answered: Mapping[str, list[Any]]) -> bool:
+    """Whether ``item`` is enabled: it has no condition, or each (the checklist writes only ``=`` on a boolean) holds."""
+    return all([a.get("valueBoolean") is when["answerBoolean"] for a in answered.get(when["question"], [])] == [True]
+               for when in item.get("enableWhen", []))
+
+
+def condition_ids(questionnaire: dict[str, Any]) -> set[str]:
+    """The linkIds of the questions that other items' ``enableWhen`` depend on (answered yes or no)."""
+    ids: set[str] = set()
+
+    def walk(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            ids.update(when["question"] for when in item.get("enableWhen", []))
+            walk(item.get("item", []))
+    walk(questionnaire.get("item", []))
+    return ids
 
 
 def all_link_ids(questionnaire: dict[str, Any]) -> set[str]:

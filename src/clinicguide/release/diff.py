@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from ..clinical.weights import DEFAULT_WEIGHT_MAX_AGE
 from ..content.model import (
     AftercareItem,
+    ConsentCondition,
     ConsentItem,
     Contraindication,
     Guidance,
@@ -155,7 +156,30 @@ def _consent(section: str, name: str, old: ConsentItem, new: ConsentItem) -> Ite
                      list(new.discloses), LOOSENING)
     elif old.discloses != new.discloses:
         yield Change(section, name, "widened", "discloses more risks", list(old.discloses), list(new.discloses))
+    yield from _consent_condition(section, name, old.applies_when, new.applies_when)
     yield from fields(section, name, old, new, ("section", "text", "sources"))
+
+
+def _consent_condition(section: str, name: str, old: ConsentCondition | None,
+                       new: ConsentCondition | None) -> Iterator[Change]:
+    """A statement made conditional is no longer acknowledged by every patient: a loosening."""
+    if old == new:
+        return
+    if old is None and new is not None:
+        yield Change(section, name, "narrowed", f"now applies only after a yes to {new.question!r}", None,
+                     _condition(new), LOOSENING)
+    elif new is None and old is not None:
+        yield Change(section, name, "widened", "now applies to every patient", _condition(old), None)
+    elif old is not None and new is not None and (old.applies_to, old.indications) != (new.applies_to, new.indications):
+        yield Change(section, name, "changed", "applies under another condition - compare by hand", _condition(old),
+                     _condition(new), UNCLEAR)
+    elif old is not None and new is not None:
+        yield Change(section, name, "changed", "condition question changed", old.question, new.question)
+
+
+def _condition(condition: ConsentCondition) -> dict[str, object]:
+    return {"applies_to": condition.applies_to, "indications": list(condition.indications),
+            "question": condition.question}
 
 
 def _text_only(section: str, name: str, old: Prerequisite, new: Prerequisite) -> Iterator[Change]:

@@ -26,9 +26,10 @@ Write = Callable[[str, "str | bytes"], Path]
 
 
 def rule_problems(text: str) -> list[tuple[str, int]]:
-    """``(code, line)`` of the semantic rules alone (no schema check)."""
+    """``(code, line)`` of the errors of the semantic rules alone (no schema check, no warnings)."""
     data, positions = parse(text)
-    return sorted((p.code, p.line) for p in rules.document_problems(data, Locator("g.yaml", positions)))
+    return sorted((p.code, p.line) for p in rules.document_problems(data, Locator("g.yaml", positions))
+                  if not p.is_warning)
 
 
 def line_of(text: str, needle: str, occurrence: int = 1) -> int:
@@ -257,3 +258,56 @@ def test_schema_check_survives_wrong_types_anywhere(path: tuple[str | int, ...],
     at = Locator("g.yaml", _FULL_POSITIONS)
     found = list(schema_problems(_broken(_FULL_DATA, path, weird), at))
     assert all(isinstance(p, Problem) and (p.code.startswith("CG2") or p.code == "CG312") for p in found)
+
+
+# -- CG321: sources a reader can follow ------------------------------------------------------
+
+def _source_problems(text: str) -> list[tuple[str, str, str]]:
+    data, positions = parse(text)
+    return [(p.code, p.severity, p.path) for p in rules.document_problems(data, Locator("g.yaml", positions))
+            if p.code == "CG321"]
+
+
+_ACTIVE_REVIEW = """status: active
+review:
+  authors:
+    - {name: A. Author, role: content editor}
+  required_reviewer: A board-certified dermatologist.
+  reviewers:
+    - {name: Dr R. Reviewer, role: dermatologist}
+  approved: 2026-02-01
+  next_review: 2027-02-01
+"""
+
+
+def _unreferenced(minimal_text: str) -> str:
+    return minimal_text.replace("    identifier: EXAMPLE-1\n", "")
+
+
+def test_a_source_with_a_url_or_an_identifier_can_be_followed(minimal_text: str) -> None:
+    assert _source_problems(minimal_text) == []
+    with_url = _unreferenced(minimal_text).replace("    evidence: consensus\n",
+                                                   "    url: https://example.org/s1\n    evidence: consensus\n", 1)
+    assert _source_problems(with_url) == []
+
+
+def test_an_unreferenced_source_is_a_warning_in_a_draft(minimal_text: str) -> None:
+    assert _source_problems(_unreferenced(minimal_text)) == [("CG321", "warning", "$.sources[0]")]
+
+
+def test_an_unreferenced_source_is_an_error_in_an_active_document(minimal_text: str) -> None:
+    review_start = minimal_text.index("status: draft")
+    review_end = minimal_text.index("changelog:")
+    active = _unreferenced(minimal_text)[:review_start] + _ACTIVE_REVIEW + _unreferenced(minimal_text)[review_end:]
+    active_11 = active.replace('schema: "1.0"', 'schema: "1.1"')
+    assert _source_problems(active_11) == [("CG321", "error", "$.sources[0]")]
+    # Under schema 1.0, which came before the rule, a released active document still verifies.
+    assert _source_problems(active) == [("CG321", "warning", "$.sources[0]")]
+
+
+def test_warnings_never_stop_a_document(tmp_path: Path, minimal_text: str, write: Write) -> None:
+    path = write("lib/a.yaml", _unreferenced(minimal_text))
+    (checked,) = check_paths([path])
+    assert checked.ok and checked.problems == ()
+    assert [(w.code, w.is_warning) for w in checked.warnings] == [("CG321", True)]
+    assert str(checked.warnings[0]).startswith(f"{path}:{line_of(minimal_text, '- id: S1')}:5: CG321 warning: source S1")

@@ -38,7 +38,7 @@ def answered(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_example_response_answers_the_current_checklist(guide: ClinicGuide) -> None:
     checklist = guide.checklist("microneedling")
-    required = [i["linkId"] for i in required_items(checklist)]
+    required = [i["linkId"] for i in required_items(checklist, {})]
     items = answered(COMPLETE)
     assert sorted(items) == sorted(required)
     assert all(item["answer"] == [{"valueBoolean": True}] for item in items.values())

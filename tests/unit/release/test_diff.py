@@ -105,6 +105,8 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], list[tuple[str, str, st
     "risk severity lowered": (lambda d: d["risks"][0].update(severity="moderate"), [("risks", "risk-a", "lowered", L)]),
     "risk frequency changed": (lambda d: d["risks"][0]["frequency"].update(percent=0.5), [("risks", "risk-a", "changed", OTHER)]),
     "consent item removed": (lambda d: d["consent"].pop(0), [("consent", "consent-a", "removed", L)]),
+    "consent made conditional": (lambda d: d["consent"][0].update(applies_when={"applies_to": "can-x", "question": "Can it?"}),
+                                 [("consent", "consent-a", "narrowed", L)]),
     "aftercare removed": (lambda d: d["aftercare"].pop(0), [("aftercare", "ac-a", "removed", L)]),
     "aftercare shortened": (lambda d: d["aftercare"][0].update({"for": {"value": 1, "unit": "d"}}),
                             [("aftercare", "ac-a", "shortened", L)]),
@@ -130,6 +132,23 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], list[tuple[str, str, st
 def test_each_kind_of_change_is_found_and_classified(full: dict[str, Any], case: str) -> None:
     edit, expected = CASES[case]
     assert changes(full, edit) == expected
+
+
+CONDITION_CASES: dict[str, tuple[Callable[[dict[str, Any]], Any], list[tuple[str, str, str, str]]]] = {
+    "made unconditional": (lambda c: c.pop("applies_when"), [("consent", "consent-a", "widened", OTHER)]),
+    "condition moved": (lambda c: c.update(applies_when={"indications": ["ind-a"], "question": "Can it?"}),
+                        [("consent", "consent-a", "changed", U)]),
+    "condition reworded": (lambda c: c["applies_when"].update(question="Could it?"),
+                           [("consent", "consent-a", "changed", OTHER)]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONDITION_CASES))
+def test_changes_to_a_conditional_consent_statement(full: dict[str, Any], case: str) -> None:
+    conditional = copy.deepcopy(full)
+    conditional["consent"][0]["applies_when"] = {"applies_to": "can-x", "question": "Can it?"}
+    edit, expected = CONDITION_CASES[case]
+    assert changes(conditional, lambda d: edit(d["consent"][0])) == expected
 
 
 def test_no_change_no_output(full: dict[str, Any]) -> None:
