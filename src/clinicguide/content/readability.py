@@ -25,7 +25,7 @@ MAX_GRADE = 8.0
 PATIENT_TEXT = ("consent", "aftercare", "risks")
 #: How many of the hardest items a warning names.
 NAMED = 3
-#: Text still to be written (``clinicguide new``); CG320 reports it, and it is not scored.
+#: Text still to be written (``clinicguide new``): CG320 reports it, and the document is scored once it is written.
 _TODO = "TODO"
 
 
@@ -56,8 +56,8 @@ def reading_level_warnings(checked: Checked, max_grade: float = MAX_GRADE) -> li
     """A CG501 warning when the patient text of ``checked``, read as one passage, is above ``max_grade``."""
     if checked.data is None:
         return []
-    found = [(path, text) for path, text in patient_texts(checked.data) if _TODO not in text and text.strip()]
-    if not found:
+    found = [(path, text) for path, text in patient_texts(checked.data) if text.strip()]
+    if not found or any(_TODO in text for _, text in found):  # scored once it is all written
         return []
     score = grade(passage([text for _, text in found]))
     if score <= max_grade:

@@ -132,7 +132,7 @@ def test_example_site_is_discovered_through_its_entry_point(site_installed: dict
     guide = ClinicGuide()  # entry-point plugins are loaded by default
     info = {p.name: p for p in guide.hooks.plugins()}["example-site"]
     assert (info.distribution, info.version, info.builtin) == ("clinicguide-example-site", "0.1.0", False)
-    assert info.hooks == ("clinicguide_amend_guidance", "clinicguide_guidance_dirs")
+    assert info.hooks == ("clinicguide_amend_guidance", "clinicguide_guidance_dirs", "clinicguide_site_contacts")
     assert "site-ha-filler-lips" in guide.library
     assert "site-ha-filler-lips" not in ClinicGuide(entry_point_plugins=False).library
 
@@ -163,7 +163,7 @@ def test_cli_plugins_lists_distribution_version_and_hooks(site_installed: dict[s
          "hooks": ["clinicguide_fhir_bundle"]},
     ]
     assert {"name": "example-site", "distribution": "clinicguide-example-site", "version": "0.1.0", "builtin": False,
-            "hooks": ["clinicguide_amend_guidance", "clinicguide_guidance_dirs"]} in rows
+            "hooks": ["clinicguide_amend_guidance", "clinicguide_guidance_dirs", "clinicguide_site_contacts"]} in rows
 
 
 def test_example_site_changes_cli_output_through_its_entry_point(site_installed: dict[str, str], patient_file: Path) -> None:
