@@ -61,10 +61,11 @@ def test_consent_form_holds_the_treatment_risks_tick_boxes_signatures_and_footer
 
 def test_aftercare_is_a_dated_timeline_with_warning_signs_and_the_sites_contacts(guide: ClinicGuide) -> None:
     text = _text(guide.document("aftercare", "microneedling", date="2026-12-01").content.decode())
+    care = {a.id: " ".join(a.text.split()) for a in guide.library.get("microneedling").aftercare}
     assert "The day of treatment: Tuesday 1 December 2026" in text
     assert "24 hours after treatment: Wednesday 2 December 2026" in text
-    assert "No strenuous exercise for 72 hours. (for 72 hours, until Friday 4 December 2026)" in text
-    assert "Watch for: Redness is expected" in text
+    assert f"Avoid: {care['ac-no-exercise']} (for 72 hours, until Friday 4 December 2026)" in text
+    assert f"Watch for: {care['ac-redness']}" in text
     assert "After-hours line , outside opening hours: phone 020 7946 0999" in text
     for item in guide.library.get("microneedling").aftercare:
         assert " ".join(item.text.split()) in text

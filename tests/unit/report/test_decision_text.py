@@ -37,8 +37,11 @@ def test_the_main_job_reads_as_a_decision_findings_questions_and_a_dated_plan(gu
     assert "    sources: M8, M12, I7, I8 (microneedling|1.1.0)" in lines
     assert "Care plan from 2026-12-01" in lines
     assert any(line.startswith("  2026-12-01               Treatment: Microneedling") for line in lines)
-    assert any(line.startswith("  2026-12-01 to 2026-12-04 Aftercare, avoid: No strenuous exercise") for line in lines)
-    assert any(line.startswith("  2026-12-02               Aftercare, do: Use sunscreen") for line in lines)
+    care = {a.id: a.text.split() for a in guide.library.get("microneedling").aftercare}
+    assert any(line.startswith(f"  2026-12-01 to 2026-12-04 Aftercare, avoid: {' '.join(care['ac-no-exercise'][:2])}")
+               for line in lines)
+    assert any(line.startswith(f"  2026-12-02               Aftercare, do: {' '.join(care['ac-sunscreen'][:2])}")
+               for line in lines)
     assert "\x1b" not in text
 
 
