@@ -54,6 +54,7 @@ PROBLEM_CODES: Final[dict[str, str]] = {
     "CG320": "TODO marker left in the document",
     "CG321": "source with neither a URL nor an identifier (a warning in a draft, an error in an active document)",
     "CG322": "a conditional consent statement names an undeclared applicability, or asks its condition differently",
+    "CG323": "a site's guidance folder holds a document with a packaged guidance id",
     # Release bundles and patients are reported through the same channel.
     "CG401": "release bundle file missing",
     "CG402": "release bundle file not in the manifest",

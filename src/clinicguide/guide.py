@@ -19,7 +19,7 @@ from .clinical.patient import PatientRecord
 from .clinical.proposal import Proposal
 from .clinical.questions import screening_questions
 from .clinical.readers import read_patient
-from .clinical.responses import is_response, read_response
+from .clinical.responses import check_signed_by, is_response, read_response
 from .clinical.screening import Screening, decide
 from .content.library import Library
 from .content.model import Guidance
@@ -32,6 +32,7 @@ from .fhir.common import Canonicals, FhirVersion, canonical_base, fhir_version, 
 from .fhir.consent import build_consent
 from .fhir.documentreference import build_document_reference
 from .fhir.export import export_bundle
+from .fhir.narrative import bundle_with_narrative, with_narrative
 from .fhir.questionnaire import build_questionnaire
 from .fhir.screening import build_screening_questionnaire
 from .host.hooks import Hooks
@@ -138,6 +139,9 @@ class ClinicGuide:
                          at=parse_optional_date(answered_at, "answered_at") or at)
         check_answers(guidance, parsed)
         when, proposal = parse_date(date), Proposal.coerce(proposed)
+        if parsed.at is not None and parsed.at > when:
+            raise InputError(f"the answers are dated after the procedure date {when} (answered_at, or the "
+                             "QuestionnaireResponse's authored); answers given later cannot inform this decision")
         check_born_by(record, when)
         if proposal is not None:
             proposal.check_before(when)
@@ -187,6 +191,7 @@ class ClinicGuide:
         if with_documents:
             self._attach_documents(bundle, screening, record, self._patient_data(patient), fhir)
         self.hooks.process_bundle(bundle, guidance, fhir)
+        bundle_with_narrative(bundle)
         self._check(bundle, fhir)
         return PlanResult(guidance.ref, screening.decision, screening.findings, bundle, fhir, screening)
 
@@ -241,16 +246,28 @@ class ClinicGuide:
     def checklist(self, guidance_id: str, *, version: str | None = None, fhir_version: str = "R4") -> dict[str, Any]:
         """The consent checklist Questionnaire of one guidance."""
         fhir = fhir_version_of(fhir_version)
-        questionnaire = self._questionnaire(self.library.get(guidance_id, version), fhir)
+        questionnaire = with_narrative(self._questionnaire(self.library.get(guidance_id, version), fhir))
         self._check(questionnaire, fhir)
         return questionnaire
 
-    def consent(self, guidance_id: str, response: Any, *, version: str | None = None, fhir_version: str = "R4") -> dict[str, Any]:
-        """A FHIR Consent from a completed checklist response; raises ConsentIncomplete if anything is unacknowledged."""
+    def consent(self, guidance_id: str, response: Any, *, version: str | None = None, fhir_version: str = "R4",
+                patient: Any = None, date: dt.date | str | None = None) -> dict[str, Any]:
+        """A FHIR Consent from a completed checklist response; raises ConsentIncomplete if anything is unacknowledged.
+
+        :param patient: the patient consenting (as :meth:`plan` takes it): the response's subject
+            must reference them. Give it: without it, whose response it is goes unchecked.
+        :param date: the date the consent is recorded (default today); a response authored later is refused.
+        """
         fhir = fhir_version_of(fhir_version)
         guidance = self.library.get(guidance_id, version)
+        if isinstance(response, Mapping):
+            record = self._patient(patient) if patient is not None else None
+            if record is not None and not record.id:
+                raise InputError("the patient has no id, so the response's subject cannot be matched to it")
+            check_signed_by(response, record.id if record else None, parse_date(date))
         consent = build_consent(guidance, Canonicals(self.base, guidance), self._questionnaire(guidance, fhir), response, fhir)
         self.hooks.process_consent(consent, guidance, fhir)
+        with_narrative(consent)
         self._check(consent, fhir)
         return consent
 
@@ -258,12 +275,12 @@ class ClinicGuide:
         """The screening Questionnaire of one guidance: every yes/no question the engine may ask."""
         fhir = fhir_version_of(fhir_version)
         guidance = self.library.get(guidance_id, version)
-        questionnaire = build_screening_questionnaire(guidance, Canonicals(self.base, guidance), fhir)
+        questionnaire = with_narrative(build_screening_questionnaire(guidance, Canonicals(self.base, guidance), fhir))
         self._check(questionnaire, fhir)
         return questionnaire
 
     def export(self, fhir_version: str = "R4") -> dict[str, Any]:
-        """The library as PlanDefinition, ActivityDefinition and Questionnaire resources in a Bundle."""
+        """The library as computable PlanDefinitions, ActivityDefinitions, Questionnaires and the finding CodeSystem."""
         fhir = fhir_version_of(fhir_version)
         bundle = export_bundle(self.library, fhir, self.base)
         self._check(bundle, fhir)

@@ -5,6 +5,7 @@ Also what those records hold besides plain values: SHA-256 digests and relative 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -87,7 +88,10 @@ def read_input(path: str, what: str) -> Any:
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     try:
-        return json.loads(text)
+        return loads_unique(text)
+    except DuplicateKey as exc:
+        raise InputError(f"{path}:{exc.line}:{exc.column}: {what} file has the key {exc.key} twice in one object; "
+                         "which one counts is not defined, so give each key once") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}:{exc.colno}: {what} file is not valid JSON ({exc.msg})") from None
     except RecursionError:
@@ -111,3 +115,62 @@ def write_atomic(path: Path, data: bytes) -> None:
             raise
     except OSError as exc:
         raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+class DuplicateKey(ValueError):
+    """A JSON object with a key twice: parsers disagree on which value counts (the last, the first, or an error)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = json.dumps(key[:40] + ("..." if len(key) > 40 else ""))  # quoted and escaped: safe to print
+        self.at: int | None = None
+        self.line = self.column = 1
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):  # rare: only then find which key it was
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return found
+
+
+def loads_unique(text: str) -> Any:
+    """``json.loads`` that refuses an object with a key twice (:class:`DuplicateKey`, with its line and column)."""
+    try:
+        return json.loads(text, object_pairs_hook=_unique_pairs)
+    except DuplicateKey as exc:
+        exc.at = _duplicate_at(text)
+        if exc.at is not None:
+            exc.line = text.count("\n", 0, exc.at) + 1
+            exc.column = exc.at - (text.rfind("\n", 0, exc.at) + 1) + 1
+        raise
+
+
+def _duplicate_at(text: str) -> int | None:
+    """Where the first object with a repeated key starts: parsed again with the pure-Python scanner,
+    whose objects can be followed (the C one reports no positions to a hook). Only on the error path."""
+    import json.scanner
+
+    # typeshed leaves out the pure-Python scanner and the decoder attributes it reads
+    decoder: Any = json.JSONDecoder(object_pairs_hook=_unique_pairs)
+    scanner: Any = json.scanner
+    parse = decoder.parse_object
+    where: list[int] = []
+
+    def parse_object(state: tuple[str, int], *args: Any) -> Any:
+        try:
+            return parse(state, *args)
+        except DuplicateKey:
+            if not where:  # the innermost object: the one that holds the key twice
+                where.append(state[1] - 1)
+            raise
+
+    decoder.parse_object = parse_object
+    decoder.scan_once = scanner.py_make_scanner(decoder)
+    with contextlib.suppress(DuplicateKey, RecursionError):
+        decoder.decode(text)
+    return where[0] if where else None

@@ -15,7 +15,8 @@ test suite in an environment that has clinicguide can use them without a conftes
 By default none of them loads the ``clinicguide`` entry-point group, so a test sees the
 built-in plugins and the plugins it names, whatever else is installed; pass
 ``entry_point_plugins=True`` to test discovery itself. ``packaged_document(id)`` returns
-an editable copy of a shipped document to build variants from.
+an editable copy of a shipped document to build variants from; ``amending(id, amendment)``
+a plugin that amends one document.
 
 This module is imported by pytest at start-up wherever clinicguide is installed, so it
 keeps its own imports light and defers the rest to the fixtures.
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from .host.hooks import Hooks
 
 __all__ = [
+    "amending",
     "clinicguide_guide",
     "clinicguide_installed",
     "clinicguide_library_factory",
@@ -59,6 +61,22 @@ def packaged_document(guidance_id: str) -> dict[str, Any]:
         raise LookupError(f"no packaged guidance {guidance_id!r}; known: {', '.join(known)}")
     data, _ = read(path)
     return copy.deepcopy(data)
+
+
+def amending(wanted: str, amendment: Any) -> object:
+    """A site plugin named ``Site`` that returns ``amendment`` for the document ``wanted``, None for the others.
+
+    For testing what the safety-monotone rules accept and refuse, e.g.
+    ``ClinicGuide(plugins=[amending("microneedling", {"narrow": {...}})])``.
+    """
+    from .host.hookspecs import hookimpl
+
+    class Site:
+        @hookimpl
+        def clinicguide_amend_guidance(self, guidance_id: str) -> Any:
+            return amendment if guidance_id == wanted else None
+
+    return Site()
 
 
 def write_document(folder: Path, document: Mapping[str, Any] | str, name: str | None = None) -> Path:

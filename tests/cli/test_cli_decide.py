@@ -228,8 +228,9 @@ def test_export(version: str, tmp_path: Path) -> None:
     assert run("export", "--fhir", version, "--output", str(target)).returncode == 0
     bundle = json.loads(target.read_text())
     validate_resource(bundle, version)
-    assert kinds(bundle).count("PlanDefinition") == 6 and kinds(bundle).count("Questionnaire") == 6
-    assert "ActivityDefinition" in kinds(bundle)
+    # Per document a PlanDefinition, the consent checklist and the screening questionnaire; one finding CodeSystem.
+    assert kinds(bundle).count("PlanDefinition") == 6 and kinds(bundle).count("Questionnaire") == 12
+    assert "ActivityDefinition" in kinds(bundle) and kinds(bundle).count("CodeSystem") == 1
 
 
 # -- bad input -------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ no code changes. The format (JSON, paths relative to the repository root):
                  patient; when given, the screening's list must name exactly these items.
 
 Each run goes through :meth:`ClinicGuide.plan` and validates every resource of the Bundle against
-the fhir.resources models of that FHIR version.
+the fhir.resources models of that FHIR version and the FHIR invariants (``tests/fhir_invariants.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fhir_invariants import violations
 
 import clinicguide.errors
 from clinicguide.clinical.findings import DECISION_ORDER, FINDING_CODES, QUESTION_CODES
@@ -112,8 +113,10 @@ def _inputs(case: dict[str, Any]) -> dict[str, Any]:
 
 def _check_bundle(bundle: dict[str, Any], decision: str, findings: list[dict[str, Any]], version: str,
                   answers: list[dict[str, str]]) -> None:
-    """The Bundle is valid FHIR and carries the decision it was built from, and the answers it used."""
+    """The Bundle is valid FHIR (models and StructureDefinition invariants) and carries the decision it
+    was built from, and the answers it used."""
     validate_resource(bundle, version)
+    assert not violations(bundle, version)
     resources = [entry["resource"] for entry in bundle["entry"]]
     for resource in resources:
         validate_resource(resource, version)

@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("guide", ("clinicguide.guide",)),
     ("report", ("clinicguide.report", "clinicguide.testing", "clinicguide.decision_text")),
     ("release", ("clinicguide.release",)),
+    ("service", ("clinicguide.service",)),
     ("cli", ("clinicguide.cli", "clinicguide.__main__", "clinicguide")),
 )
 

@@ -14,11 +14,11 @@ from typing import Any, NoReturn
 
 from ..errors import ClinicguideError, ContentError, did_you_mean
 from ..report import refuse
-from . import audit, content, decide, documents, new, plugins
+from . import audit, content, decide, documents, new, plugins, serve
 from .common import EXIT_CODES, describe
 
 #: Modules that each add their subcommands with ``register(subparsers)``.
-COMMAND_MODULES = (content, decide, documents, new, audit, plugins)
+COMMAND_MODULES = (content, decide, documents, new, audit, plugins, serve)
 
 # Options whose value is NAME=VALUE, one word: a space instead of '=' leaves the value over.
 _PAIR_OPTIONS = ("--param", "--answer")
@@ -126,7 +126,7 @@ HELP: dict[str, tuple[str, tuple[str, ...]]] = {
     "consent": (("Turn a completed consent checklist (a QuestionnaireResponse) into a FHIR Consent; exit 1 lists "
                 "the items not acknowledged. FILE '-' reads standard input."),
                 ("clinicguide consent microneedling --response examples/responses/microneedling-complete.json",)),
-    "export": ("Export the library as FHIR PlanDefinition, ActivityDefinition and Questionnaire resources.",
+    "export": ("Export the library as FHIR PlanDefinition, ActivityDefinition, Questionnaire and CodeSystem resources.",
                ("clinicguide export --fhir R5 --output export.json",)),
     "plugins": ("List the loaded plugins with their distribution, version and hooks.", ("clinicguide plugins",)),
     "release": ("Build, verify and record guidance releases.", ("clinicguide release verify bundle.tar.gz",)),
@@ -138,6 +138,7 @@ HELP: dict[str, tuple[str, tuple[str, ...]]] = {
                        ("clinicguide release record", "clinicguide release record --schema 1.1")),
     "diff": (("Clinical changes between two releases (bundles, release trees or guidance folders); loosenings "
              "are marked for sign-off."), ("clinicguide diff old.tar.gz new.tar.gz --fail-on-loosening",)),
+    **serve.HELP,
 }
 
 

@@ -95,6 +95,9 @@ def register(commands: Any) -> None:
     consent = commands.add_parser("consent", help="turn a completed checklist response into a FHIR Consent")
     consent.add_argument("id", metavar="ID")
     consent.add_argument("--response", required=True, metavar="FILE", help="QuestionnaireResponse JSON; - reads standard input")
+    consent.add_argument("--patient", metavar="FILE",
+                         help="the patient consenting (FHIR Bundle or plain mapping): the response's subject must be them")
+    consent.add_argument("--date", metavar="YYYY-MM-DD", help="date the consent is recorded (default today)")
     consent.add_argument("--doc-version", "--version", dest="doc_version", metavar="V", help="guidance version")
     _common(consent)
     consent.set_defaults(run=run_consent)
@@ -205,8 +208,17 @@ def run_checklist(args: argparse.Namespace) -> int:
 
 
 def run_consent(args: argparse.Namespace) -> int:
+    if args.date is not None:
+        try:
+            dt.date.fromisoformat(args.date)
+        except ValueError:
+            raise UsageError(f"--date takes a date as YYYY-MM-DD, got {args.date!r}") from None
+    if args.response == "-" and args.patient == "-":
+        raise UsageError("only one of --patient and --response can be read from standard input ('-')")
     response = read_input(args.response, "response")
-    emit_json(_engine(args).consent(args.id, response, version=args.doc_version, fhir_version=args.fhir), args.output)
+    patient = read_input(args.patient, "patient") if args.patient else None
+    emit_json(_engine(args).consent(args.id, response, version=args.doc_version, fhir_version=args.fhir,
+                                    patient=patient, date=args.date), args.output)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from ..content.criteria_kinds import Criterion, EvidenceTest
@@ -24,7 +25,7 @@ class Answers(Mapping[str, bool]):
 
     def __init__(self, given: Mapping[str, bool] | None = None, *, by: str | None = None,
                  at: dt.date | None = None) -> None:
-        self._given = dict(given or {})
+        self._given: Mapping[str, bool] = MappingProxyType(dict(given or {}))  # read-only: plugins receive it
         self._by = by
         self._at = at
 

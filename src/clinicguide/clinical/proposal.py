@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 
 from ..errors import InputError
@@ -48,6 +49,11 @@ class Proposal:
     def __post_init__(self) -> None:
         if isinstance(self.last_treatment, dt.date):
             plausible_date(self.last_treatment, "last_treatment")
+        # A read-only copy: screening plugins receive the proposal, and one that changed the
+        # parameters would make the CarePlan say another value than the findings checked.
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        if self.prior_doses is not None:
+            object.__setattr__(self, "prior_doses", tuple(self.prior_doses))
 
     @classmethod
     def coerce(cls, value: Proposal | Mapping[str, Any] | None) -> Proposal | None:

@@ -27,7 +27,7 @@ def screening_questions(guidance: Guidance) -> tuple[ScreeningQuestion, ...]:
             found[gate.id] = gate
         enabled_by = gate.id if gate is not None else None
         found.setdefault(item.id, ScreeningQuestion(item.id, item.question, enabled_by))
-        for nested in _nested_questions(item.criterion):
+        for nested in questions_in(item.criterion):
             found.setdefault(nested.id, ScreeningQuestion(nested.id, nested.question, enabled_by))
     return tuple(found.values())
 
@@ -39,10 +39,11 @@ def _applicability(item: Contraindication) -> ScreeningQuestion | None:
     return ScreeningQuestion(criterion.id, question)
 
 
-def _nested_questions(criterion: Criterion | None) -> Iterator[Question]:
+def questions_in(criterion: Criterion | None) -> Iterator[Question]:
+    """The questions inside a criterion, itself included, in reading order."""
     if criterion is None:
         return
     if isinstance(criterion, Question):
         yield criterion
     for part in criterion.parts():
-        yield from _nested_questions(part)
+        yield from questions_in(part)

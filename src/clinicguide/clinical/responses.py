@@ -86,3 +86,25 @@ def _author(author: Any) -> str | None:
             if isinstance(author.get(key), str) and author[key]:
                 return str(author[key])
     raise InputError("QuestionnaireResponse.author must be a Reference with a reference or a display")
+
+
+def check_signed_by(response: Mapping[str, Any], patient_id: str | None, on: dt.date) -> None:
+    """Refuse a consent response authored after ``on`` or, when a patient is given, for another patient.
+
+    Errors name the field, never the patient's values.
+
+    :param patient_id: the id of the patient the consent is for; None when no patient was given.
+    :param on: the date the consent is recorded.
+    """
+    authored = fhir_date(response.get("authored"), "QuestionnaireResponse.authored")
+    if authored is not None and authored > on:
+        raise InputError(f"QuestionnaireResponse.authored is after {on}, the date the consent is recorded; "
+                         "a response cannot be signed in the future")
+    if patient_id is None:
+        return
+    subject = response.get("subject")
+    reference = subject.get("reference") if isinstance(subject, Mapping) else None
+    if not isinstance(reference, str) or not (reference == f"Patient/{patient_id}" or
+                                              reference.endswith(f"/Patient/{patient_id}")):
+        raise InputError("QuestionnaireResponse.subject does not reference the patient given; a consent is recorded "
+                         "only from the patient's own response")

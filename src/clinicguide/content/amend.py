@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 from ..errors import PluginError
+from ..units import TIME_UNITS
+from .spans import first_shortfall
 from .values import Duration
 
 #: The hook name refusals are reported under, so a site sees the same message however it amends.
@@ -111,13 +114,44 @@ def _narrow(plugin: str, item_id: str, kind: str, target: dict[str, Any], change
     if unknown := sorted(set(change) - allowed):
         raise _refuse(plugin, f"narrowing {item_id}: cannot change {', '.join(unknown)} of a {kind}")
     narrow = {"range": _narrow_range, "maximum": _lower_maximum, "interval": _lengthen_interval}[kind]
+    before = _values(kind, target)
     result = narrow(plugin, item_id, target, change)
     if "text" in change:
-        target["text"] = change["text"]
+        target["text"] = _stating(plugin, item_id, kind, target, before, change["text"])
     if "sources" in change:
         _cited(plugin, item_id, target, change)
         result += f", citing {', '.join(change['sources'])}"
     return result
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _values(kind: str, limit: Mapping[str, Any]) -> list[float]:
+    return [limit["low"], limit["high"]] if kind == "range" else [limit["value"]]
+
+
+def _stating(plugin: str, item_id: str, kind: str, target: Mapping[str, Any], before: list[float], text: Any) -> str:
+    """A narrowed limit's new text: it must state the new values, and no number but those, the
+    values it narrows and a maximum's period.
+
+    The text is what clinicians read and the FHIR export carries: a site that keeps the
+    numbers but writes "Up to 3 mm is acceptable" would loosen the guidance in words.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise _refuse(plugin, f"narrowing {item_id}: text must be a sentence that states the limit")
+    values = _values(kind, target)
+    period = target.get("period")
+    allowed = [*values, *before, *([period["value"]] if isinstance(period, Mapping) else [])]
+    stated = [float(n) for n in _NUMBER.findall(text)]
+    shown = "-".join(f"{v:g}" for v in values) + f" {target['unit']}"
+    if others := [f"{n:g}" for n in stated if not any(math.isclose(n, v) for v in allowed)]:
+        raise _refuse(plugin, f"narrowing {item_id}: the text states {', '.join(others)}, which is neither the narrowed "
+                              f"limit ({shown}) nor the one it narrows; state the limit's own values")
+    if missing := [f"{v:g}" for v in values if not any(math.isclose(n, v) for n in stated)]:
+        raise _refuse(plugin, f"narrowing {item_id}: the text must state the narrowed limit ({shown}); "
+                              f"it does not state {', '.join(missing)}")
+    return text
 
 
 def _narrow_range(plugin: str, item_id: str, target: dict[str, Any], change: Mapping[str, Any]) -> str:
@@ -144,15 +178,13 @@ def _lower_maximum(plugin: str, item_id: str, target: dict[str, Any], change: Ma
 def _lengthen_interval(plugin: str, item_id: str, target: dict[str, Any], change: Mapping[str, Any]) -> str:
     value = _number(plugin, item_id, "value", change.get("value", target["value"]))
     unit = change.get("unit", target["unit"])
-    try:
-        new, old = Duration(value, unit), Duration(target["value"], target["unit"])
-        shorter = new.timedelta() < old.timedelta()
-    except (KeyError, TypeError):
-        raise _refuse(plugin, f"narrowing {item_id}: unknown time unit {unit!r}") from None
-    except OverflowError:
-        raise _refuse(plugin, f"narrowing {item_id}: {value:g} {unit} is out of range") from None
-    if shorter:
-        raise _refuse(plugin, f"{item_id}: {new} would shorten the minimum interval {old}; only lengthening is allowed")
+    if not isinstance(unit, str) or unit not in TIME_UNITS:
+        raise _refuse(plugin, f"narrowing {item_id}: unknown time unit {unit!r}")
+    new, old = Duration(value, unit), Duration(target["value"], target["unit"])
+    # Compared as the engine counts them, from every start date: 3 mo is 89 days from 1 February.
+    if shortfall := first_shortfall(new, old):
+        raise _refuse(plugin, f"{item_id}: {new} would shorten the minimum interval {old} ({shortfall}); "
+                              "only lengthening is allowed, from every start date")
     target["value"], target["unit"] = value, unit
     return f"lengthened {item_id} to {new}"
 

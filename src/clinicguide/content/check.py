@@ -31,9 +31,10 @@ STDIN = Path("<stdin>")
 def guidance_files(paths: Iterable[Path]) -> list[Path]:
     """Expand folders to the guidance files they hold, sorted; files are kept as given.
 
-    A folder that cannot be listed (unreadable, or gone while loading) and a guidance file
-    that is not a regular one (a dangling link) are kept, so that reading them reports
-    CG101 rather than their documents going missing unreported.
+    A folder that cannot be listed (unreadable, or gone while loading), a guidance file
+    that is not a regular one (a dangling link) and a link to a folder inside a folder are
+    kept, so that reading them reports CG101 rather than their documents going missing
+    unreported. Links to folders are not followed: one could lead anywhere, or loop.
     """
     found: list[Path] = []
     for path in paths:
@@ -49,6 +50,7 @@ def _walk(folder: Path) -> list[Path]:
     for root, folders, files in os.walk(folder, onerror=lambda exc: found.append(Path(exc.filename))):
         folders.sort()
         found.extend(Path(root, name) for name in files if Path(name).suffix in GUIDANCE_SUFFIXES)
+        found.extend(Path(root, name) for name in folders if Path(root, name).is_symlink())
     return sorted(found)
 
 
@@ -56,6 +58,11 @@ def check_file(path: Path, schema_root: Path | None = None) -> Checked:
     """Read one file and check it against its declared schema and the per-document rules."""
     display = str(path)
     text = ""
+    if path != STDIN and path.is_symlink() and path.is_dir():
+        linked = Problem(display, 1, 1, "CG101", "is a link to a folder, which is not followed (it could lead anywhere, or "
+                                                 "loop); give the folder it links to as a path of its own, or move the "
+                                                 "documents into this folder")
+        return Checked(path, display, None, None, (linked,))
     try:
         raw = read_stdin() if path == STDIN else read_bytes(path)
         text = decode(raw, display)

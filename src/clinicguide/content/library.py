@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -9,14 +10,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..errors import ContentError, PluginError, UnknownName, UsageError, did_you_mean
+from ..errors import ContentError, PluginError, Problem, UnknownName, UsageError, did_you_mean
 from ..resources import guidance_dir
 from .amend import HOOK, Amender, apply_amendment, read_only
 from .builder import guidance_from_data
-from .check import check_paths, schema_problems
+from .check import check_paths, guidance_files, schema_problems
 from .located import Checked, Locator
 from .model import Guidance
-from .yamlsafe import Positions
+from .yamlsafe import Positions, YamlProblem, read
 
 
 def semver_key(version: str) -> tuple[int, ...]:
@@ -91,13 +92,18 @@ class Library:
         return current[-1]
 
 
-def load_library(*paths: str | Path, packaged: bool = True, amenders: Iterable[Amender] = ()) -> Library:
+def load_library(*paths: str | Path, packaged: bool = True, amenders: Iterable[Amender] = (),
+                 reserve_packaged: bool = False) -> Library:
     """Load and validate guidance: the packaged documents (unless ``packaged=False``) plus ``paths``.
 
     This is the content layer's loader and knows nothing of plugins: it applies exactly the
     ``amenders`` it is given (none by default), each document's amendments in order.
     :func:`clinicguide.load_library` and :class:`clinicguide.ClinicGuide` load through the
     plugins instead, so a site's folders and amendments apply.
+
+    With ``reserve_packaged``, a document outside the packaged folder whose id is a packaged
+    guidance id is refused (CG323), whether or not the packaged folder is loaded: a site
+    changes packaged guidance only through ``amenders``, which may only tighten it.
 
     :raises ContentError: with every problem found, if any document is invalid.
     :raises UsageError: if a given path does not exist.
@@ -109,16 +115,61 @@ def load_library(*paths: str | Path, packaged: bool = True, amenders: Iterable[A
             raise UsageError(f"{path}: no such file or folder")
         folders.append(path)
     unique = list({folder.resolve(): folder for folder in folders}.values())
-    return library_from(unique, tuple(amenders))
+    return library_from(unique, tuple(amenders), reserve_packaged=reserve_packaged)
 
 
-def library_from(folders: Iterable[Path], amenders: Sequence[Amender] = ()) -> Library:
+def library_from(folders: Iterable[Path], amenders: Sequence[Amender] = (), *, reserve_packaged: bool = False) -> Library:
     """Build a library from files and folders, raising :class:`ContentError` on any problem."""
     checked = check_paths(folders)
     problems = [p for c in checked for p in c.problems]
+    if reserve_packaged:
+        problems += shadowing_problems(checked)
     if problems:
         raise ContentError(problems)
     return library_of(checked, amenders)
+
+
+def _packaged_ids(checked: Sequence[Checked], packaged: Path) -> dict[str, str]:
+    """Packaged guidance id -> the packaged file that holds it (read here if ``checked`` has none of them)."""
+    inside = [c for c in checked if c.path.resolve().is_relative_to(packaged)]
+    if not inside:
+        files = tuple((str(p), p.stat().st_mtime_ns) for p in guidance_files([packaged]) if p.is_file())
+        return dict(_ids_in(files))
+    return {c.data["id"]: c.display for c in sorted(inside, key=lambda c: c.display)
+            if c.data is not None and isinstance(c.data.get("id"), str)}
+
+
+@functools.lru_cache(maxsize=4)
+def _ids_in(files: tuple[tuple[str, int], ...]) -> tuple[tuple[str, str], ...]:
+    """The ids of the packaged files (by name and modification time, so an edited file is read again)."""
+    found = []
+    for name, _ in files:
+        try:
+            data, _positions = read(Path(name))
+        except YamlProblem:
+            continue  # an unreadable packaged file reserves nothing; loading it reports it
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            found.append((data["id"], name))
+    return tuple(found)
+
+
+def shadowing_problems(checked: Sequence[Checked]) -> list[Problem]:
+    """CG323 for each document outside the packaged folder that has a packaged guidance id.
+
+    Such a document would stand beside the packaged one, and as a newer version replace it
+    for every plan, with whatever it leaves out: a site may add and tighten, never replace.
+    """
+    packaged = guidance_dir().resolve()
+    reserved = _packaged_ids(checked, packaged)
+    found = []
+    for entry in checked:
+        ident = entry.data.get("id") if entry.data is not None else None
+        if isinstance(ident, str) and ident in reserved and not entry.path.resolve().is_relative_to(packaged):
+            found.append(entry.problem_at(("id",), "CG323",
+                                          f"{ident!r} is packaged guidance ({reserved[ident]}); a site may not ship its own "
+                                          "version of it: amend it (clinicguide_amend_guidance: add items, narrow limits) "
+                                          "or give this document an id of its own"))
+    return found
 
 
 def library_of(checked: Sequence[Checked], amenders: Sequence[Amender] = ()) -> Library:

@@ -53,7 +53,7 @@ class _Activities:
             return
         resource: dict[str, Any] = {"resourceType": kind, "id": ident, "status": "draft", "intent": "proposal"}
         if kind == "Task":
-            resource.update({"code": codeable(label), "description": text, "for": self.subject})
+            resource.update({"code": codeable(label, coding), "description": text, "for": self.subject})
             if period_:
                 resource["requestedPeriod"] = period_
         else:

@@ -65,7 +65,7 @@ class Canonicals:
 
     @property
     def finding_system(self) -> str:
-        return f"{self.base}/CodeSystem/finding"
+        return finding_system(self.base)
 
     @property
     def digest_system(self) -> str:
@@ -73,6 +73,11 @@ class Canonicals:
 
     def versioned(self, url: str) -> str:
         return f"{url}|{self.guidance.version}"
+
+
+def finding_system(base: str) -> str:
+    """The canonical URL of the finding CodeSystem (:mod:`.codesystem`) under ``base``."""
+    return f"{base}/CodeSystem/finding"
 
 
 def publication_status(guidance: Guidance) -> str:

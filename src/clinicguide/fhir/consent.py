@@ -48,6 +48,29 @@ def _check_response(response: Any, checklist: dict[str, Any], expected: str) -> 
         raise ConsentIncomplete(missing)
 
 
+def _source(response: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The reference to the response: by id, else by identifier, else to a contained copy of it
+    (a form filler may export the response with neither)."""
+    if isinstance(response.get("id"), str):
+        return {"reference": f"QuestionnaireResponse/{response['id']}"}, []
+    identifier = response.get("identifier")
+    if isinstance(identifier, list):  # R5 allows several; the first names it
+        identifier = identifier[0] if identifier else None
+    if isinstance(identifier, Mapping) and isinstance(identifier.get("value"), str):
+        return {"type": "QuestionnaireResponse", "identifier": dict(identifier)}, []
+    if "contained" in response or "security" in (response.get("meta") or {}):
+        # A contained resource may hold no resources and no security labels of its own.
+        raise InputError("a QuestionnaireResponse with contained resources or security labels needs an id or identifier")
+    copy = {**response, "id": "response"}
+    # A contained resource has no version of its own (dom-4); the rest of its meta is kept.
+    meta = {key: value for key, value in (response.get("meta") or {}).items() if key not in ("versionId", "lastUpdated")}
+    if meta:
+        copy["meta"] = meta
+    else:
+        copy.pop("meta", None)
+    return {"reference": "#response"}, [copy]
+
+
 def build_consent(guidance: Guidance, canon: Canonicals, checklist: dict[str, Any], response: Any,
                   version: FhirVersion) -> dict[str, Any]:
     """An active Consent for a complete response; raises for anything less."""
@@ -58,11 +81,12 @@ def build_consent(guidance: Guidance, canon: Canonicals, checklist: dict[str, An
     subject = response.get("subject")
     if not isinstance(subject, Mapping) or not isinstance(subject.get("reference"), str):
         raise InputError("QuestionnaireResponse.subject must reference the patient")
-    source = ({"reference": f"QuestionnaireResponse/{response['id']}"} if isinstance(response.get("id"), str)
-              else {"display": "consent checklist response"})
+    source, contained = _source(response)
     seed = resource_id(expected, subject["reference"], authored or "", version)
     category = [codeable(f"Informed consent to treatment: {guidance.title}")]
     consent: dict[str, Any] = {"resourceType": "Consent", "id": seed, "status": "active", "category": category}
+    if contained:
+        consent["contained"] = contained
     if version == "R4":
         consent.update({"scope": {"coding": [_SCOPE]}, "patient": dict(subject),
                         "policyRule": {"text": f"Informed consent per the checklist {expected}"}, "policy": [{"uri": expected}],

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ..content.amend import Amendment
@@ -87,7 +88,13 @@ class Hooks:
 
     def screen(self, guidance: Guidance, record: PatientRecord, date: dt.date, answers: Mapping[str, bool],
                proposal: Proposal | None) -> list[Finding]:
-        """Every plugin's findings, concatenated in call order."""
+        """Every plugin's findings, concatenated in call order.
+
+        Plugins get read-only data: the guidance, record and proposal are frozen, and plain
+        answers are passed as a read-only view.
+        """
+        if isinstance(answers, MutableMapping):
+            answers = MappingProxyType(dict(answers))
         found: list[list[Finding] | None] = self.pm.hook.clinicguide_screen(
             guidance=guidance, record=record, date=date, answers=answers, proposal=proposal)
         return [finding for findings in found if findings for finding in findings]

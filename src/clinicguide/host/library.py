@@ -13,11 +13,13 @@ def load_through(hooks: Hooks, *paths: str | Path, packaged: bool = True) -> con
     """The library as ``hooks``' plugins make it: their guidance folders, then ``paths``; their amendments.
 
     The packaged folder is the built-in ``clinicguide.guidance`` plugin's; ``packaged=False``
-    leaves it out.
+    leaves it out. A plugin's folder or a path that holds a document with a packaged id is
+    refused (CG323): a site changes packaged guidance only through amendments.
     """
     packaged_dir = guidance_dir().resolve()
     folders = [f for f in hooks.guidance_dirs() if packaged or f.resolve() != packaged_dir]
-    return content.load_library(*folders, *paths, packaged=False, amenders=(hooks.amend_guidance,))
+    return content.load_library(*folders, *paths, packaged=False, amenders=(hooks.amend_guidance,),
+                                reserve_packaged=True)
 
 
 def load_library(*paths: str | Path, packaged: bool = True, plugins: bool = True) -> content.Library:

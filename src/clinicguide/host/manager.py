@@ -8,7 +8,9 @@
 
 then ``check_pending()``, and the trace if ``CLINICGUIDE_TRACE`` asks for it. Plugins
 named in ``CLINICGUIDE_DISABLE_PLUGINS`` are blocked with pluggy's ``set_blocked`` before
-anything is registered, so a blocked entry point is not even imported.
+anything is registered, so a blocked entry point is not even imported. The built-in
+screening (:data:`REQUIRED_PLUGINS`) cannot be blocked: without it every patient would come
+out eligible, so asking to block it is refused before anything is decided.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from importlib.metadata import entry_points
 
 import pluggy
 
-from ..errors import PluginError
+from ..errors import PluginError, UsageError
 from ..version import package_version
 from . import hookspecs
 from .builtin import BUILTIN_PLUGINS
@@ -30,6 +32,8 @@ from .trace import TRACE_ENV, trace_hook_calls
 
 ENTRY_POINT_GROUP = "clinicguide"
 BLOCK_ENV = "CLINICGUIDE_DISABLE_PLUGINS"  # comma-separated plugin names not to load
+#: Built-in plugins a host may not block: the contraindication, dose and interval screening.
+REQUIRED_PLUGINS = ("clinicguide.screening",)
 _BUILTINS = frozenset(id(module) for _, module in BUILTIN_PLUGINS)  # modules: by identity, not by name
 
 
@@ -85,9 +89,13 @@ class Manager(pluggy.PluginManager):
 
 def blocked_names(blocked: Iterable[str] | None = None) -> list[str]:
     """The plugin names to block: ``blocked``, or by default those in ``$CLINICGUIDE_DISABLE_PLUGINS``."""
-    if blocked is not None:
-        return list(blocked)
-    return [n.strip() for n in os.environ.get(BLOCK_ENV, "").split(",") if n.strip()]
+    names = list(blocked) if blocked is not None else [n.strip() for n in os.environ.get(BLOCK_ENV, "").split(",")
+                                                        if n.strip()]
+    if required := [name for name in REQUIRED_PLUGINS if name in names]:
+        where = "blocked" if blocked is not None else f"${BLOCK_ENV}"
+        raise UsageError(f"{where} names {', '.join(required)}, the built-in safety screening, which cannot be disabled: "
+                         "without it every patient would come out eligible; remove it from the list")
+    return names
 
 
 def build_manager(extra: Iterable[object] = (), *, entry_point_plugins: bool = True,

@@ -27,9 +27,10 @@ from ..content.model import (
     Risk,
     Source,
 )
+from ..content.spans import never_shorter
 from ..content.values import Duration
 from .changes import LOOSENING, OTHER, UNCLEAR, Change, GuidanceDiff, fields, items, plain
-from .diff_regimens import regimens
+from .diff_regimens import regimens, relabelled
 
 _SEVERITY = {"mild": 0, "moderate": 1, "severe": 2}
 
@@ -85,7 +86,7 @@ def _weight_age(old: Guidance, new: Guidance) -> Iterator[Change]:
     if old.weight_max_age == new.weight_max_age:
         return
     before, after = old.weight_max_age or DEFAULT_WEIGHT_MAX_AGE, new.weight_max_age or DEFAULT_WEIGHT_MAX_AGE
-    longer = after.timedelta() > before.timedelta()
+    longer = not never_shorter(before, after)
     yield Change("regimens", "weight_max_age", "lengthened" if longer else "shortened",
                  f"weight used for dosing may be up to {after} old (was {before})", str(before), str(after),
                  LOOSENING if longer else OTHER)
@@ -112,7 +113,7 @@ def _source(section: str, name: str, old: Source, new: Source) -> Iterator[Chang
 
 def _indication(section: str, name: str, old: Indication, new: Indication) -> Iterator[Change]:
     if old.label != new.label:
-        yield Change(section, name, "relabelled", f"label {old.label} -> {new.label}", old.label, new.label)
+        yield relabelled(section, name, old.label, new.label)
     if old.code != new.code:
         yield Change(section, name, "changed", "code changed", plain(old.code), plain(new.code), UNCLEAR)
     yield from fields(section, name, old, new, ("text", "sources"))
@@ -194,12 +195,30 @@ def _aftercare(section: str, name: str, old: AftercareItem, new: AftercareItem) 
     if old.category != new.category:
         yield Change(section, name, "changed", f"category {old.category} -> {new.category}", old.category, new.category, UNCLEAR)
     if old.lasts != new.lasts:
-        shorter = new.lasts is not None and (old.lasts is None or new.lasts.timedelta() < old.lasts.timedelta())
+        shorter = new.lasts is not None and (old.lasts is None or not never_shorter(new.lasts, old.lasts))
         yield Change(section, name, "shortened" if shorter else "lengthened", f"window {_window(old)} -> {_window(new)}",
                      _duration(old.lasts), _duration(new.lasts), LOOSENING if shorter else OTHER)
     if old.start != new.start:
-        yield Change(section, name, "changed", f"starts {old.start} -> {new.start}", str(old.start), str(new.start))
+        yield _aftercare_start(section, name, old, new)
     yield from fields(section, name, old, new, ("text", "sources"))
+
+
+def _aftercare_start(section: str, name: str, old: AftercareItem, new: AftercareItem) -> Change:
+    """A window that starts later drops its first part; one that starts earlier may also end earlier."""
+    message = f"starts {old.start} -> {new.start}"
+    if not never_shorter(old.start, new.start):  # the new start is later from some procedure date
+        return Change(section, name, "shortened", f"{message}: the care starts later, so its first part is dropped",
+                      str(old.start), str(new.start), LOOSENING)
+    if old.lasts is None or new.lasts is None:
+        return Change(section, name, "changed", message, str(old.start), str(new.start))  # open-ended: no end to lose
+    units = {old.start.unit, old.lasts.unit, new.start.unit, new.lasts.unit}
+    if len(units) == 1 and not units & {"mo", "a"}:
+        if new.start.value + new.lasts.value < old.start.value + old.lasts.value:
+            return Change(section, name, "shortened", f"{message}: the window now ends earlier", str(old.start),
+                          str(new.start), LOOSENING)
+        return Change(section, name, "changed", message, str(old.start), str(new.start))
+    return Change(section, name, "changed", f"{message}; compare where the window ends by hand", str(old.start),
+                  str(new.start), UNCLEAR)
 
 
 def _duration(value: Duration | None) -> str | None:
@@ -208,7 +227,7 @@ def _duration(value: Duration | None) -> str | None:
 
 def _monitoring(section: str, name: str, old: MonitoringItem, new: MonitoringItem) -> Iterator[Change]:
     if old.every != new.every:
-        rarer = old.every is not None and (new.every is None or new.every.timedelta() > old.every.timedelta())
+        rarer = old.every is not None and (new.every is None or not never_shorter(old.every, new.every))
         yield Change(section, name, "less frequent" if rarer else "more frequent",
                      f"repeat every {old.every or '-'} -> {new.every or '-'}",
                      _duration(old.every), _duration(new.every), LOOSENING if rarer else OTHER)

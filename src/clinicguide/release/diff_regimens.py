@@ -10,18 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from ..content.model import Interval, Maximum, Range, Regimen
+from ..content.spans import first_shortfall, never_shorter
 from .changes import LOOSENING, OTHER, UNCLEAR, Change, fields, items
 
 
 def regimens(old: Sequence[Regimen], new: Sequence[Regimen]) -> Iterator[Change]:
     yield from items("regimens", old, new, _regimen,
                      added=lambda r: (LOOSENING, f"added ({r.label}, {r.route}): {r.title}"),
-                     removed=lambda r: (OTHER, f"removed: {r.title}"))
+                     removed=lambda r: (LOOSENING, (f"removed: {r.title}; its ranges, maximums and minimum interval no "
+                                                    "longer bound a dose, and its medication codes no longer find a "
+                                                    "running course or earlier doses")))
 
 
 def _regimen(section: str, name: str, old: Regimen, new: Regimen) -> Iterator[Change]:
     if old.label != new.label:
-        yield Change(section, name, "relabelled", f"label {old.label} -> {new.label}", old.label, new.label)
+        yield relabelled(section, name, old.label, new.label)
     if old.route != new.route:
         yield Change(section, name, "changed", f"route {old.route} -> {new.route}", old.route, new.route, UNCLEAR)
     gained = [i for i in new.indications if i not in old.indications]
@@ -64,7 +67,21 @@ def _range(section: str, name: str, old: Range, new: Range) -> Iterator[Change]:
         elif new.high < old.high:
             yield Change(section, name, "narrowed",
                          f"{new.parameter} high lowered {old.high:g} -> {new.high:g} {new.unit}", old.high, new.high)
-    yield from fields(section, name, old, new, ("text", "sources"))
+    yield from limit_text(section, name, old, new)
+
+
+def relabelled(section: str, name: str, old: str, new: str) -> Change:
+    """Off-label to on-label drops the off-label finding a proposal got: a loosening."""
+    return Change(section, name, "relabelled", f"label {old} -> {new}", old, new,
+                  LOOSENING if (old, new) == ("off-label", "on-label") else OTHER)
+
+
+def limit_text(section: str, name: str, old: Range | Maximum | Interval, new: Range | Maximum | Interval) -> Iterator[Change]:
+    """A limit's text is what clinicians read (and the FHIR export carries): a new wording must state the limit."""
+    if old.text != new.text:
+        yield Change(section, name, "changed", "text of a limit changed; check it states the limit's values",
+                     old.text, new.text, UNCLEAR)
+    yield from fields(section, name, old, new, ("sources",))
 
 
 def _range_text(rng: Range) -> str:
@@ -88,13 +105,13 @@ def _maximum(section: str, name: str, old: Maximum, new: Maximum) -> Iterator[Ch
             yield Change(section, name, "lowered",
                          f"{new.parameter} maximum lowered {old.value:g} -> {new.value:g} {new.unit}", old.value, new.value)
         if old.period and new.period and old.period != new.period:
-            shorter = new.period.timedelta() < old.period.timedelta()
+            shorter = not never_shorter(new.period, old.period)
             # The same amount allowed within a shorter period allows more in total.
             yield Change(section, name, "shortened" if shorter else "lengthened",
                          f"{new.parameter} maximum period {old.period} -> {new.period}",
                          str(old.period), str(new.period), LOOSENING if shorter else OTHER)
     yield from _maximum_indications(section, name, old, new)
-    yield from fields(section, name, old, new, ("text", "sources"))
+    yield from limit_text(section, name, old, new)
 
 
 def _maximum_indications(section: str, name: str, old: Maximum, new: Maximum) -> Iterator[Change]:
@@ -118,11 +135,12 @@ def _interval(name: str, old: Interval | None, new: Interval | None) -> Iterator
     elif old is None:
         yield Change("intervals", name, "added", f"minimum interval of {new.duration} added", None, str(new.duration))
     else:
-        a, b = old.duration.timedelta(), new.duration.timedelta()
-        if b < a:
-            yield Change("intervals", name, "shortened", f"minimum interval shortened {old.duration} -> {new.duration}",
+        # As the engine counts them, from every start date: 90 d -> 3 mo is shorter from 1 February.
+        if shortfall := first_shortfall(new.duration, old.duration):
+            yield Change("intervals", name, "shortened",
+                         f"minimum interval shortened {old.duration} -> {new.duration} ({shortfall})",
                          str(old.duration), str(new.duration), LOOSENING)
-        elif b > a:
+        elif old.duration != new.duration:
             yield Change("intervals", name, "lengthened", f"minimum interval lengthened {old.duration} -> {new.duration}",
                          str(old.duration), str(new.duration))
         if old.advisory != new.advisory:
@@ -130,4 +148,4 @@ def _interval(name: str, old: Interval | None, new: Interval | None) -> Iterator
             yield Change("intervals", name, "relaxed" if new.advisory else "tightened",
                          f"interval {'now' if new.advisory else 'no longer'} advisory", old.advisory, new.advisory,
                          LOOSENING if new.advisory else OTHER)
-        yield from fields("intervals", name, old, new, ("text", "sources"))
+        yield from limit_text("intervals", name, old, new)

@@ -171,7 +171,8 @@ def test_every_loader_schema_and_rule_code_is_produced_by_an_example(tmp_path: P
     for name, case in GENERATED.items():
         found, _ = run_case(case, tmp_path / name, minimal_text)
         produced |= {code for _, code, _ in found}
-    required = {code for code in PROBLEM_CODES if code[:3] in ("CG1", "CG2", "CG3")} - {"CG315"}
+    # CG315 and CG323 need a release history or the packaged library: tested where those are.
+    required = {code for code in PROBLEM_CODES if code[:3] in ("CG1", "CG2", "CG3")} - {"CG315", "CG323"}
     assert sorted(required - produced) == [], "codes no example produces"
     assert sorted(produced - set(PROBLEM_CODES)) == [], "codes produced but not documented in codes.py"
 

@@ -324,9 +324,14 @@ def test_export_bundle(guide: ClinicGuide, version: str) -> None:
         activities = [r for r in resources(bundle, "ActivityDefinition")
                       if r["url"].startswith(f"{BASE}/ActivityDefinition/{doc.id}-")]
         assert len(activities) == len(doc.regimens)
-        canonicals = [a.get("definitionCanonical") for a in plan[0]["action"] if a.get("definitionCanonical")]
-        assert canonicals == [f"{a['url']}|{doc.version}" for a in activities]
-    assert [e["fullUrl"] for e in bundle["entry"]] == [f"{r['url']}|{r['version']}" for r in resources(bundle)]
+        regimens = [a for group in plan[0]["action"] if group["id"] == "regimens" for a in group["action"]]
+        assert [a["definitionCanonical"] for a in regimens] == [f"{a['url']}|{doc.version}" for a in activities]
+        consent = [a["definitionCanonical"] for a in plan[0]["action"] if a["id"] == "consent"]
+        assert consent == [f"{checklist[0]['url']}|{doc.version}"]
+    # A fullUrl is the resource's RESTful URL: it agrees with the id and carries no version.
+    assert [e["fullUrl"] for e in bundle["entry"]] == [f"{BASE}/{r['resourceType']}/{r['id']}" for r in resources(bundle)]
+    assert not [e["fullUrl"] for e in bundle["entry"] if "|" in e["fullUrl"] or "_history" in e["fullUrl"]]
+    assert len({e["fullUrl"] for e in bundle["entry"]}) == len(bundle["entry"])
 
 
 def test_export_is_deterministic(guide: ClinicGuide) -> None:
@@ -335,7 +340,7 @@ def test_export_is_deterministic(guide: ClinicGuide) -> None:
 
 
 def test_export_carries_dose_ranges_for_medications(guide: ClinicGuide) -> None:
-    definitions = {r["id"]: r for r in resources(guide.export("R4"), "ActivityDefinition")}
+    definitions = {r["url"].rsplit("/", 1)[1]: r for r in resources(guide.export("R4"), "ActivityDefinition")}
     label = definitions["isotretinoin-oral-reg-label"]
     dose = label["dosage"][0]["doseAndRate"][0]["doseRange"]
     assert (dose["low"]["value"], dose["high"]["value"], dose["low"]["code"]) == (0.5, 1.0, "mg/kg/d")

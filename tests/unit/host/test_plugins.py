@@ -23,7 +23,7 @@ import pytest
 
 from clinicguide import ClinicGuide, ClinicguideError, ContentError, Finding, InputError, PluginError, hookimpl, load_library
 from clinicguide.host.hooks import Hooks
-from clinicguide.testing import packaged_document
+from clinicguide.testing import amending, packaged_document
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE_SITE = ROOT / "plugins" / "clinicguide-example-site"
@@ -215,11 +215,9 @@ SECRET_REFERENCE = "Patient/zebulon-quartermaine-77"
 
 
 def test_env_var_blocks_named_plugins(monkeypatch: pytest.MonkeyPatch, clinicguide_patient: Any) -> None:
-    monkeypatch.setenv("CLINICGUIDE_DISABLE_PLUGINS", "HostRecords, clinicguide.screening")
+    monkeypatch.setenv("CLINICGUIDE_DISABLE_PLUGINS", "HostRecords")
     guide = ClinicGuide(plugins=[HostRecords({SECRET_REFERENCE: SECRET_PATIENT})], entry_point_plugins=False)
-    assert [p.name for p in guide.hooks.plugins()] == ["clinicguide.guidance", "clinicguide.fhir"]
-    screening, _ = guide.screen("microneedling", clinicguide_patient(), date=DATE)
-    assert screening.findings == () and screening.decision == "eligible"  # no screening plugin, no findings
+    assert [p.name for p in guide.hooks.plugins()] == BUILTINS
     with pytest.raises(InputError, match="no plugin supplied the patient"):
         guide.plan("microneedling", SECRET_REFERENCE, date=DATE)
 
@@ -232,10 +230,10 @@ def test_env_var_blocking_the_bundle_writer_is_a_clear_error(monkeypatch: pytest
 
 
 def test_cli_honours_the_block_env_var(site_installed: dict[str, str]) -> None:
-    env = {**site_installed, "CLINICGUIDE_DISABLE_PLUGINS": "example-site,clinicguide.screening"}
+    env = {**site_installed, "CLINICGUIDE_DISABLE_PLUGINS": "example-site,clinicguide.fhir"}
     names = [row["name"] for row in json.loads(cli("plugins", "--format", "json", env=env).stdout)]
-    assert "example-site" not in names and "clinicguide.screening" not in names
-    assert names[:2] == ["clinicguide.guidance", "clinicguide.fhir"]
+    assert "example-site" not in names and "clinicguide.fhir" not in names
+    assert names[:2] == ["clinicguide.guidance", "clinicguide.screening"]
 
 
 def test_trace_names_hooks_and_plugins_but_no_patient_data(monkeypatch: pytest.MonkeyPatch,
@@ -380,8 +378,10 @@ def test_fhir_bundle_first_result_replaces_the_builtin_writer(clinicguide_patien
 
     guide = ClinicGuide(plugins=[SiteWriter(), SiteProcessing()], entry_point_plugins=False)
     bundle = guide.plan("microneedling", clinicguide_patient(), date=DATE).bundle
+    # The site's Bundle as it wrote it, with the narrative every resource gets when it has none.
+    narrative = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>Basic</b></p></div>'}
     assert bundle == {"resourceType": "Bundle", "type": "collection", "id": "site-bundle", "timestamp": "2026-12-01T09:00:00Z",
-                      "entry": [{"resource": {"resourceType": "Basic", "id": "microneedling"}}]}
+                      "entry": [{"resource": {"resourceType": "Basic", "id": "microneedling", "text": narrative}}]}
     assert seen[0].version == "R4" and seen[0].agents[0].startswith("clinicguide ")
 
 
@@ -502,16 +502,6 @@ def test_loosening_plugin_through_its_entry_point_stops_the_cli(clinicguide_inst
                            "rng-needle-depth: 0.3-2 mm would widen the range 0.5-1.5 mm; only narrowing is allowed\n")
 
 
-def _amending(wanted: str, amendment: Any) -> object:
-    """A site plugin named ``Site`` that returns ``amendment`` for the document ``wanted``."""
-    class Site:
-        @hookimpl
-        def clinicguide_amend_guidance(self, guidance_id: str) -> Any:
-            return amendment if guidance_id == wanted else None
-
-    return Site()
-
-
 REFUSED = [
     ("microneedling", {"narrow": {"max-needle-depth": {"value": 2}}},
      "max-needle-depth: 2 mm would raise the maximum 1.5 mm; only lowering is allowed"),
@@ -540,7 +530,7 @@ REFUSED = [
 @pytest.mark.parametrize(("guidance_id", "amendment", "reason"), REFUSED, ids=[r[2][:40] for r in REFUSED])
 def test_loosening_or_invalid_amendments_are_refused(guidance_id: str, amendment: Any, reason: str) -> None:
     with pytest.raises(PluginError) as caught:
-        ClinicGuide(plugins=[_amending(guidance_id, amendment)], entry_point_plugins=False)
+        ClinicGuide(plugins=[amending(guidance_id, amendment)], entry_point_plugins=False)
     assert (caught.value.plugin, caught.value.hook) == ("Site", "clinicguide_amend_guidance")
     assert reason in caught.value.reason
 
@@ -550,9 +540,9 @@ def test_interval_can_be_lengthened_but_not_shortened() -> None:
     interval = next(r["min_interval"] for r in doc["regimens"] if isinstance(r.get("min_interval"), dict))
     shorter = {"narrow": {interval["id"]: {"value": 1, "unit": "d"}}}
     with pytest.raises(PluginError, match=rf"{interval['id']}: 1 d would shorten the minimum interval"):
-        ClinicGuide(plugins=[_amending("isotretinoin-oral", shorter)], entry_point_plugins=False)
+        ClinicGuide(plugins=[amending("isotretinoin-oral", shorter)], entry_point_plugins=False)
     longer = {"narrow": {interval["id"]: {"value": 26, "unit": "wk"}}}
-    guide = ClinicGuide(plugins=[_amending("isotretinoin-oral", longer)], entry_point_plugins=False)
+    guide = ClinicGuide(plugins=[amending("isotretinoin-oral", longer)], entry_point_plugins=False)
     [recorded] = guide.library.amendments["isotretinoin-oral|1.1.0"]
     assert recorded.startswith("Site (") and recorded.endswith(f": lengthened {interval['id']} to 26 wk")
 

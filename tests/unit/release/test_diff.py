@@ -120,8 +120,28 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], list[tuple[str, str, st
     "source added": (lambda d: d["sources"].append({**d["sources"][0], "id": "S2"}), [("sources", "S2", "added", OTHER)]),
     "source url changed": (lambda d: d["sources"][0].update(url="https://example.org/moved"),
                            [("sources", "S1", "changed", OTHER)]),
-    "indication relabelled": (lambda d: d["indications"][0].update(label="on-label"),
-                              [("indications", "ind-a", "relabelled", OTHER)]),
+    "indication relabelled on-label": (lambda d: d["indications"][0].update(label="on-label"),
+                                       [("indications", "ind-a", "relabelled", L)]),
+    "regimen relabelled off-label": (lambda d: regimen(d).update(label="off-label"),
+                                     [("regimens", "reg-a", "relabelled", OTHER)]),
+    "regimen removed": (lambda d: d["regimens"].pop(0), [("regimens", "reg-a", "removed", L)]),
+    # 1.85 mo is 54 days from 31 January (the engine counts months by the calendar), 2 mo at least 59
+    "interval 8 wk to 1.85 mo": (lambda d: regimen(d)["min_interval"].update(value=1.85, unit="mo"),
+                                 [("intervals", "reg-a/min_interval", "shortened", L)]),
+    "interval 8 wk to 2 mo": (lambda d: regimen(d)["min_interval"].update(value=2, unit="mo"),
+                              [("intervals", "reg-a/min_interval", "lengthened", OTHER)]),
+    "interval 8 wk to 56 d": (lambda d: regimen(d)["min_interval"].update(value=56, unit="d"),
+                              [("intervals", "reg-a/min_interval", "lengthened", OTHER)]),
+    "interval text rewritten": (lambda d: regimen(d)["min_interval"].update(text="Any interval will do."),
+                                [("intervals", "reg-a/min_interval", "changed", U)]),
+    "range text rewritten, numbers kept": (lambda d: regimen(d)["ranges"][0].update(text="Up to 3 mm is acceptable."),
+                                           [("ranges", "reg-a/rng-a", "changed", U)]),
+    "maximum text rewritten": (lambda d: regimen(d)["maximums"][0].update(text="No real maximum."),
+                               [("maximums", "reg-a/max-session", "changed", U)]),
+    "aftercare starts later": (lambda d: d["aftercare"][0].update(start={"value": 2, "unit": "d"}),
+                               [("aftercare", "ac-a", "shortened", L)]),
+    "aftercare starts later, same hours": (lambda d: d["aftercare"][0].update(start={"value": 1, "unit": "h"}),
+                                           [("aftercare", "ac-a", "shortened", L)]),
     "reviewer added": (lambda d: d["review"]["reviewers"].append({"name": "Second", "role": "pharmacist"}),
                        [("review", "reviewers", "changed", OTHER)]),
     "wording only": (lambda d: d["risks"][0].update(text="Reworded."), [("risks", "risk-a", "changed", OTHER)]),
@@ -132,6 +152,21 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], list[tuple[str, str, st
 def test_each_kind_of_change_is_found_and_classified(full: dict[str, Any], case: str) -> None:
     edit, expected = CASES[case]
     assert changes(full, edit) == expected
+
+
+def test_an_off_label_regimen_relabelled_on_label_is_a_loosening(full: dict[str, Any]) -> None:
+    off = copy.deepcopy(full)
+    regimen(off).update(label="off-label")
+    assert changes(off, lambda d: regimen(d).update(label="on-label")) == [("regimens", "reg-a", "relabelled", L)]
+
+
+def test_an_interval_shortened_across_units_names_the_start_date(full: dict[str, Any]) -> None:
+    days = copy.deepcopy(full)
+    regimen(days)["min_interval"].update(value=90, unit="d")
+    new = copy.deepcopy(days)
+    regimen(new)["min_interval"].update(value=3, unit="mo")
+    [change] = diff.diff_guidance(guidance_from_data(days), guidance_from_data(new))
+    assert change.safety == L and "89 days, not 90" in change.message
 
 
 CONDITION_CASES: dict[str, tuple[Callable[[dict[str, Any]], Any], list[tuple[str, str, str, str]]]] = {

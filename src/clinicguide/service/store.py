@@ -1,0 +1,150 @@
+"""The service's database: cards issued, feedback on them, and the JWT ids already seen.
+
+SQLite (a file, the default) or PostgreSQL (``postgresql://`` URL, through psycopg, for several
+instances behind a load balancer). Nothing about the patient is stored: a card's uuid, service,
+guidance ``id|version`` and indicator; a feedback's outcome, override reason coding, how many
+suggestions were accepted and its time (never the clinician's free-text comment); a token's
+issuer, ``jti`` and expiry, for the replay check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+
+_TABLES = (
+    ("CREATE TABLE IF NOT EXISTS issued_cards (uuid TEXT PRIMARY KEY, service TEXT NOT NULL, guidance TEXT NOT NULL,"
+    " indicator TEXT NOT NULL, issued TEXT NOT NULL)"),
+    ("CREATE TABLE IF NOT EXISTS feedback (card TEXT NOT NULL, service TEXT NOT NULL, outcome TEXT NOT NULL,"
+    " reason_system TEXT, reason_code TEXT, reason_display TEXT, accepted INTEGER NOT NULL, outcome_time TEXT NOT NULL,"
+    " received TEXT NOT NULL)"),
+    ("CREATE TABLE IF NOT EXISTS seen_tokens (iss TEXT NOT NULL, jti TEXT NOT NULL, exp BIGINT NOT NULL,"
+    " PRIMARY KEY (iss, jti))"),
+)
+_PRUNE_EVERY = 1000
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    card: str
+    outcome: str
+    reason_system: str | None
+    reason_code: str | None
+    reason_display: str | None
+    accepted: int
+    outcome_time: str
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    guidance: str  # id|version, or "(unknown card)"
+    outcome: str
+    reason: str  # the override reason's display (or code), or "" for none
+    count: int
+
+
+class Store:
+    """One database, used from many threads: each thread opens its own connection."""
+
+    def __init__(self, connect: Callable[[], Any], placeholder: str) -> None:
+        self._connect = connect
+        self._placeholder = placeholder
+        self._local = threading.local()
+        self._tokens = 0
+        with self._connection() as connection:
+            for statement in _TABLES:
+                connection.execute(statement)
+
+    def _connection(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._connect()
+            self._local.connection = connection
+        return _Autocommit(connection)
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", self._placeholder)
+
+    def remember_token(self, iss: str, jti: str, exp: int, now: int) -> bool:
+        """Record a token id; False when it was seen before (a replay)."""
+        with self._connection() as connection:
+            cursor = connection.execute(self._sql("INSERT INTO seen_tokens (iss, jti, exp) VALUES (?, ?, ?) "
+                                                  "ON CONFLICT DO NOTHING"), (iss, jti, exp))
+            fresh = bool(cursor.rowcount == 1)
+            self._tokens += 1
+            if self._tokens % _PRUNE_EVERY == 0:
+                connection.execute(self._sql("DELETE FROM seen_tokens WHERE exp < ?"), (now,))
+        return fresh
+
+    def record_cards(self, service: str, cards: Iterable[tuple[str, str, str]], issued: dt.date) -> None:
+        """Remember (uuid, guidance id|version, indicator) of each card sent, for the feedback report."""
+        rows = [(uuid, service, guidance, indicator, issued.isoformat()) for uuid, guidance, indicator in cards]
+        if rows:
+            with self._connection() as connection:
+                connection.executemany(self._sql("INSERT INTO issued_cards (uuid, service, guidance, indicator, issued) "
+                                                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"), rows)
+
+    def record_feedback(self, service: str, rows: Sequence[FeedbackRow], received: dt.datetime) -> None:
+        with self._connection() as connection:
+            connection.executemany(self._sql(
+                "INSERT INTO feedback (card, service, outcome, reason_system, reason_code, reason_display, accepted,"
+                " outcome_time, received) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                [(r.card, service, r.outcome, r.reason_system, r.reason_code, r.reason_display, r.accepted,
+                  r.outcome_time, received.isoformat(timespec="seconds")) for r in rows])
+
+    def report(self) -> list[ReportRow]:
+        """Accepted and overridden cards per guidance and override reason, in a fixed order."""
+        with self._connection() as connection:
+            rows = connection.execute(
+                "SELECT COALESCE(c.guidance, '(unknown card)'), f.outcome, COALESCE(f.reason_display, f.reason_code, ''),"
+                " COUNT(*) FROM feedback f LEFT JOIN issued_cards c ON c.uuid = f.card"
+                " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3").fetchall()
+        return [ReportRow(str(g), str(o), str(r), int(n)) for g, o, r, n in rows]
+
+
+class _Autocommit:
+    """A connection in a ``with`` block: each statement commits at the end of the block."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def __enter__(self) -> Any:
+        return self.connection
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        if kind is None:
+            self.connection.commit()
+        else:
+            self.connection.rollback()
+
+
+def open_store(database: str) -> Store:
+    """The store for a SQLite file path or a ``postgresql://`` URL."""
+    if database.startswith(("postgresql://", "postgres://")):
+        try:
+            psycopg = importlib.import_module("psycopg")
+        except ImportError:
+            raise UsageError("a PostgreSQL database needs psycopg: pip install 'clinicguide[postgresql]'") from None
+        return Store(lambda: psycopg.connect(database), "%s")
+    path = Path(database)
+    if not path.parent.is_dir():
+        raise UsageError(f"the database's folder {path.parent} does not exist")
+
+    def connect() -> sqlite3.Connection:
+        connection = sqlite3.connect(path, timeout=10.0, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    try:
+        return Store(connect, "?")
+    except sqlite3.Error as exc:
+        raise UsageError(f"cannot open the database {database}: {exc}") from None
