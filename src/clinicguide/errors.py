@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from .escape import printable
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -38,9 +40,11 @@ class Problem:
         return self.severity == "warning"
 
     def __str__(self) -> str:
-        where = self.file if self.is_whole_file else f"{self.file}:{self.line}:{self.column}"
+        # One problem, one line: a file name or message holding a newline cannot forge another.
+        file = printable(self.file)
+        where = file if self.is_whole_file else f"{file}:{self.line}:{self.column}"
         label = " warning:" if self.is_warning else ""
-        return f"{where}: {self.code}{label} {self.message}"
+        return f"{where}: {self.code}{label} {printable(self.message)}"
 
     def as_json(self, *, path: bool = True) -> dict[str, object]:
         """The JSON form; ``path=False`` leaves out the JSON path (release checks report files, not fields)."""

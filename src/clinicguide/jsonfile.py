@@ -9,11 +9,12 @@ import contextlib
 import json
 import os
 import re
-import sys
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from .bounded import Unreadable, read_bounded
 from .errors import InputError, ReleaseRecordError, UsageError
 
 MAX_RECORD_BYTES = 8 * 2**20
@@ -24,8 +25,28 @@ _SHA256 = re.compile(SHA256_PATTERN)
 
 
 def text(value: Any) -> str:
-    """Stable JSON text: sorted keys, two-space indent, characters as they are, trailing newline (diffs stay small)."""
-    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """Stable JSON text: sorted keys, two-space indent, trailing newline (diffs stay small).
+
+    Printable characters are written as they are; every other one as a ``\\u`` escape. JSON
+    escapes only the C0 controls, so DEL, C1 controls (``\\x9b`` starts a terminal command),
+    bidi overrides and line separators would otherwise reach a terminal or log raw.
+    """
+    return _NOT_ASCII_PRINTABLE.sub(_json_escape, json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
+
+
+# Outside strings the JSON text holds only printable ASCII, spaces and the indent's newlines.
+_NOT_ASCII_PRINTABLE = re.compile("[^\x20-\x7e\n]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char.isprintable():
+        return char
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # a UTF-16 surrogate pair, as JSON writes characters beyond the first plane
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def dumps(value: Any) -> bytes:
@@ -44,6 +65,14 @@ def is_plain_relative_path(path: Any) -> bool:
     if not isinstance(path, str) or not path or path.startswith("/") or "\\" in path or not path.isprintable():
         return False
     return all(part not in ("", ".", "..") for part in path.split("/"))
+
+
+def record_bytes(path: Path) -> bytes:
+    """The bytes of the record file at ``path`` (a release history), at most :data:`MAX_RECORD_BYTES`."""
+    try:
+        return read_bounded(path, MAX_RECORD_BYTES)
+    except Unreadable as exc:
+        raise ReleaseRecordError(str(path), exc.reason) from None
 
 
 def loads(data: bytes, name: str) -> Any:
@@ -71,22 +100,18 @@ def read_input(path: str, what: str) -> Any:
     if stdin:
         path = "<stdin>"
     try:
-        if stdin:
-            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
-        else:
-            with Path(path).open("rb") as stream:  # at most one byte past the limit, even if the file grows
-                data = stream.read(MAX_INPUT_BYTES + 1)
-        if len(data) > MAX_INPUT_BYTES:
-            raise InputError(f"{path}: {what} file is larger than {MAX_INPUT_BYTES} bytes")
+        data = read_bounded(None if stdin else Path(path), MAX_INPUT_BYTES, pipes=True)
         text = data.decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a folder; give the {what} file") from None
+    except Unreadable as exc:
+        if exc.kind == "too-large":
+            raise InputError(f"{path}: {what} file is larger than {MAX_INPUT_BYTES} bytes") from None
+        if exc.kind == "folder":
+            raise UsageError(f"{path}: is a folder; give the {what} file") from None
+        if exc.kind == "not-a-file":
+            raise UsageError(f"{path}: {exc.reason}; give the {what} file") from None
+        raise UsageError(f"{path}: {exc.reason}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: {what} file is not UTF-8 text") from None
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         return loads_unique(text)
     except DuplicateKey as exc:
@@ -100,8 +125,28 @@ def read_input(path: str, what: str) -> Any:
         raise InputError(f"{path}: {what} file holds a number with too many digits") from None
 
 
+def writable_target(path: Path) -> None:
+    """Refuse an output ``path`` that exists as anything but a regular file: a pipe, a device,
+    a socket or a link would be replaced by a regular file, or written to in another place."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise UsageError(f"{path}: is a folder; give a file name")
+    if not stat.S_ISREG(mode):
+        kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file (a pipe, device or socket)"
+        raise UsageError(f"{path}: is {kind}; give the name of a regular file to write")
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one step, so a reader never sees half a file."""
+    """Replace ``path`` with ``data`` in one step, so a reader never sees half a file.
+
+    :raises UsageError: if ``path`` exists and is not a regular file (see :func:`writable_target`).
+    """
+    writable_target(path)
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         temp = Path(name)

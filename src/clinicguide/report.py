@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from .codes import PROBLEM_CODES
 from .errors import Problem, UsageError
-from .jsonfile import text
+from .escape import printable, printable_lines
+from .jsonfile import text, writable_target
 
 if TYPE_CHECKING:  # annotations only: the model and the plugin manager are imported by the commands that need them
     from .content.model import Guidance
@@ -34,10 +35,16 @@ PROBLEM_FORMATS = (*FORMATS, "github")
 # -- plumbing ---------------------------------------------------------------------------
 
 def emit(text: str, output: str | None = None) -> None:
-    """Print ``text``, or write it to ``output`` (``-`` means standard output)."""
+    """Print ``text``, or write it to ``output`` (``-`` means standard output).
+
+    Every character but the line breaks that is not printable is escaped here, the last
+    line of defence for text from inputs that a format forgot to escape field by field.
+    """
+    text = printable_lines(text)
     if output in (None, "-"):
         sys.stdout.write(text)
         return
+    writable_target(Path(output))
     try:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as exc:
@@ -69,7 +76,12 @@ def problem_lines(problems: Iterable[Problem], prefix: str = "") -> str:
 
 def refuse(problems: Sequence[Problem], summary: str, prefix: str = "") -> None:
     """Write why a command could not do its work to standard error: every problem, then ``clinicguide: summary``."""
-    sys.stderr.write(problem_lines(problems, prefix) + f"clinicguide: {summary}\n")
+    error_output(problem_lines(problems, prefix) + f"clinicguide: {summary}\n")
+
+
+def error_output(text: str) -> None:
+    """Write ``text`` to standard error, every non-printable character but the line breaks escaped."""
+    sys.stderr.write(printable_lines(text))
 
 
 # -- reporters --------------------------------------------------------------------------
@@ -93,7 +105,7 @@ class Reporter:
 
     def nothing_found(self, paths: Sequence[str]) -> int:
         """``validate`` found no guidance file where it was pointed: say so, and fail (exit 1)."""
-        sys.stderr.write(f"clinicguide: {_nothing(paths)}\n")
+        error_output(f"clinicguide: {_nothing(paths)}\n")
         return 1
 
     def verdict(self, problems: Sequence[Problem], *, json: Callable[[], Any], text: Callable[[], str], failed: str) -> int:
@@ -129,12 +141,12 @@ class GithubReporter(Reporter):
     """GitHub workflow annotations: one ``::error`` (or ``::warning``) line per problem, shown on the file in a pull request."""
 
     def checked(self, files: int, problems: Sequence[Problem]) -> int:
-        emit("".join(f"::{p.severity} file={p.file},line={p.line},col={p.column},title={p.code}::{_escape(p.message)}\n"
-                     for p in problems))
+        emit("".join(f"::{p.severity} file={_property(p.file)},line={p.line},col={p.column},title={_property(p.code)}::"
+                     f"{_escape(p.message)}\n" for p in problems))
         return 1 if _errors(problems) else 0
 
     def nothing_found(self, paths: Sequence[str]) -> int:
-        emit(f"::error title=nothing to check::{_escape(_nothing(paths))}\n")
+        emit(f"::error title={_property('nothing to check')}::{_escape(_nothing(paths))}\n")
         return 1
 
 
@@ -148,8 +160,15 @@ def _nothing(paths: Sequence[str]) -> str:
 
 
 def _escape(text: str) -> str:
-    """A workflow command's data: ``%``, carriage returns and line feeds percent-encoded."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's data: ``%``, carriage returns and line feeds percent-encoded (as @actions/core's
+    ``escapeData``), and any other non-printable character escaped, so one problem stays one command."""
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
+
+
+def _property(text: str) -> str:
+    """A workflow command's property value: as :func:`_escape`, and ``:`` and ``,`` too (@actions/core's
+    ``escapeProperty``), which would otherwise end the value and start a property of the attacker's choosing."""
+    return _escape(text).replace(":", "%3A").replace(",", "%2C")
 
 
 _REPORTERS: dict[str, Reporter] = {"text": Reporter(), "json": JsonReporter(), "github": GithubReporter()}
@@ -172,8 +191,14 @@ def guidance_rows(library: Iterable[Guidance]) -> list[dict[str, str]]:
     return [{"id": g.id, "version": g.version, "status": g.status, "kind": g.kind, "title": g.title} for g in library]
 
 
+def _one_line(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of a text table with each text escaped to one printable line (a site's document may be anyone's)."""
+    return {k: printable(v) if isinstance(v, str) else v for k, v in row.items()}
+
+
 def guidance_table(rows: Sequence[dict[str, str]]) -> str:
     """``list``'s rows as aligned columns under a header."""
+    rows = [_one_line(r) for r in rows]
     widths = {k: max([len(k)] + [len(r[k]) for r in rows]) for k in ("id", "version", "status")}
     header = f"{'ID':<{widths['id']}}  {'VERSION':<{widths['version']}}  {'STATUS':<{widths['status']}}  TITLE\n"
     return header + "".join(f"{r['id']:<{widths['id']}}  {r['version']:<{widths['version']}}  "
@@ -226,7 +251,8 @@ def _citations(value: Any, found: dict[str, list[str]] | None = None) -> dict[st
 def sources_text(rows: Sequence[dict[str, Any]]) -> str:
     """``sources``' rows, one block a source: what it is, where to find it, what cites it."""
     out = []
-    for row in rows:
+    for row in map(_one_line, rows):
+        row["cited_by"] = [printable(c) for c in row["cited_by"]]
         where = row["url"] or row["identifier"] or "no URL or identifier recorded"
         year = f", {row['year']}" if row["year"] else ""
         out.append(f"{row['guidance']}  {row['id']}  [{row['evidence']}]  {row['title']} ({row['publisher']}{year})\n"
@@ -289,6 +315,7 @@ def plugins_json(plugins: Iterable[PluginInfo]) -> list[dict[str, Any]]:
 
 def plugins_text(plugins: Sequence[PluginInfo]) -> str:
     """Each plugin with its distribution and version, and the hooks it implements below."""
-    width = max(len(p.name) for p in plugins)
-    return "".join(f"{p.name:<{width}}  {p.distribution} {p.version}{'  (built-in)' if p.builtin else ''}\n"
-                   f"{'':<{width}}  hooks: {', '.join(p.hooks) or 'none'}\n" for p in plugins)
+    rows = [_one_line({"name": p.name, "distribution": p.distribution, "version": p.version}) for p in plugins]
+    width = max(len(r["name"]) for r in rows)
+    return "".join(f"{r['name']:<{width}}  {r['distribution']} {r['version']}{'  (built-in)' if p.builtin else ''}\n"
+                   f"{'':<{width}}  hooks: {', '.join(p.hooks) or 'none'}\n" for r, p in zip(rows, plugins, strict=True))

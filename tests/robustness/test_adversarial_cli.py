@@ -194,5 +194,5 @@ def test_validate_refuses_a_fifo_instead_of_hanging(tmp_path: Path) -> None:
     result = _subprocess(["validate", str(fifo), str(folder)], tmp_path, timeout=20)
     assert result.returncode == 1
     out = result.stdout.decode()
-    assert "pipe.yaml:1:1: CG101 is not a regular file" in out
-    assert "also-a-pipe.yaml:1:1: CG101 is not a regular file" in out
+    assert "pipe.yaml:1:1: CG101 is a named pipe, not a file" in out
+    assert "also-a-pipe.yaml:1:1: CG101 is a named pipe, not a file" in out

@@ -18,7 +18,8 @@ PACKAGE = "clinicguide"
 #: Lowest first. A module may import from its own layer and from any layer before it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("clinicguide.errors", "clinicguide.codes", "clinicguide.resources", "clinicguide.canonical",
-              "clinicguide.terminology", "clinicguide.units", "clinicguide.version", "clinicguide.jsonfile")),
+              "clinicguide.terminology", "clinicguide.units", "clinicguide.version", "clinicguide.jsonfile",
+              "clinicguide.escape", "clinicguide.bounded")),
     ("content", ("clinicguide.content",)),
     ("clinical", ("clinicguide.clinical",)),
     ("fhir", ("clinicguide.fhir",)),

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from ..errors import ClinicguideError, ContentError, did_you_mean
-from ..report import refuse
+from ..escape import printable
+from ..report import error_output, refuse
 from . import audit, content, decide, documents, new, plugins, serve
 from .common import EXIT_CODES, describe
 
@@ -37,7 +41,7 @@ class _Parser(argparse.ArgumentParser):
         if choice:
             message += did_you_mean(choice["value"], re.findall(r"'([^']*)'", choice["choices"]))
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {printable(message)}\n")
 
     def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                          namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
@@ -168,15 +172,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def _signals_unwind() -> Iterator[None]:
+    """SIGTERM and SIGHUP end the command as Ctrl-C does: by an exception, so that every
+    temporary folder (an unpacked bundle) is removed on the way out, not left behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; a host calling main() elsewhere keeps its own
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    before = {name: signal.signal(getattr(signal, name), stop) for name in names}
+    try:
+        yield
+    finally:
+        for name, handler in before.items():
+            signal.signal(getattr(signal, name), handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    with _signals_unwind():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.run(args))
     except ContentError as exc:
         refuse(exc.problems, f"{len(exc.problems)} problem(s) in the guidance")
         return exc.exit_code
     except ClinicguideError as exc:
-        print(f"clinicguide: error: {exc}", file=sys.stderr)
+        error_output(f"clinicguide: error: {printable(str(exc))}\n")
         return exc.exit_code
     except BrokenPipeError:  # output piped to a pager that quit early
         return 0

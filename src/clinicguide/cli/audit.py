@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BundleRefused, ContentError, UsageError
-from ..report import FORMATS, emit, refuse, reporter, shown
+from ..jsonfile import writable_target
+from ..report import FORMATS, emit, error_output, refuse, reporter, shown
 from ..resources import data_root
 
 # The release modules are imported by the commands that use them: they bring in jsonschema
@@ -87,11 +87,12 @@ def _problems_shown_relative() -> Iterator[None]:
 def run_build(args: argparse.Namespace) -> int:
     build = _build()
     started = time.perf_counter()
+    out = Path(args.out) if isinstance(args.out, str) and args.out else Path(build.default_name())
+    writable_target(out)  # before the work, not after it
     with _problems_shown_relative():
         built = build.build(_root(args.root), canonical_base=str(args.canonical_base))
-    out = Path(args.out) if isinstance(args.out, str) and args.out else Path(build.default_name())
     build.write(built, out)
-    sys.stderr.write(built.summary(out, time.perf_counter() - started))
+    error_output(built.summary(out, time.perf_counter() - started))
     emit(f"{built.sha256}  {out}\n")  # the form `sha256sum -c` reads
     return 0
 

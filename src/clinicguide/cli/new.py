@@ -10,6 +10,7 @@ from typing import Any
 from ..content.schemas import SCHEMA_FILE, available
 from ..content.skeleton import KINDS, check_id, skeleton
 from ..errors import UsageError
+from ..report import emit
 from ..resources import schemas_dir
 
 
@@ -38,5 +39,5 @@ def run_new(args: argparse.Namespace) -> int:
         raise UsageError(f"{out}: already exists; choose another name with --output, or remove it first") from None
     except OSError as exc:
         raise UsageError(f"{out}: cannot write: {exc.strerror or exc}") from None
-    print(f"wrote {out}: fill in each TODO, then run: clinicguide validate {out}")
+    emit(f"wrote {out}: fill in each TODO, then run: clinicguide validate {out}\n")
     return 0

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..canonical import sha256 as canonical_sha256
 from ..errors import Problem, ReleaseRecordError, UsageError
-from ..jsonfile import dumps, is_sha256, loads, write_atomic
+from ..jsonfile import dumps, is_sha256, loads, record_bytes, write_atomic
 from ..resources import schemas_dir
 from .located import Checked
 
@@ -79,7 +79,7 @@ def load(schema_root: Path | None = None) -> Mapping[str, Released]:
 
 @lru_cache(maxsize=8)
 def _load(path: str, mtime_ns: int, size: int) -> Mapping[str, Released]:
-    return parse(Path(path).read_bytes(), path)
+    return parse(record_bytes(Path(path)), path)
 
 
 def parse(data: bytes, name: str) -> Mapping[str, Released]:

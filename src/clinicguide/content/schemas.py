@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..bounded import Unreadable, read_bounded
 from ..resources import schemas_dir
 from .ecmaregex import pattern_keyword
 from .fastschema import compile_schema
@@ -17,6 +18,8 @@ if TYPE_CHECKING:  # jsonschema is imported when a document first needs it (see 
     from jsonschema import Draft202012Validator, ValidationError
 
 SCHEMA_FILE = "guidance.schema.json"
+#: Far above any guidance schema (the packaged ones are under 50 kB), and the per-member limit of a bundle.
+MAX_SCHEMA_BYTES = 8 * 2**20
 _VERSION = re.compile(r"^(\d+)\.(\d+)$")
 
 
@@ -58,7 +61,8 @@ class SchemaValidator:
         if self._full is None:
             from jsonschema import FormatChecker
 
-            self._full = _with_cached_refs(self.schema)(self.schema, format_checker=FormatChecker())
+            self._full = _with_cached_refs(self.schema)(self.schema, format_checker=FormatChecker(),
+                                                         registry=offline_registry())
         return self._full
 
     def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
@@ -72,9 +76,26 @@ class SchemaValidator:
         return getattr(self.full, name)
 
 
+def offline_registry() -> Any:
+    """The references a schema may use: its own parts and the JSON Schema metaschemas, nothing fetched.
+
+    jsonschema's default registry retrieves any other ``$ref`` with ``urlopen``: ``http://``
+    from the network (with no time limit) and ``file://`` from the disk. Here such a
+    reference is unresolvable, and the validator reports it as such.
+    """
+    from jsonschema_specifications import REGISTRY  # type: ignore[import-untyped]  # untyped; jsonschema depends on it
+    from referencing import Registry
+    from referencing.exceptions import NoSuchResource
+
+    def nothing(uri: str) -> Any:
+        raise NoSuchResource(uri)
+
+    return REGISTRY.combine(Registry(retrieve=nothing))  # type: ignore[call-arg]  # retrieve is attrs' field
+
+
 @cache
 def _validator(schema_path: Path) -> SchemaValidator:
-    return SchemaValidator(json.loads(schema_path.read_text(encoding="utf-8")))
+    return SchemaValidator(json.loads(read_bounded(schema_path, MAX_SCHEMA_BYTES)))
 
 
 def _with_cached_refs(schema: Any) -> Any:
@@ -122,4 +143,7 @@ def validator(version: str, root: Path | None = None) -> SchemaValidator | None:
     if not is_schema_version(version):
         return None
     path = (root or schemas_dir()) / "guidance" / version / SCHEMA_FILE
-    return _validator(path) if path.is_file() else None
+    try:
+        return _validator(path) if path.is_file() else None
+    except Unreadable:  # not a regular file, or over the limit: no schema to validate with
+        return None

@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import stat
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 import yaml
 from yaml import events as ev
 
+from ..bounded import Unreadable, read_bounded
 from ..errors import Problem
 
 MAX_FILE_BYTES = 1_000_000
@@ -263,31 +262,29 @@ def read(path: Path, display: str | None = None, max_bytes: int = MAX_FILE_BYTES
 def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of the regular file ``path``, at most ``max_bytes``; every failure is a :class:`YamlProblem`."""
     try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
+        return read_bounded(path, max_bytes)
+    except Unreadable as exc:
+        if exc.kind == "folder":
             _folder(path)
-        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
-            raise YamlProblem("CG101", "is not a regular file")
-        if info.st_size > max_bytes:
-            raise YamlProblem("CG102", f"file is {info.st_size} bytes; the limit is {max_bytes}")
-        with path.open("rb") as stream:  # at most one byte past the limit, even if the file grows
-            data = stream.read(max_bytes + 1)
-    except OSError as exc:
-        raise YamlProblem("CG101", f"cannot read file: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:  # the file grew after stat
-        raise YamlProblem("CG102", f"file is larger than the limit of {max_bytes} bytes")
-    return data
+        raise _unreadable(exc) from None
 
 
 def read_stdin(max_bytes: int = MAX_FILE_BYTES) -> bytes:
     """Standard input's bytes, at most ``max_bytes``, as :func:`read_bytes` reads a file."""
     try:
-        data = sys.stdin.buffer.read(max_bytes + 1)
-    except (OSError, AttributeError, ValueError) as exc:  # closed, or not a byte stream
-        raise YamlProblem("CG101", f"cannot read standard input: {exc}") from None
-    if len(data) > max_bytes:
-        raise YamlProblem("CG102", f"standard input is larger than the limit of {max_bytes} bytes")
-    return data
+        return read_bounded(None, max_bytes)
+    except Unreadable as exc:
+        raise _unreadable(exc) from None
+
+
+def _unreadable(exc: Unreadable) -> YamlProblem:
+    if exc.kind == "too-large":
+        return YamlProblem("CG102", f"file {exc.reason}" if exc.reason.startswith("is ") else exc.reason)
+    if exc.kind == "missing":
+        return YamlProblem("CG101", "cannot read file: No such file or directory")
+    if exc.kind == "error" and exc.reason.startswith("cannot read:"):
+        return YamlProblem("CG101", "cannot read file:" + exc.reason.removeprefix("cannot read:"))
+    return YamlProblem("CG101", exc.reason)
 
 
 def _folder(path: Path) -> None:

@@ -32,7 +32,8 @@ def _check_response(response: Any, checklist: dict[str, Any], expected: str) -> 
     found.update(answers_by_link(response.get("item", []), "QuestionnaireResponse.item"))
     unknown = sorted(set(found) - all_link_ids(checklist))
     if unknown:
-        raise InputError(f"the response has items the checklist does not: {', '.join(unknown)}")
+        # The link ids are the response's, so each is quoted with its control characters escaped.
+        raise InputError(f"the response has items the checklist does not: {', '.join(map(repr, unknown))}")
     # ``is True``, not ==: a JSON 1 equals True in Python, but it is no acknowledgement. A question
     # that statements depend on ("Can you become pregnant?") needs one yes or no; a statement, a yes.
     conditions = condition_ids(checklist)

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import functools
 import inspect
+import traceback
 from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -98,23 +100,50 @@ def _passes(impl: Impl, exc: Exception) -> bool:
     return isinstance(exc, PluginError) or (impl.builtin and isinstance(exc, ClinicguideError))
 
 
+#: Hooks handed the patient (a record, a reference, or resources about them). Their
+#: implementations' own exceptions are reported without their text: it is the plugin's,
+#: and typically names what it was working on (``KeyError: 'Patient/123'``).
+PATIENT_HOOKS = frozenset({"clinicguide_screen", "clinicguide_patient_context", "clinicguide_fhir_bundle",
+                           "clinicguide_process_careplan", "clinicguide_process_consent", "clinicguide_process_bundle"})
+
+
 def _named(impl: Impl, exc: Exception, arguments: Mapping[str, object]) -> PluginError:
-    reason = redacted(str(exc), arguments)
-    if not isinstance(exc, ClinicguideError):
-        reason = f"raised {type(exc).__name__}: {reason}"
-    return impl.error(reason)
+    """The PluginError that reports ``exc``: built without the patient's values, then redacted.
+
+    Raise it outside the ``except`` block that caught ``exc``, so that ``exc`` (whose
+    text and arguments may hold the patient) is neither its ``__cause__`` nor its
+    ``__context__`` and no logged traceback shows it.
+    """
+    if isinstance(exc, ClinicguideError):
+        return impl.error(redacted(str(exc), arguments))
+    if impl.hook in PATIENT_HOOKS:
+        return impl.error(f"raised {type(exc).__name__} {_where(exc)}; its message is not shown, as it may hold "
+                          "patient data (run the plugin's own tests to see it)")
+    return impl.error(f"raised {type(exc).__name__}: {redacted(str(exc), arguments)}")
+
+
+def _where(exc: BaseException) -> str:
+    """Where in the plugin ``exc`` was raised: file name, line and function of the innermost frame."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "(no traceback)"
+    frame = frames[-1]
+    return f"at {Path(frame.filename).name}:{frame.lineno} in {frame.name}"
 
 
 def _guard_call(function: Callable[..., Any], impl: Impl, names: tuple[str, ...]) -> Callable[..., Any]:
     @functools.wraps(function)
     def guard(*args: object, **kwargs: object) -> object:
         arguments = _arguments(names, args, kwargs)
+        failure: PluginError | None = None
         try:
             result = function(*args, **kwargs)
         except Exception as exc:  # third-party code: report it by name, never as a bare traceback
             if _passes(impl, exc):
                 raise
-            raise _named(impl, exc, arguments) from exc
+            failure = _named(impl, exc, arguments)
+        if failure is not None:
+            raise failure  # outside the handler: see _named
         check_result(impl, result, arguments)
         if (found := _answers.get()) is not None:
             found.append((impl.plugin, impl.hook, result))
@@ -129,6 +158,7 @@ def _guard_wrapper(function: Callable[..., Any], impl: Impl, names: tuple[str, .
     @functools.wraps(function)
     def guard(*args: object, **kwargs: object) -> Generator[None, object, object]:
         arguments = _arguments(names, args, kwargs)
+        failure: PluginError | None = None
         try:
             teardown = function(*args, **kwargs)
             next(teardown)
@@ -137,7 +167,9 @@ def _guard_wrapper(function: Callable[..., Any], impl: Impl, names: tuple[str, .
         except Exception as exc:
             if _passes(impl, exc):
                 raise
-            raise _named(impl, exc, arguments) from exc
+            failure = _named(impl, exc, arguments)
+        if failure is not None:
+            raise failure  # outside the handler: see _named
         try:
             inner = yield
         except Exception as failure:
@@ -156,6 +188,7 @@ def _guard_wrapper(function: Callable[..., Any], impl: Impl, names: tuple[str, .
 def _resume(impl: Impl, arguments: Mapping[str, object], teardown: Generator[None, object, object],
             inner: object = None, failure: Exception | None = None) -> object:
     """Run a wrapper's code after its ``yield`` with the result (or failure) it wrapped; its return value."""
+    named: PluginError | None = None
     try:
         if failure is not None:
             teardown.throw(failure)
@@ -166,6 +199,8 @@ def _resume(impl: Impl, arguments: Mapping[str, object], teardown: Generator[Non
     except Exception as exc:
         if exc is failure or _passes(impl, exc):
             raise  # the wrapped failure, let through
-        raise _named(impl, exc, arguments) from exc
+        named = _named(impl, exc, arguments)
+    if named is not None:
+        raise named  # outside the handler: see _named
     teardown.close()
     raise impl.error("a wrapper must yield only once")

@@ -10,6 +10,8 @@ from typing import Any
 
 import pluggy
 
+from ..escape import printable
+
 TRACE_ENV = "CLINICGUIDE_TRACE"  # "1": trace; unset, empty or "0": do not
 
 
@@ -30,6 +32,6 @@ def trace_hook_calls(pm: pluggy.PluginManager) -> Callable[[], None]:
         took = (time.perf_counter() - local.started.pop()) * 1000
         # pluggy calls the list from its end: wrappers, then tryfirst, the newest, ..., trylast.
         plugins = ", ".join(impl.plugin_name for impl in reversed(hook_impls)) or "no plugin"
-        print(f"clinicguide trace: {hook_name} -> {plugins} ({took:.2f} ms)", file=sys.stderr)
+        print(f"clinicguide trace: {hook_name} -> {printable(plugins)} ({took:.2f} ms)", file=sys.stderr)
 
     return pm.add_hookcall_monitoring(before, after)

@@ -27,6 +27,7 @@ from ..jsonfile import dumps, write_atomic
 from ..resources import data_root
 from . import manifest, schema_history
 from .safetar import TOP
+from .tree import read_file, unsafe_entries
 
 FHIR_VERSION: Final = "R4"
 #: 1980-01-01T00:00:00Z, the reproducible-builds convention; any fixed value would do.
@@ -96,6 +97,9 @@ def build(root: Path | None = None, exporter: Exporter | None = None, canonical_
     for folder in (guidance_root, schema_root):
         if not folder.is_dir():
             raise UsageError(f"{folder}: no such folder; a release tree holds guidance/ and schemas/")
+    unsafe = unsafe_entries(guidance_root, schema_root)
+    if unsafe:
+        raise ContentError(unsafe)
     checked = check_paths([guidance_root], schema_root=schema_root)
     problems = [p for c in checked for p in c.problems] + schema_history.frozen_problems(schema_root)
     if problems:
@@ -105,14 +109,14 @@ def build(root: Path | None = None, exporter: Exporter | None = None, canonical_
 
     files: dict[str, bytes] = {}
     for entry in checked:
-        data = entry.path.read_bytes()
+        data = read_file(entry.path)
         if hashlib.sha256(data).hexdigest() != entry.sha256:  # edited between validating and packing
             raise UsageError(f"{entry.display}: changed while the bundle was built; build again")
         files[f"guidance/{entry.path.relative_to(guidance_root).as_posix()}"] = data
     for path in sorted(schema_root.rglob("*.json")):
         rel = path.relative_to(schema_root)
         if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-            files[f"schemas/{rel.as_posix()}"] = path.read_bytes()
+            files[f"schemas/{rel.as_posix()}"] = read_file(path)
 
     library = library_of(checked)
     resources = (exporter or export_fhir)(library, canonical_base)

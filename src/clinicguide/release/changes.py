@@ -5,9 +5,12 @@ Also the comparisons every section shares: items matched by id, and fields compa
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..escape import printable
 
 #: How a change bears on safety: ``loosening`` and ``unclear`` both need clinical sign-off.
 LOOSENING, UNCLEAR, OTHER = "loosening", "unclear", "other"
@@ -106,8 +109,12 @@ _MARK = {LOOSENING: "! LOOSENING - needs clinical sign-off", UNCLEAR: "? needs c
 
 
 def as_text(old: str, new: str, diffs: Sequence[GuidanceDiff]) -> str:
-    lines = [f"clinical changes from {old} to {new}"]
+    """The changes, one a line. Every field comes from the releases (a bundle is anyone's), so each is
+    escaped: a text holding a line break or a terminal escape cannot forge or hide a line."""
+    lines = [f"clinical changes from {printable(old)} to {printable(new)}"]
     for d in diffs:
+        d = dataclasses.replace(d, id=printable(d.id), old_version=d.old_version and printable(d.old_version),
+                                new_version=d.new_version and printable(d.new_version))
         versions = f"{d.old_version or '(absent)'} -> {d.new_version or '(absent)'}"
         if not d.changes:
             lines.append(f"\n{d.id} {versions}: no clinical changes")
@@ -119,7 +126,7 @@ def as_text(old: str, new: str, diffs: Sequence[GuidanceDiff]) -> str:
         for change in d.changes:
             item = f" {change.item}" if change.item and change.section != "guidance" else ""
             mark = f"  [{_MARK[change.safety]}]" if change.needs_signoff else ""
-            lines.append(f"  {change.section}{item}: {change.message}{mark}")
+            lines.append(f"  {change.section}{printable(item)}: {printable(change.message)}{mark}")
     total = summary(diffs)
     lines.append(f"\n{total['guidance']} guidance compared: {total['changes']} change(s), {total['loosenings']} loosening(s), "
                  f"{total['needs_signoff']} needing clinical sign-off")

@@ -16,6 +16,7 @@ import tarfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+from ..bounded import Unreadable, read_bounded
 from ..errors import BundleRefused, Problem, UsageError, whole_file
 
 #: The one top-level folder every member of a bundle sits in (so extracting is tidy).
@@ -51,17 +52,14 @@ def read_bundle(path: Path) -> dict[str, bytes]:
 def read_raw(path: Path) -> bytes:
     """The bytes of the bundle file at ``path``, refusing one too large to be a bundle."""
     label = str(path)
-    if path.is_dir():
-        raise UsageError(f"{label}: is a folder; give a release bundle (.tar.gz)")
     try:
-        size = path.stat().st_size
-        if size > MAX_BUNDLE_BYTES:
-            raise BundleRefused(label, [whole_file("CG404", label, f"bundle is {size} bytes; the limit is {MAX_BUNDLE_BYTES}")])
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{label}: no such file") from None
-    except OSError as exc:
-        raise UsageError(f"{label}: cannot read: {exc.strerror or exc}") from None
+        return read_bounded(path, MAX_BUNDLE_BYTES, pipes=True)
+    except Unreadable as exc:
+        if exc.kind == "too-large":
+            raise BundleRefused(label, [whole_file("CG404", label, f"bundle {exc.reason}")]) from None
+        if exc.kind in ("folder", "not-a-file"):
+            raise UsageError(f"{label}: {exc.reason}; give a release bundle (.tar.gz)") from None
+        raise UsageError(f"{label}: {exc.reason}") from None
 
 
 def read_bundle_bytes(raw: bytes, label: str) -> dict[str, bytes]:

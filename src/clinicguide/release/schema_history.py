@@ -17,7 +17,8 @@ from typing import Any
 
 from ..content.schemas import SCHEMA_FILE, is_schema_version, schema_version_key
 from ..errors import Problem, ReleaseRecordError, UsageError, whole_file
-from ..jsonfile import dumps, is_plain_relative_path, is_sha256, loads, write_atomic
+from ..jsonfile import dumps, is_plain_relative_path, is_sha256, loads, record_bytes, write_atomic
+from .tree import read_file
 
 RELEASES_FILE = "releases.json"
 FORMAT = 1
@@ -44,7 +45,7 @@ def load(schema_root: Path) -> tuple[SchemaRelease, ...]:
     path = schema_root / RELEASES_FILE
     if not path.is_file():
         return ()
-    return parse(path.read_bytes(), str(path))
+    return parse(record_bytes(path), str(path))
 
 
 def parse(data: bytes, name: str) -> tuple[SchemaRelease, ...]:
@@ -84,7 +85,7 @@ def frozen_problems(schema_root: Path) -> list[Problem]:
             if not path.is_file():
                 found.append(whole_file("CG401", str(path),
                                         f"schema {release.version} was released with this file; it is missing"))
-            elif file_sha256(path.read_bytes()) != digest:
+            elif file_sha256(read_file(path)) != digest:
                 found.append(whole_file("CG403", str(path),
                                         f"schema {release.version} is released and frozen, but this file changed since; "
                                         "restore it and put changes in a new version folder"))
@@ -107,7 +108,7 @@ def record(schema_root: Path, version: str, today: dt.date) -> bool:
     folder = schema_root / "guidance" / version
     if not is_schema_version(version) or not (folder / SCHEMA_FILE).is_file():
         raise UsageError(f"{folder / SCHEMA_FILE}: no such schema; give a version folder that exists, e.g. 1.0")
-    files = {p.relative_to(schema_root).as_posix(): file_sha256(p.read_bytes()) for p in sorted(folder.rglob("*")) if p.is_file()}
+    files = {p.relative_to(schema_root).as_posix(): file_sha256(read_file(p)) for p in sorted(folder.rglob("*")) if p.is_file()}
     for release in releases:
         if release.version == version:
             if dict(release.files) == files:

@@ -14,6 +14,7 @@ from ..content.library import semver_key
 from ..content.located import Checked
 from ..content.model import Guidance
 from ..errors import BundleRefused, ContentError, ReleaseRecordError, UsageError, whole_file
+from .bundle_schemas import unusable_schemas
 from .safetar import as_member, materialise, read_bundle
 
 
@@ -27,14 +28,18 @@ class Release:
 @contextmanager
 def _tree(path: Path) -> Iterator[tuple[Path, Path | None, Path | None]]:
     """(guidance folder, schema root or None for the packaged schemas, the folder a bundle was written to or None)."""
-    if path.is_file():
+    if path.exists() and not path.is_dir():  # a file, or a device or pipe that read_bundle names
         files = read_bundle(path)
         with tempfile.TemporaryDirectory(prefix="clinicguide-diff-") as temp:
             root = Path(temp)
             materialise(files, root)
             (root / "guidance").mkdir(exist_ok=True)
-            # A bundle is validated with its own schemas only, never the installed ones.
+            # A bundle is validated with its own schemas only, never the installed ones,
+            # and only with those confined to the bundle and safe to run.
             (root / "schemas").mkdir(exist_ok=True)
+            unusable = unusable_schemas(root / "schemas", root)
+            if unusable:
+                raise BundleRefused(str(path), unusable)
             yield root / "guidance", root / "schemas", root
         return
     if not path.is_dir():

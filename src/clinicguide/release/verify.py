@@ -3,7 +3,10 @@
 Every check uses the bundle's own files: its manifest for the hashes, its schemas for
 validation (never the installed package's), its schema release record for the frozen
 schema files, and its guidance release history for CG315. The bundle is read in memory;
-only the guidance and schemas are written, to a temporary folder, for the validator.
+only the guidance and schemas are written, to a temporary folder, for the validator,
+and the folder is removed however verification ends. The bundle's schemas are checked
+before they are used (:mod:`.bundle_schemas`): nothing they reference is fetched or read,
+and their patterns run in linear time.
 """
 
 from __future__ import annotations
@@ -12,19 +15,17 @@ import hashlib
 import json
 import tempfile
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 
 from ..content import history as guidance_history
 from ..content.check import check_paths
 from ..content.located import Checked
-from ..content.schemas import SCHEMA_FILE, available
+from ..content.schemas import available
 from ..errors import BundleRefused, Problem, ReleaseRecordError, whole_file
+from ..escape import printable
 from . import manifest, schema_history
+from .bundle_schemas import unusable_schemas
 from .safetar import as_member, materialise, read_bundle_bytes, read_raw
 
 
@@ -54,9 +55,13 @@ class Report:
         }
 
     def as_text(self) -> str:
-        """The summary of a bundle that verified: what was checked, and each document's review."""
-        record = self.manifest or {}
-        lines = [f"{self.bundle}: verified",
+        """The summary of a bundle that verified: what was checked, and each document's review.
+
+        Names, ids and versions come from the bundle, so each is escaped: a reviewer's name
+        with a terminal escape or a line break cannot hide or forge a line.
+        """
+        record = _printable(self.manifest or {})
+        lines = [f"{printable(self.bundle)}: verified",
                  f"  sha256 {self.sha256}",
                  f"  {self.files} files match the manifest (size and SHA-256); no file missing, none extra",
                  f"  package: {record['package']['name']} {record['package']['version']}",
@@ -73,8 +78,19 @@ class Report:
         lines.append(f"  FHIR {record['fhir']['version']}: {record['fhir']['resources']} resources, a PlanDefinition and a "
                      "Questionnaire per guidance")
         if self.unrecorded:
-            lines.append(f"  note: not in the bundle's guidance release history: {', '.join(self.unrecorded)}")
+            lines.append(f"  note: not in the bundle's guidance release history: {printable(', '.join(self.unrecorded))}")
         return "\n".join(lines) + "\n"
+
+
+def _printable(value: Any) -> Any:
+    """``value`` (a record read from a bundle) with every text in it escaped for printing."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    return value
 
 
 def verify(path: Path) -> Report:
@@ -113,7 +129,7 @@ def _check_contents(report: Report, record: dict[str, Any], files: dict[str, byt
     schema_root.mkdir(exist_ok=True)
     (root / "guidance").mkdir(exist_ok=True)
     report.problems.extend(as_member(p, root) for p in schema_history.frozen_problems(schema_root))
-    report.problems.extend(_unusable_schemas(schema_root, root))
+    report.problems.extend(unusable_schemas(schema_root, root))
     checked, found = _validate(root)
     report.problems.extend(found)
     report.problems.extend(_cross_references(record, checked, files, root))
@@ -141,30 +157,6 @@ def _hashes(record: dict[str, Any], files: dict[str, bytes]) -> list[Problem]:
     for path in sorted(set(files) - set(listed)):
         found.append(whole_file("CG402", path, "in the bundle but not in the manifest"))
     return found
-
-
-def _unusable_schemas(schema_root: Path, root: Path) -> list[Problem]:
-    """Schema files that are not JSON or not valid JSON Schema, removed so nothing trips on them."""
-    found: list[Problem] = []
-    for path in sorted(schema_root.glob(f"guidance/*/{SCHEMA_FILE}")):
-        name = path.relative_to(root).as_posix()
-        try:
-            _check_schema(path.read_bytes())
-        except (ValueError, RecursionError) as exc:
-            found.append(whole_file("CG404", name, f"is not valid JSON ({exc})"))
-        except SchemaError as exc:
-            found.append(whole_file("CG404", name, f"is not a valid JSON Schema ({exc.message[:200]})"))
-        else:
-            continue
-        path.unlink()  # documents declaring this version then report it as unknown (CG208)
-    return found
-
-
-@lru_cache(maxsize=16)
-def _check_schema(data: bytes) -> None:
-    # Cached by content: checking a schema against the metaschema costs more than validating
-    # every document, and a bundle's schemas are nearly always the same frozen files.
-    Draft202012Validator.check_schema(json.loads(data))
 
 
 def _validate(root: Path) -> tuple[list[Checked], list[Problem]]:

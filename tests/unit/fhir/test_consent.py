@@ -157,7 +157,7 @@ def test_response_must_be_completed(guide: ClinicGuide, status: str | None) -> N
 def test_unknown_link_id_is_refused(guide: ClinicGuide) -> None:
     data = response()
     data["item"][0]["item"].append({"linkId": "consent-waiver", "answer": [{"valueBoolean": True}]})
-    with pytest.raises(InputError, match="items the checklist does not: consent-waiver"):
+    with pytest.raises(InputError, match="items the checklist does not: 'consent-waiver'"):
         guide.consent("microneedling", data)
 
 

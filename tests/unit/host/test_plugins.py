@@ -575,9 +575,11 @@ def test_a_raising_plugin_is_named_and_the_guide_stays_usable(clinicguide_patien
     guide = ClinicGuide(plugins=[RaisesInScreen()], entry_point_plugins=False)
     with pytest.raises(PluginError) as caught:
         guide.plan("isotretinoin-oral", clinicguide_patient(), date=DATE)
-    assert str(caught.value) == ("plugin 'RaisesInScreen' in hook 'clinicguide_screen': "
-                                 "raised RuntimeError: site rule table missing")
-    assert isinstance(caught.value.__cause__, RuntimeError)
+    # The screening hook is handed the patient, so the plugin's own message is left out; where it was raised is not.
+    assert str(caught.value).startswith("plugin 'RaisesInScreen' in hook 'clinicguide_screen': "
+                                        "raised RuntimeError at test_plugins.py:")
+    assert "site rule table missing" not in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
     # The same instance goes on serving other calls.
     assert guide.plan("microneedling", clinicguide_patient(), date=DATE).decision == "needs-information"
     assert guide.checklist("isotretinoin-oral")["resourceType"] == "Questionnaire"
@@ -680,7 +682,8 @@ def test_a_raising_entry_point_plugin_is_named_by_the_cli(clinicguide_installed:
     done = cli("screen", "microneedling", "--patient", str(patient_file), "--date", DATE, env=env)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == ("clinicguide: error: plugin 'raising-site' in hook 'clinicguide_screen': "
-                           "raised ValueError: bad site rule\n")
+                           "raised ValueError at cg_raising_site.py:5 in clinicguide_screen; its message is not shown, "
+                           "as it may hold patient data (run the plugin's own tests to see it)\n")
     assert cli("checklist", "microneedling", env=env).returncode == 0  # commands that do not screen still work
 
 

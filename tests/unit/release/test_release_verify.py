@@ -245,7 +245,8 @@ def test_a_schema_with_a_remote_reference_does_not_crash(good: Path, tmp_path: P
         schema["properties"]["title"] = {"$ref": "https://example.invalid/nothing.json"}
         return json.dumps(schema).encode()
     report = verify.verify(rewrite(good, tmp_path / "t.tar.gz", remote, remanifest=True))
-    assert not report.ok and all(f.code in ("CG403", "CG404") for f in report.problems)
+    assert not report.ok and all(f.code in ("CG208", "CG403", "CG404", "CG406") for f in report.problems)
+    assert any(f.code == "CG406" and f.line and "example.invalid" in f.message for f in report.problems)
 
 
 # -- hostile bundles ------------------------------------------------------------------
