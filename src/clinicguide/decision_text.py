@@ -12,11 +12,11 @@ import datetime as dt
 import os
 import shutil
 import textwrap
-import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, TextIO
 
 from .clinical.findings import QUESTION_CODES
+from .escape import printable
 
 if TYPE_CHECKING:
     from .clinical.findings import Finding
@@ -43,16 +43,9 @@ def terminal_style(stream: TextIO) -> tuple[int, bool]:
 
 
 def safe(text: object) -> str:
-    """``text`` on one line, with control and format characters (ESC, bidi overrides, line breaks) shown escaped."""
-    out = []
-    for char in str(text):
-        if char in "\n\r\t":
-            out.append(" ")
-        elif unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    return "".join(out)
+    """``text`` on one line: line breaks and runs of spaces become one space, and every other
+    non-printable character (ESC, bidi overrides) is shown escaped."""
+    return printable(" ".join(str(text).split()))
 
 
 def decision_text(result: PlanResult, *, width: int = 80, colour: bool = False) -> str:

@@ -86,9 +86,9 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch: pytest.M
 
 
 def test_escape_sequences_and_bidi_controls_are_shown_not_sent() -> None:
-    assert safe("Dr \x1b[2J\x1b]0;owned\x07 Lee\u202e\n") == "Dr \\u001b[2J\\u001b]0;owned\\u0007 Lee\\u202e "
+    assert safe("Dr \x1b[2J\x1b]0;owned\x07 Lee\u202e\n") == "Dr \\x1b[2J\\x1b]0;owned\\x07 Lee\\u202e"
 
 
 def test_who_answered_is_escaped(guide: ClinicGuide) -> None:
     text = decision_text(_main_job(guide, answered_by="Dr \x1b[31mLee", answered_at="2026-11-30"))
-    assert "Answers used: 13 by Dr \\u001b[31mLee on 2026-11-30" in text and "\x1b" not in text
+    assert "Answers used: 13 by Dr \\x1b[31mLee on 2026-11-30" in text and "\x1b" not in text
