@@ -62,4 +62,6 @@ PROBLEM_CODES: Final[dict[str, str]] = {
     "CG404": "release bundle or manifest malformed or unsafe",
     "CG405": "release tree holds a symbolic link or a special file (a release packs regular files only)",
     "CG406": "schema in a bundle cannot be used safely (a reference outside the bundle, a pattern that needs backtracking)",
+    # Reading level: a warning, validation still passes (exit 0).
+    "CG501": "patient-facing text reads above US grade 8 (Flesch-Kincaid)",
 }

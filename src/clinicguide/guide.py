@@ -24,10 +24,14 @@ from .clinical.responses import check_signed_by, is_response, read_response
 from .clinical.screening import Screening, decide
 from .content.library import Library
 from .content.model import Guidance
+from .documents.patient import patient_name
+from .documents.render import MEDIA_TYPES, render
+from .documents.sheet import KINDS, sheet
 from .errors import InputError, UsageError
 from .fhir.bundle import BundleContext
-from .fhir.common import Canonicals, FhirVersion, canonical_base, fhir_version
+from .fhir.common import Canonicals, FhirVersion, canonical_base, fhir_version, subject_reference, urn
 from .fhir.consent import build_consent
+from .fhir.documentreference import build_document_reference
 from .fhir.export import export_bundle
 from .fhir.narrative import bundle_with_narrative, with_narrative
 from .fhir.questionnaire import build_questionnaire
@@ -63,6 +67,17 @@ class PlanResult:
             summary["answered"] = {k: v for k, v in (("by", screening.answered_by), ("at", screening.answered_at and
                                                      screening.answered_at.isoformat())) if v}
         return summary
+
+
+@dataclass(frozen=True)
+class PatientDocument:
+    """A consent form or an aftercare handout, ready to save or send."""
+
+    kind: str  # "consent" or "aftercare"
+    guidance: str  # id|version
+    title: str
+    media_type: str  # "text/html" or "application/pdf"
+    content: bytes  # the HTML as UTF-8, or the PDF
 
 
 def _entry(f: Finding) -> dict[str, Any]:
@@ -106,13 +121,17 @@ class ClinicGuide:
         self.base = canonical_base(canonical_base_url)
         self.validate_fhir = validate_fhir
 
-    def _patient(self, patient: Any) -> PatientRecord:
+    def _patient_data(self, patient: Any) -> Any:
+        """The patient's data: as given, or from the plugin that resolves a reference."""
         if isinstance(patient, str):
             data = self.hooks.patient_context(patient)
             if data is None:
                 raise InputError("no plugin supplied the patient for the reference given")
-            patient = data
-        return read_patient(patient)
+            return data
+        return patient
+
+    def _patient(self, patient: Any) -> PatientRecord:
+        return read_patient(self._patient_data(patient))
 
     def screen(self, guidance_id: str, patient: Any, *, proposed: Proposal | Mapping[str, Any] | None = None,
                date: dt.date | str | None = None, answers: Mapping[str, Any] | None = None,
@@ -147,7 +166,8 @@ class ClinicGuide:
 
     def plan(self, guidance_id: str, patient: Any, *, proposed: Proposal | Mapping[str, Any] | None = None,
              date: dt.date | str | None = None, answers: Mapping[str, Any] | None = None, version: str | None = None,
-             fhir_version: str = "R4", answered_by: str | None = None, answered_at: dt.date | str | None = None) -> PlanResult:
+             fhir_version: str = "R4", answered_by: str | None = None, answered_at: dt.date | str | None = None,
+             with_documents: bool = False) -> PlanResult:
         """Screen the patient, check the proposal, and build the FHIR Bundle.
 
         :param guidance_id: the guidance to apply, e.g. ``"microneedling"``.
@@ -164,6 +184,8 @@ class ClinicGuide:
         :param fhir_version: ``"R4"`` (default) or ``"R5"``.
         :param answered_by: who gave the answers (a name or role), quoted where an answer is.
         :param answered_at: when the answers were given (a date or ``YYYY-MM-DD``).
+        :param with_documents: add a DocumentReference for the consent form and one for the
+            aftercare handout, each with its PDF attached, to the Bundle.
         """
         fhir = fhir_version_of(fhir_version)
         screening, record = self.screen(guidance_id, patient, proposed=proposed, date=date, answers=answers, version=version,
@@ -172,10 +194,55 @@ class ClinicGuide:
         context = BundleContext(Canonicals(self.base, guidance), fhir, self.library.digest, self.hooks.agents(),
                                 self.library.amendments.get(guidance.ref, ()), self.hooks.processor(guidance, fhir))
         bundle = self.hooks.fhir_bundle(screening, record, context)
+        if with_documents:
+            self._attach_documents(bundle, screening, record, self._patient_data(patient), fhir)
         self.hooks.process_bundle(bundle, guidance, fhir)
         bundle_with_narrative(bundle)
         self._check(bundle, fhir)
         return PlanResult(guidance.ref, screening.decision, screening.findings, bundle, fhir, screening)
+
+    def _attach_documents(self, bundle: dict[str, Any], screening: Screening, record: PatientRecord, patient: Any,
+                          fhir: FhirVersion) -> None:
+        """Each patient document as a DocumentReference with its PDF, made for the Bundle's CarePlan and in its Provenance."""
+        entries = bundle.get("entry", [])
+        careplan = next(e["resource"]["id"] for e in entries if e["resource"].get("resourceType") == "CarePlan")
+        added = []
+        for kind in KINDS:
+            made = self._document(kind, screening.guidance, patient_name(patient), screening.date, "pdf")
+            added.append(build_document_reference(str(bundle["id"]), kind, made.title, made.content, screening.date,
+                                                  subject_reference(record.id), careplan, fhir))
+        entries.extend({"fullUrl": urn(r["id"]), "resource": r} for r in added)
+        for entry in entries:
+            if entry["resource"].get("resourceType") == "Provenance":
+                entry["resource"].setdefault("target", []).extend({"reference": urn(r["id"])} for r in added)
+
+    def document(self, kind: str, guidance_id: str, *, patient: Any = None, date: dt.date | str | None = None,
+                 format: str = "html", version: str | None = None) -> PatientDocument:
+        """A patient document of one guidance: the ``consent`` form or the ``aftercare`` handout.
+
+        :param kind: ``"consent"`` or ``"aftercare"``.
+        :param guidance_id: the guidance, e.g. ``"microneedling"``.
+        :param patient: whose document it is (the input ``plan`` takes; its name is printed), or None for a blank one.
+        :param date: the procedure date; the aftercare timeline is dated from it. None leaves the dates blank.
+        :param format: ``"html"`` (accessible, with print styles) or ``"pdf"`` (tagged PDF/UA-1).
+        :param version: a specific guidance version (default the newest in force).
+        """
+        if kind not in KINDS:
+            raise UsageError(f"no patient document {kind!r}; documents: {', '.join(KINDS)}")
+        if format not in MEDIA_TYPES:
+            raise UsageError(f"document format {format!r} is not one of: {', '.join(MEDIA_TYPES)}")
+        guidance = self.library.get(guidance_id, version)
+        name = None
+        if patient is not None:
+            data = self._patient_data(patient)
+            read_patient(data)  # the same checks as a plan: a malformed patient is refused, not half-read
+            name = patient_name(data)
+        return self._document(kind, guidance, name, parse_optional_date(date, "the procedure date"), format)
+
+    def _document(self, kind: str, guidance: Guidance, name: str | None, date: dt.date | None, fmt: str) -> PatientDocument:
+        content = sheet(kind, guidance, date=date, patient=name, digest=self.library.digest,
+                        contacts=self.hooks.site_contacts())
+        return PatientDocument(kind, guidance.ref, content.title, MEDIA_TYPES[fmt], render(content, fmt))
 
     def _questionnaire(self, guidance: Guidance, fhir: FhirVersion) -> dict[str, Any]:
         questionnaire = build_questionnaire(guidance, Canonicals(self.base, guidance), fhir)
@@ -261,6 +328,11 @@ def checklist(guidance_id: str, **options: Any) -> dict[str, Any]:
 def consent(guidance_id: str, response: Any, **options: Any) -> dict[str, Any]:
     """:meth:`ClinicGuide.consent` on the packaged library."""
     return default().consent(guidance_id, response, **options)
+
+
+def document(kind: str, guidance_id: str, **options: Any) -> PatientDocument:
+    """:meth:`ClinicGuide.document` on the packaged library."""
+    return default().document(kind, guidance_id, **options)
 
 
 def questions(guidance_id: str, **options: Any) -> dict[str, Any]:

@@ -55,8 +55,8 @@ def careplan(bundle: dict[str, Any]) -> dict[str, Any]:
 
 # -- plan and screen -------------------------------------------------------------------------------
 
-def test_readme_main_job_command() -> None:
-    """The README's main job, run as written once the venv exists, prints a Bundle with the decision it states."""
+def test_readme_main_job_command(tmp_path: Path) -> None:
+    """The README's main job, run as written once the venv exists, prints the decision it states and writes the Bundle."""
     readme = (ROOT / "README.md").read_text()
     section = re.search(r"run the main job(.*?)```sh\n(.*?)\n```", readme, re.DOTALL | re.IGNORECASE)
     assert section, "README has no main-job command block"
@@ -64,16 +64,20 @@ def test_readme_main_job_command() -> None:
     assert stated, "README does not state the main job's decision"
     command = section.group(2).split("&&")[-1].strip()  # what remains once the venv is set up
     words = shlex.split(command)
-    assert words[:2] == [".venv/bin/clinicguide", "plan"]
+    assert words[:2] == [".venv/bin/clinicguide", "plan"] and words[words.index("--format") + 1] == "text"
+    written = words[words.index("--bundle") + 1]
+    words[words.index("--bundle") + 1] = str(tmp_path / written)  # the checkout stays as it was
     if not (ROOT / words[0]).exists():  # a checkout whose venv lives elsewhere: same command, this interpreter
         words = [sys.executable, "-m", "clinicguide", *words[1:]]
-    env = {k: v for k, v in os.environ.items() if k != "CLINICGUIDE_CANONICAL_BASE"}
+    env = {k: v for k, v in os.environ.items() if k not in ("CLINICGUIDE_CANONICAL_BASE", "NO_COLOR")}
     done = subprocess.run(words, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
-    bundle = json.loads(done.stdout)
+    decision = stated.group(1)
+    assert done.stdout.startswith(f"Decision: {decision.upper()} - ") and "\x1b" not in done.stdout
+    assert "Care plan from 2026-12-01" in done.stdout
+    bundle = json.loads((tmp_path / written).read_text(encoding="utf-8"))
     assert bundle["resourceType"] == "Bundle" and "CarePlan" in kinds(bundle)
     validate_resource(bundle, "R4")
-    decision = stated.group(1)
     plan = careplan(bundle)
     assert plan["description"].startswith(f"Decision: {decision} ")
     assert f"Decision: {decision}." in plan["activity"][0]["detail"]["description"]

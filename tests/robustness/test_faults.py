@@ -38,6 +38,7 @@ HOOKS = {  # hook -> its arguments (the ones a plugin sees)
     "clinicguide_process_questionnaire": ("questionnaire", "guidance", "fhir_version"),
     "clinicguide_process_consent": ("consent", "guidance", "fhir_version"),
     "clinicguide_process_bundle": ("bundle", "guidance", "fhir_version"),
+    "clinicguide_site_contacts": (),
 }
 LOAD_HOOKS = ("clinicguide_guidance_dirs", "clinicguide_amend_guidance")
 
@@ -46,7 +47,7 @@ def _targeted(hook: str, kwargs: dict[str, Any]) -> bool:
     """Whether this call is the one the faulty plugin fails on."""
     if hook == "clinicguide_patient_context":
         return kwargs["reference"] == "Patient/faulty"
-    if hook == "clinicguide_guidance_dirs":
+    if hook in ("clinicguide_guidance_dirs", "clinicguide_site_contacts"):  # no arguments: every call
         return True
     if "guidance_id" in kwargs:
         return kwargs["guidance_id"] == TARGET
@@ -104,6 +105,7 @@ WRONG_RESULTS: dict[str, list[Any]] = {
     "clinicguide_process_questionnaire": [42, {}, "changed"],
     "clinicguide_process_consent": [42, {}, "changed"],
     "clinicguide_process_bundle": [42, {}, "changed"],
+    "clinicguide_site_contacts": [42, "call us", [42], [{"name": "Reception"}], [{"name": "Reception", "fax": "1"}]],
 }
 FAULTS = ([(hook, "raises", _raise) for hook in HOOKS] + [(hook, "raises-input-error", _raise_input_error) for hook in HOOKS]
           + [(hook, "recursion", _raise_deep) for hook in ("clinicguide_screen", "clinicguide_process_bundle")]
@@ -152,6 +154,8 @@ def _trigger(guide: ClinicGuide, hook: str, response: dict[str, Any]) -> None:
         guide.consent(TARGET, response)
     elif hook == "clinicguide_process_questionnaire":
         guide.checklist(TARGET)
+    elif hook == "clinicguide_site_contacts":
+        guide.document("aftercare", TARGET, format="html")
     else:
         guide.plan(TARGET, PATIENT, proposed=PROPOSALS[TARGET], date=DATE)
 

@@ -71,13 +71,14 @@ def test_discovered_through_its_entry_point() -> None:
 def test_1_plugins_lists_it() -> None:
     listing = ok("plugins")
     block = ("example-site           clinicguide-example-site 0.1.0\n"
-             "                       hooks: clinicguide_amend_guidance, clinicguide_guidance_dirs\n")
+             "                       hooks: clinicguide_amend_guidance, clinicguide_guidance_dirs, clinicguide_site_contacts\n")
     assert listing.endswith(block)
     assert "\n".join(line.strip() for line in block.splitlines()) in "\n".join(line.strip() for line in README.splitlines())
     rows = json.loads(ok("plugins", "--format", "json"))
     assert [r["name"] for r in rows] == ["clinicguide.guidance", "clinicguide.screening", "clinicguide.fhir", "example-site"]
     assert rows[-1] == {"name": "example-site", "distribution": "clinicguide-example-site", "version": "0.1.0", "builtin": False,
-                        "hooks": ["clinicguide_amend_guidance", "clinicguide_guidance_dirs"]}
+                        "hooks": ["clinicguide_amend_guidance", "clinicguide_guidance_dirs",
+                                  "clinicguide_site_contacts"]}
     assert "example-site" not in ok("plugins", blocked=True)
 
 
@@ -124,6 +125,9 @@ def test_3_every_checklist_gains_the_photography_consent(guidance_id: str) -> No
     assert bool(last["item"]) == had_other_group
     if not had_other_group:
         with_plugin["item"].pop()
+    narrative = with_plugin.pop("text", {}).get("div", "")
+    without.pop("text", None)
+    assert " ".join(site.PHOTOGRAPHY_CONSENT["text"].split()) in " ".join(narrative.split())
     assert with_plugin == without
 
 
@@ -201,6 +205,20 @@ def test_6_other_documents_record_four_amendments(clinicguide_guide: Any, clinic
     ))
     result = guide.plan("site-ha-filler-lips", clinicguide_patient(), date="2026-12-01")
     assert AGENT in [a["who"]["display"] for a in resources(result.bundle, "Provenance")[0]["agent"]]
+
+
+def test_7_patient_documents_give_the_clinics_contacts() -> None:
+    import html
+    import re
+
+    page = ok("document", "aftercare", "microneedling")
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.split("</style>")[1])).split())
+    text = text.replace(" ,", ",").replace(" :", ":")
+    block = README.split("7. **The patient documents")[1].split("```")[1]
+    for line in block.strip().splitlines():
+        assert " ".join(line.split()) in text, line
+    assert " ".join(site.AFTER_HOURS_CONTACT["text"].split()) in text
+    assert "Example Clinic" not in ok("document", "aftercare", "microneedling", blocked=True)
 
 
 def test_in_process_load_library_applies_the_plugin() -> None:

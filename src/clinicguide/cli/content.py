@@ -70,10 +70,12 @@ def run_validate(args: argparse.Namespace) -> int:
     for path in paths:
         if path != STDIN and not path.exists():
             raise UsageError(f"{path}: no such file or folder")
+    from ..content.readability import reading_level_warnings
+
     files, problems = 0, list[Problem]()
     for entry in check_stream(paths):  # each file's problems kept, not its data
         files += 1
-        problems += [*entry.problems, *entry.warnings]
+        problems += [*entry.problems, *entry.warnings, *reading_level_warnings(entry)]
     if not files:  # an empty folder, or one of other files: a wrong path must not pass as "no problems"
         return reporter(args.format).nothing_found([display_path(p) for p in paths])
     return reporter(args.format).checked(files, shown(sorted(problems)))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
 from ..jsonfile import read_input
-from ..report import emit_json
+from ..report import emit, emit_json
 from .common import source_options
 
 if TYPE_CHECKING:  # imported where used: every command builds this parser, and the engine costs ~50 ms to import
@@ -67,9 +68,16 @@ def _patient_options(parser: argparse.ArgumentParser) -> None:
 def register(commands: Any) -> None:
     plan = commands.add_parser("plan", help="decide for a patient and print the FHIR Bundle")
     _patient_options(plan)
+    plan.add_argument("--format", choices=("json", "text"), default="json",
+                      help="json: the FHIR Bundle (default); text: the decision, findings, questions and dated care plan")
+    plan.add_argument("--bundle", metavar="FILE", help="also write the FHIR Bundle to FILE (with --format text)")
+    plan.add_argument("--with-documents", action="store_true",
+                      help="add the consent form and the aftercare handout to the Bundle, as DocumentReferences with PDFs")
     plan.set_defaults(run=run_plan)
     screen = commands.add_parser("screen", help="decide for a patient and print a JSON summary")
     _patient_options(screen)
+    screen.add_argument("--format", choices=("json", "text"), default="json",
+                        help="json: the summary for scripts (default); text: the same for people")
     screen.set_defaults(run=run_screen)
 
     checklist = commands.add_parser("checklist", help="print the consent checklist Questionnaire")
@@ -154,16 +162,38 @@ def _plan(args: argparse.Namespace) -> PlanResult:
     stated = any(value is not None and value != {} for value in proposed.values())
     return _engine(args).plan(args.id, read_input(args.patient, "patient"), proposed=proposed if stated else None,
                               date=args.date, answers=answers, version=args.doc_version, fhir_version=args.fhir,
-                              answered_by=args.answered_by, answered_at=args.answered_at)
+                              answered_by=args.answered_by, answered_at=args.answered_at,
+                              with_documents=getattr(args, "with_documents", False))
+
+
+def _readable(result: PlanResult, output: str | None) -> None:
+    from ..decision_text import decision_text, terminal_style
+
+    width, colour = terminal_style(sys.stdout) if output in (None, "-") else (80, False)
+    emit(decision_text(result, width=width, colour=colour), output)
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    emit_json(_plan(args).bundle, args.output)
+    if args.bundle and args.format != "text":
+        raise UsageError("--bundle writes the Bundle beside the readable text: use it with --format text")
+    if args.bundle and args.bundle in ("-", args.output):
+        raise UsageError("--bundle needs a file of its own, not standard output or the --output file")
+    result = _plan(args)
+    if args.format == "text":
+        if args.bundle:
+            emit_json(result.bundle, args.bundle)
+        _readable(result, args.output)
+    else:
+        emit_json(result.bundle, args.output)
     return 0
 
 
 def run_screen(args: argparse.Namespace) -> int:
-    emit_json(_plan(args).summary(), args.output)
+    result = _plan(args)
+    if args.format == "text":
+        _readable(result, args.output)
+    else:
+        emit_json(result.summary(), args.output)
     return 0
 
 

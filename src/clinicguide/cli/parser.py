@@ -15,12 +15,12 @@ from .common import EXIT_CODES, describe
 # Only the module of the command given is imported: each brings in what its commands use
 # (the engine, the release modules), which no other command should pay for at start-up.
 #: Modules that each add their subcommands with ``register(subparsers)``, in the order the help lists them.
-COMMAND_MODULES = ("content", "decide", "new", "audit", "plugins", "serve")
+COMMAND_MODULES = ("content", "decide", "documents", "new", "audit", "plugins", "serve")
 #: The module that registers each command.
 COMMANDS = {"validate": "content", "list": "content", "show": "content", "sources": "content", "plan": "decide",
             "screen": "decide", "checklist": "decide", "questions": "decide", "consent": "decide", "export": "decide",
             "new": "new", "release": "audit", "diff": "audit", "plugins": "plugins", "serve": "serve",
-            "feedback": "serve", "jwks": "serve"}
+            "feedback": "serve", "jwks": "serve", "document": "documents"}
 
 # Options whose value is NAME=VALUE, one word: a space instead of '=' leaves the value over.
 _PAIR_OPTIONS = ("--param", "--answer")
@@ -111,6 +111,11 @@ HELP: dict[str, tuple[str, tuple[str, ...]]] = {
                 ("clinicguide consent microneedling --response examples/responses/microneedling-complete.json",)),
     "export": ("Export the library as FHIR PlanDefinition, ActivityDefinition, Questionnaire and CodeSystem resources.",
                ("clinicguide export --fhir R5 --output export.json",)),
+    "document": (("Write a patient document: the consent form (the treatment, its risks in plain words, tick boxes, "
+                  "signatures) or the aftercare handout (a dated timeline, warning signs, the site's contacts), as "
+                  "accessible HTML or tagged PDF."),
+                 ("clinicguide document aftercare microneedling --date 2026-12-01 --format pdf --output aftercare.pdf",
+                  f"clinicguide document consent microneedling {_PATIENT} --output consent.html")),
     "plugins": ("List the loaded plugins with their distribution, version and hooks.", ("clinicguide plugins",)),
     "release": ("Build, verify and record guidance releases.", ("clinicguide release verify bundle.tar.gz",)),
     "release build": ("Write a deterministic release bundle (.tar.gz) and print its SHA-256.",

@@ -19,6 +19,9 @@ AMEND_GUIDANCE = "clinicguide_amend_guidance"
 SCREEN = "clinicguide_screen"
 PATIENT_CONTEXT = "clinicguide_patient_context"
 FHIR_BUNDLE = "clinicguide_fhir_bundle"
+SITE_CONTACTS = "clinicguide_site_contacts"
+#: The fields of a site contact; ``name`` and one way to reach it are required.
+CONTACT_FIELDS = ("name", "phone", "email", "address", "hours", "use")
 #: Each post-processing hook, with the name of the resource argument it changes in place.
 PROCESSED = {
     "clinicguide_process_careplan": "careplan",
@@ -105,6 +108,20 @@ def _processed(impl: Impl, result: object, arguments: Mapping[str, object]) -> N
         raise impl.error(f"left the {kind} unable to be written as JSON: {problem}")
 
 
+def _contacts(impl: Impl, result: object, arguments: Mapping[str, object]) -> None:
+    if result is None:
+        return
+    if not isinstance(result, (list, tuple)) or not all(isinstance(c, Mapping) for c in result):
+        raise impl.error("must return a list of contacts (mappings of name, phone, email, address, hours, use)")
+    for contact in result:
+        if unknown := sorted(str(k) for k in contact if k not in CONTACT_FIELDS):
+            raise impl.error(f"contact field {', '.join(map(repr, unknown))} is not one of: {', '.join(CONTACT_FIELDS)}")
+        if not all(isinstance(v, str) and v.strip() for v in contact.values()):
+            raise impl.error("every contact field must be non-empty text")
+        if "name" not in contact or not {"phone", "email", "address"} & set(contact):
+            raise impl.error("a contact needs a name and at least one of phone, email or address")
+
+
 def _amendment(impl: Impl, result: object, arguments: Mapping[str, object]) -> None:
     """Anything: the content layer checks an amendment and names what it refuses."""
 
@@ -115,6 +132,7 @@ CHECKS: Mapping[str, Check] = {
     SCREEN: _findings,
     PATIENT_CONTEXT: _patient,
     FHIR_BUNDLE: _bundle,
+    SITE_CONTACTS: _contacts,
     **dict.fromkeys(PROCESSED, _processed),
 }
 

@@ -103,6 +103,11 @@ class Hooks:
             guidance=guidance, record=record, date=date, answers=answers, proposal=proposal)
         return [finding for findings in found if findings for finding in findings]
 
+    def site_contacts(self) -> list[dict[str, str]]:
+        """Every plugin's contacts, in call order."""
+        found: list[list[Mapping[str, str]] | None] = self.pm.hook.clinicguide_site_contacts()
+        return [dict(contact) for contacts in found if contacts for contact in contacts]
+
     # -- FHIR output ---------------------------------------------------------------------------
 
     def fhir_bundle(self, screening: Screening, record: PatientRecord, context: BundleContext) -> dict[str, Any]:

@@ -94,6 +94,20 @@ def clinicguide_patient_context(reference: str) -> Mapping[str, Any] | None:
     """
 
 
+@hookspec
+def clinicguide_site_contacts() -> list[Mapping[str, str]] | None:
+    """Give the site's contact details, printed on the patient documents.
+
+    Called each time a consent form or an aftercare handout is made.
+
+    :return: a list of contacts, or None. Each contact is a mapping of text: ``name``
+        (required, e.g. "Reception" or "After-hours line"), and at least one of ``phone``,
+        ``email`` and ``address``; optionally ``hours`` (when it answers) and ``use``
+        (what it is for, e.g. "if you are worried outside opening hours"). Lists of all
+        plugins are concatenated, in call order.
+    """
+
+
 @hookspec(firstresult=True)
 def clinicguide_fhir_bundle(screening: Screening, record: PatientRecord, context: BundleContext) -> dict[str, Any] | None:
     """Write the FHIR Bundle for a decision.

@@ -87,7 +87,7 @@ def test_incomplete_example_lists_exactly_what_is_missing(guide: ClinicGuide, ve
     with pytest.raises(ConsentIncomplete) as raised:
         guide.consent("microneedling", INCOMPLETE, fhir_version=version)
     assert missing_ids(raised.value) == ["consent-no-products", "consent-home-use"]
-    assert "consent-no-products (I understand that putting skin products" in str(raised.value)
+    assert "consent-no-products (I understand that skin products" in str(raised.value)
     assert isinstance(raised.value, InputError)
 
 

@@ -110,7 +110,7 @@ def test_r4_careplan_describes_activities_inline(plans: dict[str, PlanResult]) -
     first = plan["activity"][0]["detail"]
     assert first["kind"] == "ServiceRequest" and "Proposed: needle-depth 1 mm. Decision: caution." in first["description"]
     assert first["scheduledPeriod"] == {"start": DATE, "end": DATE}
-    exercise = next(a["detail"] for a in plan["activity"] if "strenuous exercise" in a["detail"]["description"])
+    exercise = next(a["detail"] for a in plan["activity"] if "hard exercise" in a["detail"]["description"])
     assert exercise["scheduledPeriod"] == {"start": DATE, "end": "2026-12-04"}  # 72 hours
 
 

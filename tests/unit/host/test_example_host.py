@@ -34,7 +34,7 @@ def test_host_prints_a_plan_for_a_patient_found_by_reference() -> None:
     assert "plan:" in lines
     plan = lines[lines.index("plan:") + 1:]
     assert plan[0] == "  - Microneedling (collagen induction therapy). Proposed: needle-depth 1 mm. Decision: caution."
-    assert any(line.startswith("  - Aftercare (avoid): No strenuous exercise") for line in plan)
+    assert any(line.startswith("  - Aftercare (avoid): No hard exercise") for line in plan)
 
 
 def test_host_bundle_is_the_plan_for_the_referenced_patient() -> None:

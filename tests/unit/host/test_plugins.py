@@ -132,7 +132,7 @@ def test_example_site_is_discovered_through_its_entry_point(site_installed: dict
     guide = ClinicGuide()  # entry-point plugins are loaded by default
     info = {p.name: p for p in guide.hooks.plugins()}["example-site"]
     assert (info.distribution, info.version, info.builtin) == ("clinicguide-example-site", "0.1.0", False)
-    assert info.hooks == ("clinicguide_amend_guidance", "clinicguide_guidance_dirs")
+    assert info.hooks == ("clinicguide_amend_guidance", "clinicguide_guidance_dirs", "clinicguide_site_contacts")
     assert "site-ha-filler-lips" in guide.library
     assert "site-ha-filler-lips" not in ClinicGuide(entry_point_plugins=False).library
 
@@ -151,7 +151,8 @@ def test_cli_plugins_lists_distribution_version_and_hooks(site_installed: dict[s
     assert text.startswith("clinicguide.guidance   clinicguide 0.1.0  (built-in)\n"
                            "                       hooks: clinicguide_guidance_dirs\n")
     assert ("example-site           clinicguide-example-site 0.1.0\n"
-            "                       hooks: clinicguide_amend_guidance, clinicguide_guidance_dirs\n") in text
+            "                       hooks: clinicguide_amend_guidance, clinicguide_guidance_dirs, "
+            "clinicguide_site_contacts\n") in text
     rows = json.loads(cli("plugins", "--format", "json", env=site_installed).stdout)
     assert rows[:3] == [
         {"name": "clinicguide.guidance", "distribution": "clinicguide", "version": "0.1.0", "builtin": True,
@@ -162,7 +163,7 @@ def test_cli_plugins_lists_distribution_version_and_hooks(site_installed: dict[s
          "hooks": ["clinicguide_fhir_bundle"]},
     ]
     assert {"name": "example-site", "distribution": "clinicguide-example-site", "version": "0.1.0", "builtin": False,
-            "hooks": ["clinicguide_amend_guidance", "clinicguide_guidance_dirs"]} in rows
+            "hooks": ["clinicguide_amend_guidance", "clinicguide_guidance_dirs", "clinicguide_site_contacts"]} in rows
 
 
 def test_example_site_changes_cli_output_through_its_entry_point(site_installed: dict[str, str], patient_file: Path) -> None:

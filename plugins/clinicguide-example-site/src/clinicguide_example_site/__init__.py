@@ -5,6 +5,7 @@ Registered through the ``clinicguide`` entry-point group as ``example-site``. It
 - contributes the site's own guidance folder (``site-ha-filler-lips``);
 - adds, to every guidance document, a consent item on clinical photography and an
   after-hours contact in the aftercare, both citing the clinic's own material;
+- gives the clinic's contact details, with its after-hours line, for the patient documents;
 - narrows the microneedling needle-depth range (``rng-needle-depth``) from 0.5-1.5 mm
   to the clinic's 0.5-1.0 mm.
 
@@ -74,6 +75,12 @@ AFTER_HOURS_CONTACT = {
     "start": {"value": 0, "unit": "h"},
     "sources": ["EXC-AFTER-HOURS"],
 }
+#: Printed on the consent form and the aftercare handout. The numbers are in the range Ofcom keeps for drama.
+CONTACTS = [
+    {"name": "Example Clinic reception", "phone": "020 7946 0000", "hours": "Monday to Friday, 09:00 to 17:00"},
+    {"name": "Example Clinic after-hours line", "phone": "020 7946 0999", "hours": "17:00 to 09:00, and all weekend",
+     "use": "if you are worried about the treated area outside opening hours"},
+]
 #: The one range this site narrows, and to what.
 NEEDLE_DEPTH = ("microneedling", "rng-needle-depth", 0.5, 1.0)
 
@@ -81,6 +88,11 @@ NEEDLE_DEPTH = ("microneedling", "rng-needle-depth", 0.5, 1.0)
 @hookimpl
 def clinicguide_guidance_dirs() -> list[Path]:
     return [GUIDANCE_DIR]
+
+
+@hookimpl
+def clinicguide_site_contacts() -> list[dict[str, str]]:
+    return CONTACTS
 
 
 @hookimpl
