@@ -56,6 +56,25 @@ def test_the_linked_screening_questionnaire_is_served(ehr: Ehr) -> None:
     assert ehr.client.get("/guidance/isotretinoin-oral/9.9.9/screening-questionnaire").status_code == 404
 
 
+def test_the_linked_patient_documents_are_served(ehr: Ehr) -> None:
+    card = ehr.call(SIGN, _pregnant_call(ehr))["cards"][0]
+    links = {link["label"].split(":")[0]: link["url"] for link in card["links"]}
+    assert links["Consent form (PDF)"].endswith("/guidance/isotretinoin-oral/1.1.0/documents/consent?date=2026-12-01&format=pdf")
+    assert links["Aftercare handout (PDF)"].endswith("/documents/aftercare?date=2026-12-01&format=pdf")
+    assert all(link["type"] == "absolute" for link in card["links"])
+    html = ehr.client.get("/guidance/isotretinoin-oral/1.1.0/documents/consent?date=2026-12-01")
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert "isotretinoin-oral|1.1.0" in html.text and "type=\"checkbox\"" in html.text
+    for path, status in (("/guidance/isotretinoin-oral/9.9.9/documents/consent", 404),
+                         ("/guidance/isotretinoin-oral/1.1.0/documents/letter", 404),
+                         ("/guidance/isotretinoin-oral/1.1.0/documents/consent?date=yesterday", 400),
+                         ("/guidance/isotretinoin-oral/1.1.0/documents/consent?format=docx", 400),
+                         ("/guidance/isotretinoin-oral/1.1.0/documents/consent?patient=anna", 400)):
+        answer = ehr.client.get(path)
+        assert answer.status_code == status, path
+        assert answer.json()["resourceType"] == "OperationOutcome"
+
+
 def test_the_same_call_gives_the_same_cards_and_another_call_other_uuids(ehr: Ehr) -> None:
     body = _pregnant_call(ehr)
     first = ehr.call(SIGN, body)

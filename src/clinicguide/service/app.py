@@ -29,6 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..errors import ClinicguideError
+from ..escape import printable
 from ..guide import ClinicGuide
 from .accesslog import access
 from .accesslog import configure as configure_logging
@@ -158,6 +159,26 @@ class Service:
             raise ServiceError(404, "no such guidance version") from None
         return _fhir_json(found), None, None
 
+    async def document(self, request: Request) -> tuple[Response, Caller | None, int | None]:
+        """A blank patient document (no patient data travels in a URL), dated from ``?date=``; HTML or PDF."""
+        params = request.query_params
+        if request.path_params["kind"] not in ("consent", "aftercare"):
+            raise ServiceError(404, "no such document; documents: consent, aftercare")
+        unknown = sorted(set(params) - {"date", "format"})
+        if unknown:
+            raise ServiceError(400, f"unknown query parameter(s): {', '.join(map(repr, unknown))}")
+        guidance, version = request.path_params["guidance"], request.path_params["version"]
+        try:
+            self.guide.library.get(guidance, version)
+        except ClinicguideError:
+            raise ServiceError(404, "no such guidance version") from None
+        try:
+            found = await asyncio.to_thread(self.guide.document, request.path_params["kind"], guidance, version=version,
+                                            date=params.get("date"), format=params.get("format", "html"))
+        except ClinicguideError as exc:
+            raise ServiceError(400, printable(str(exc))) from None
+        return Response(found.content, media_type=found.media_type), None, None
+
     async def health(self, request: Request) -> tuple[Response, Caller | None, int | None]:
         return _fhir_json({"status": "ok", "guidance": len(self.guide.library)}), None, None
 
@@ -185,6 +206,8 @@ def create_app(config: ServiceConfig | None = None, *, guide: ClinicGuide | None
         Route("/cds-services/{service}/feedback", service.endpoint("feedback", service.feedback), methods=["POST"]),
         Route("/guidance/{guidance}/{version}/screening-questionnaire",
               service.endpoint("questionnaire", service.questionnaire), methods=["GET"]),
+        Route("/guidance/{guidance}/{version}/documents/{kind}", service.endpoint("document", service.document),
+              methods=["GET"]),
         Route("/healthz", service.endpoint("healthz", service.health), methods=["GET"]),
         Route("/metrics", service.endpoint("metrics", service.render_metrics), methods=["GET"]),
     ]

@@ -130,12 +130,21 @@ def build_card(service_id: str, hook_instance: str, patient_id: str, matched: Ma
         "overrideReasons": [{"system": f"{canonical_base}/CodeSystem/override-reason", "code": code, "display": display}
                             for code, display in OVERRIDE_REASONS],
         "links": [{"label": f"Screening questions: {guidance.title}", "type": "absolute",
-                   "url": f"{public_url}/guidance/{guidance.id}/{guidance.version}/screening-questionnaire"}],
+                   "url": f"{public_url}/guidance/{guidance.id}/{guidance.version}/screening-questionnaire"},
+                  *_document_links(guidance, screening, public_url)],
     }
     if screening.decision in ("eligible", "caution"):
         card["suggestions"] = [_consent_task(identifier, patient_id, matched, canonicals)]
         card["selectionBehavior"] = "at-most-one"
     return card
+
+
+def _document_links(guidance: Guidance, screening: Screening, public_url: str) -> list[dict[str, str]]:
+    """The patient's consent form and aftercare handout, dated from the procedure date (blank, no patient data in the URL)."""
+    base = f"{public_url}/guidance/{guidance.id}/{guidance.version}/documents"
+    date = screening.date.isoformat()
+    return [{"label": f"{label}: {guidance.title}", "type": "absolute", "url": f"{base}/{kind}?date={date}&format=pdf"}
+            for kind, label in (("consent", "Consent form (PDF)"), ("aftercare", "Aftercare handout (PDF)"))]
 
 
 def _consent_task(card: str, patient_id: str, matched: MatchedOrder, canonicals: Canonicals) -> dict[str, Any]:
