@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -69,6 +70,9 @@ class Service:
         self.store = store or open_store(config.database)
         self.metrics = Metrics()
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="clinicguide-decide")
+        # Blank documents depend only on the URL, and a PDF takes seconds to render: the last
+        # few are kept, so a link followed by every clinician renders once.
+        self.documents = functools.lru_cache(maxsize=32)(self.guide.document)
         self._client: httpx.AsyncClient | None = None
         self._auth: Authenticator | None = None
 
@@ -173,7 +177,7 @@ class Service:
         except ClinicguideError:
             raise ServiceError(404, "no such guidance version") from None
         try:
-            found = await asyncio.to_thread(self.guide.document, request.path_params["kind"], guidance, version=version,
+            found = await asyncio.to_thread(self.documents, request.path_params["kind"], guidance, version=version,
                                             date=params.get("date"), format=params.get("format", "html"))
         except ClinicguideError as exc:
             raise ServiceError(400, printable(str(exc))) from None
