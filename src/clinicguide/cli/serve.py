@@ -124,14 +124,30 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_jwks(args: argparse.Namespace) -> int:
-    import jwt
+def _p384_jwk() -> dict[str, str]:
+    """A new P-384 private key as a JWK, each coordinate the curve's full 48 bytes.
+
+    RFC 7518 (6.2.1.2) requires the full length; some PyJWT releases this package allows write a
+    shorter one when a coordinate starts with a zero byte, and then refuse to read it back.
+    """
+    import base64
+
     from cryptography.hazmat.primitives.asymmetric import ec
 
+    numbers = ec.generate_private_key(ec.SECP384R1()).private_numbers()
+
+    def encoded(value: int) -> str:
+        return base64.urlsafe_b64encode(value.to_bytes(48, "big")).rstrip(b"=").decode("ascii")
+
+    return {"kty": "EC", "crv": "P-384", "x": encoded(numbers.public_numbers.x), "y": encoded(numbers.public_numbers.y),
+            "d": encoded(numbers.private_value)}
+
+
+def run_jwks(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
     kid = args.kid or uuid.uuid4().hex
-    private = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(ec.generate_private_key(ec.SECP384R1())))
+    private: dict[str, str] = _p384_jwk()
     private.update({"kid": kid, "alg": "ES384", "use": "sig"})
     public = {k: v for k, v in private.items() if k != "d"}
     secret = folder / "private-key.jwk.json"
