@@ -3,6 +3,7 @@ every request and response against JSON Schemas written from the CDS Hooks 2.0 s
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import threading
@@ -66,14 +67,25 @@ def assert_card_rules(response: Mapping[str, Any]) -> None:
             assert reason["display"]
 
 
+def public_jwk(key: ec.EllipticCurvePublicKey) -> dict[str, str]:
+    """The public key as a JWK with full-length coordinates (RFC 7518 6.2.1.2); some PyJWT releases shorten them."""
+    size = (key.curve.key_size + 7) // 8
+    numbers = key.public_numbers()
+
+    def encoded(value: int) -> str:
+        return base64.urlsafe_b64encode(value.to_bytes(size, "big")).rstrip(b"=").decode("ascii")
+
+    return {"kty": "EC", "crv": {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}[key.curve.name],
+            "x": encoded(numbers.x), "y": encoded(numbers.y)}
+
+
 class Signer:
     """The EHR's signing key (ES384, as the specification recommends) and its JWK Set."""
 
     def __init__(self, kid: str = KID, curve: ec.EllipticCurve | None = None, alg: str = "ES384") -> None:
         self.kid, self.alg = kid, alg
         self.private = ec.generate_private_key(curve or ec.SECP384R1())
-        public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.private.public_key()))
-        self.jwks = {"keys": [{**public, "kid": kid, "alg": alg, "use": "sig"}]}
+        self.jwks = {"keys": [{**public_jwk(self.private.public_key()), "kid": kid, "alg": alg, "use": "sig"}]}
 
     def token(self, aud: str | list[str], *, iss: str = ISS, lifetime: int = 300, header: Mapping[str, Any] | None = None,
               drop: Iterable[str] = (), **claims: Any) -> str:
