@@ -37,6 +37,7 @@ from .accesslog import configure as configure_logging
 from .auth import Authenticator, Caller
 from .body import read_json
 from .calls import Decider
+from .cardlog import CardLog
 from .config import ServiceConfig, load_config
 from .discovery import BY_ID, discovery
 from .feedback import read_feedback
@@ -44,7 +45,7 @@ from .hookrequest import read_hook_request
 from .keys import read_jwks
 from .metrics import Metrics
 from .outcome import ServiceError, operation_outcome
-from .store import Store, open_store
+from .store import IssuedCard, Store, StoreBusy, open_store
 
 CONFIG_ENV = "CLINICGUIDE_SERVICE_CONFIG"
 OVERRIDES_ENV = "CLINICGUIDE_SERVICE_OVERRIDES"  # set by `clinicguide serve` for its worker processes
@@ -68,8 +69,9 @@ class Service:
         self.decider = Decider(self.guide, config)
         self.discovery = discovery(self.decider.templates)
         self.store = store or open_store(config.database)
+        self.cards = CardLog(self.store)
         self.metrics = Metrics()
-        self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="clinicguide-decide")
+        self.executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="clinicguide-decide")
         # Blank documents depend only on the URL, and a PDF takes seconds to render: the last
         # few are kept, so a link followed by every clinician renders once.
         self.documents = functools.lru_cache(maxsize=32)(self.guide.document)
@@ -89,6 +91,7 @@ class Service:
         return self._auth
 
     async def close(self) -> None:
+        await self.cards.close()
         if self._client is not None:
             await self._client.aclose()
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -111,6 +114,8 @@ class Service:
                 response, caller, cards = await asyncio.wait_for(handler(request), self.config.request_timeout)
             except ServiceError as exc:
                 response = _fhir_json(operation_outcome(exc.status, exc.message), exc.status, exc.headers)
+            except StoreBusy:
+                response = _fhir_json(operation_outcome(503, "the database is busy; try again"), 503, {"Retry-After": "1"})
             except asyncio.TimeoutError:
                 response = _fhir_json(operation_outcome(503, f"no answer within {self.config.request_timeout:g} s"), 503)
             except Exception as exc:  # a bug: logged by type and place only, never with the request's data
@@ -143,8 +148,8 @@ class Service:
         cards = [card for card, _ in decided]
         for card in cards:
             self.metrics.cards.labels(card["indicator"]).inc()
-        rows = [(card["uuid"], guidance, card["indicator"]) for card, guidance in decided]
-        await asyncio.to_thread(self.store.record_cards, service.id, rows, _today())
+        today = _today()
+        self.cards.add(IssuedCard(card["uuid"], service.id, guidance, card["indicator"], today) for card, guidance in decided)
         return _fhir_json({"cards": cards}), caller, len(cards)
 
     async def feedback(self, request: Request) -> tuple[Response, Caller | None, int | None]:
@@ -153,6 +158,8 @@ class Service:
         if service_id not in BY_ID:
             raise ServiceError(404, "no such CDS service")
         rows = read_feedback(await read_json(request, self.config.max_request_bytes))
+        with contextlib.suppress(Exception):  # the cards it is about, stored first; a failure is logged by the card log
+            await self.cards.flush()
         await asyncio.to_thread(self.store.record_feedback, service_id, rows, dt.datetime.now(dt.timezone.utc))
         return Response(status_code=200), caller, None
 

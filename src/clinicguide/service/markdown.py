@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import re
 
-# Emphasis, code, links, HTML, tables and strike-through; ':' and '@' and '.' too, so that no
-# URL, e-mail address or www. name becomes an autolink.
-_SPECIAL = re.compile(r"([\\`*_\[\]!|<>~&:@]|(?<=www)\.)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Emphasis, code, links, HTML, tables and strike-through escaped; ':' and '@' too, and the '.' of
+# "www.", so that no URL, e-mail address or www. name becomes an autolink. Line breaks become
+# spaces, other control characters go.
+_ESCAPES: dict[int, str | None] = {ord(c): "\\" + c for c in "\\`*_[]!|<>~&:@"}
+_ESCAPES.update(dict.fromkeys((*range(0x09), *range(0x0B, 0x20), 0x7F)))
+_ESCAPES.update({ord("\r"): " ", ord("\n"): " "})
 
 
 def text(value: str) -> str:
     """``value`` as literal Markdown text on one line."""
-    return _SPECIAL.sub(r"\\\1", _CONTROL.sub("", value.replace("\r", " ").replace("\n", " ")))
+    return value.translate(_ESCAPES).replace("www.", "www\\.")
 
 
 def link(label: str, url: str | None) -> str:

@@ -13,12 +13,15 @@ import datetime as dt
 import importlib
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import UsageError
+
+_T = TypeVar("_T")
 
 _TABLES = (
     ("CREATE TABLE IF NOT EXISTS issued_cards (uuid TEXT PRIMARY KEY, service TEXT NOT NULL, guidance TEXT NOT NULL,"
@@ -30,6 +33,17 @@ _TABLES = (
     " PRIMARY KEY (iss, jti))"),
 )
 _PRUNE_EVERY = 1000
+#: How long a write waits for another worker's write to the same SQLite file before it fails.
+BUSY_TIMEOUT = 5.0
+#: SQLite's own busy handler sleeps 1, 2, 5, 10, ... up to 100 ms between tries, which under
+#: steady writes from several workers puts a lock wait of tens of milliseconds on a request
+#: whose write takes a tenth of one. A write that meets a lock retries after these pauses.
+_BUSY_PAUSES = (0.0001, 0.0002, 0.0005, 0.001, 0.002)
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
+class StoreBusy(Exception):
+    """Other writers held the database longer than a request may wait."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,15 @@ class FeedbackRow:
 
 
 @dataclass(frozen=True)
+class IssuedCard:
+    uuid: str
+    service: str
+    guidance: str  # id|version
+    indicator: str
+    issued: dt.date
+
+
+@dataclass(frozen=True)
 class ReportRow:
     guidance: str  # id|version, or "(unknown card)"
     outcome: str
@@ -54,14 +77,18 @@ class ReportRow:
 class Store:
     """One database, used from many threads: each thread opens its own connection."""
 
-    def __init__(self, connect: Callable[[], Any], placeholder: str) -> None:
+    def __init__(self, connect: Callable[[], Any], placeholder: str, *, retry_busy: bool = False) -> None:
         self._connect = connect
         self._placeholder = placeholder
+        self._retry_busy = retry_busy
         self._local = threading.local()
         self._tokens = 0
-        with self._connection() as connection:
+
+        def create(connection: Any) -> None:
             for statement in _TABLES:
                 connection.execute(statement)
+
+        self._transaction(create)
 
     def _connection(self) -> Any:
         connection = getattr(self._local, "connection", None)
@@ -70,44 +97,70 @@ class Store:
             self._local.connection = connection
         return _Autocommit(connection)
 
+    def _transaction(self, work: Callable[[Any], _T]) -> _T:
+        """``work`` in one transaction; on SQLite, retried after short pauses while another writer holds the lock."""
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        tries = 0
+        while True:
+            try:
+                with self._connection() as connection:
+                    return work(connection)
+            except sqlite3.OperationalError as exc:
+                if not (self._retry_busy and _busy(exc)):
+                    raise
+                if time.monotonic() > deadline:
+                    raise StoreBusy(f"the database stayed locked for {BUSY_TIMEOUT:g} s") from None
+            time.sleep(_BUSY_PAUSES[min(tries, len(_BUSY_PAUSES) - 1)])
+            tries += 1
+
     def _sql(self, statement: str) -> str:
         return statement.replace("?", self._placeholder)
 
     def remember_token(self, iss: str, jti: str, exp: int, now: int) -> bool:
         """Record a token id; False when it was seen before (a replay)."""
-        with self._connection() as connection:
+        self._tokens += 1
+        prune = self._tokens % _PRUNE_EVERY == 0
+
+        def insert(connection: Any) -> bool:
             cursor = connection.execute(self._sql("INSERT INTO seen_tokens (iss, jti, exp) VALUES (?, ?, ?) "
                                                   "ON CONFLICT DO NOTHING"), (iss, jti, exp))
             fresh = bool(cursor.rowcount == 1)
-            self._tokens += 1
-            if self._tokens % _PRUNE_EVERY == 0:
+            if prune:
                 connection.execute(self._sql("DELETE FROM seen_tokens WHERE exp < ?"), (now,))
-        return fresh
+            return fresh
 
-    def record_cards(self, service: str, cards: Iterable[tuple[str, str, str]], issued: dt.date) -> None:
-        """Remember (uuid, guidance id|version, indicator) of each card sent, for the feedback report."""
-        rows = [(uuid, service, guidance, indicator, issued.isoformat()) for uuid, guidance, indicator in cards]
+        return self._transaction(insert)
+
+    def record_issued(self, cards: Sequence[IssuedCard]) -> None:
+        """Remember cards sent, in one transaction (a card already recorded is left as it is)."""
+        rows = [(c.uuid, c.service, c.guidance, c.indicator, c.issued.isoformat()) for c in cards]
         if rows:
-            with self._connection() as connection:
-                connection.executemany(self._sql("INSERT INTO issued_cards (uuid, service, guidance, indicator, issued) "
-                                                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"), rows)
+            self._transaction(lambda connection: connection.executemany(self._sql(
+                "INSERT INTO issued_cards (uuid, service, guidance, indicator, issued) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING"), rows))
 
     def record_feedback(self, service: str, rows: Sequence[FeedbackRow], received: dt.datetime) -> None:
-        with self._connection() as connection:
-            connection.executemany(self._sql(
-                "INSERT INTO feedback (card, service, outcome, reason_system, reason_code, reason_display, accepted,"
-                " outcome_time, received) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                [(r.card, service, r.outcome, r.reason_system, r.reason_code, r.reason_display, r.accepted,
-                  r.outcome_time, received.isoformat(timespec="seconds")) for r in rows])
+        values = [(r.card, service, r.outcome, r.reason_system, r.reason_code, r.reason_display, r.accepted,
+                   r.outcome_time, received.isoformat(timespec="seconds")) for r in rows]
+        self._transaction(lambda connection: connection.executemany(self._sql(
+            "INSERT INTO feedback (card, service, outcome, reason_system, reason_code, reason_display, accepted,"
+            " outcome_time, received) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"), values))
 
     def report(self) -> list[ReportRow]:
         """Accepted and overridden cards per guidance and override reason, in a fixed order."""
-        with self._connection() as connection:
-            rows = connection.execute(
-                "SELECT COALESCE(c.guidance, '(unknown card)'), f.outcome, COALESCE(f.reason_display, f.reason_code, ''),"
-                " COUNT(*) FROM feedback f LEFT JOIN issued_cards c ON c.uuid = f.card"
-                " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3").fetchall()
+        rows = self._transaction(lambda connection: connection.execute(
+            "SELECT COALESCE(c.guidance, '(unknown card)'), f.outcome, COALESCE(f.reason_display, f.reason_code, ''),"
+            " COUNT(*) FROM feedback f LEFT JOIN issued_cards c ON c.uuid = f.card"
+            " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3").fetchall())
         return [ReportRow(str(g), str(o), str(r), int(n)) for g, o, r, n in rows]
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """Whether another connection holds the lock (the error code exists from Python 3.11, the message before)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    return "locked" in str(error)
 
 
 class _Autocommit:
@@ -139,12 +192,12 @@ def open_store(database: str) -> Store:
         raise UsageError(f"the database's folder {path.parent} does not exist")
 
     def connect() -> sqlite3.Connection:
-        connection = sqlite3.connect(path, timeout=10.0, check_same_thread=False)
+        connection = sqlite3.connect(path, timeout=0.0, check_same_thread=False)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         return connection
 
     try:
-        return Store(connect, "?")
+        return Store(connect, "?", retry_busy=True)
     except sqlite3.Error as exc:
         raise UsageError(f"cannot open the database {database}: {exc}") from None
