@@ -50,6 +50,11 @@ from .store import IssuedCard, Store, StoreBusy, open_store
 CONFIG_ENV = "CLINICGUIDE_SERVICE_CONFIG"
 OVERRIDES_ENV = "CLINICGUIDE_SERVICE_OVERRIDES"  # set by `clinicguide serve` for its worker processes
 _log = logging.getLogger("clinicguide.service")
+#: Decisions are pure Python and hold the GIL: more threads would not decide more at once, only
+#: make each call wait its turn longer (under load, each thread switch costs the waiting call up
+#: to the interpreter's switch interval). The pool is there so that the event loop, and with it
+#: the time limit, keeps running while a decision (or a plugin in it) takes its time.
+DECISION_THREADS = 2
 Handler = Callable[[Request], Awaitable[tuple[Response, Caller | None, int | None]]]
 
 
@@ -71,7 +76,7 @@ class Service:
         self.store = store or open_store(config.database)
         self.cards = CardLog(self.store)
         self.metrics = Metrics()
-        self.executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="clinicguide-decide")
+        self.executor = ThreadPoolExecutor(max_workers=DECISION_THREADS, thread_name_prefix="clinicguide-decide")
         # Blank documents depend only on the URL, and a PDF takes seconds to render: the last
         # few are kept, so a link followed by every clinician renders once.
         self.documents = functools.lru_cache(maxsize=32)(self.guide.document)
