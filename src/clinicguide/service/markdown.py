@@ -16,10 +16,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _ESCAPES: dict[int, str | None] = {ord(c): "\\" + c for c in "\\`*_[]!|<>~&:@"}
 _ESCAPES.update(dict.fromkeys((*range(0x09), *range(0x0B, 0x20), 0x7F)))
 _ESCAPES.update({ord("\r"): " ", ord("\n"): " "})
+_NEEDS_ESCAPES = re.compile(r"[\\`*_\[\]!|<>~&:@\x00-\x1f\x7f]|www\.")  # most text has none: it is returned as it is
 
 
 def text(value: str) -> str:
     """``value`` as literal Markdown text on one line."""
+    if _NEEDS_ESCAPES.search(value) is None:
+        return value
     return value.translate(_ESCAPES).replace("www.", "www\\.")
 
 
