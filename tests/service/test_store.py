@@ -144,3 +144,41 @@ def test_a_busy_database_is_a_503_with_retry_after(ehr: Ehr, client: TestClient,
     response = client.post(path, json=body, headers=ehr.auth(path))
     assert response.status_code == 503 and response.headers["retry-after"] == "1"
     assert response.json()["resourceType"] == "OperationOutcome" and "busy" in response.text
+
+
+def test_calls_never_checkpoint_the_journal_the_background_writer_does(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    store = open_store(str(tmp_path / "db.sqlite3"))
+    checkpoints: list[int] = []
+    real = store.checkpoint
+
+    def counted() -> None:
+        checkpoints.append(1)
+        real()
+
+    monkeypatch.setattr(store, "checkpoint", counted)
+    monkeypatch.setattr(store_module, "CHECKPOINT_INLINE_AFTER", 5)
+    for n in range(12):  # with no background writer, a write checkpoints every 5 writes
+        store.remember_token("https://ehr.example.org", f"jti-{n}", 2_000_000_000, 0)
+    assert len(checkpoints) == 2
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM seen_tokens").fetchone() == (12,)
+
+    async def run() -> None:
+        log = CardLog(store, interval=0.02)
+        log.start()
+        await asyncio.sleep(0.2)
+        await log.close()
+
+    checkpoints.clear()
+    asyncio.run(run())
+    assert len(checkpoints) >= 2  # each interval, with no card to write
+
+
+def test_sqlite_leaves_checkpoints_to_the_store(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "db.sqlite3"))
+    for n in range(1500):  # more frames than SQLite's own automatic checkpoint (1,000) would let stand
+        store.remember_token("https://ehr.example.org", f"jti-{n}", 2_000_000_000, 0)
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        _busy, frames, copied = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert frames >= 1500 and copied == frames

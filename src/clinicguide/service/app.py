@@ -234,6 +234,7 @@ def create_app(config: ServiceConfig | None = None, *, guide: ClinicGuide | None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        service.cards.start()
         yield
         await service.close()
 

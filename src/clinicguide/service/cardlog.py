@@ -6,7 +6,8 @@ call wait for the database lock the other workers are writing under, so the card
 in memory and written together: every ``interval`` seconds, as soon as ``batch`` are waiting,
 before any feedback is stored, and when the service stops. A failed write is logged and the
 cards stay queued for the next one; only past ``limit`` queued cards are the oldest let go,
-and the log says how many.
+and the log says how many. The same periodic writer checkpoints the SQLite journal
+(``Store.checkpoint``), so that no call waits for the disk sync a checkpoint makes.
 """
 
 from __future__ import annotations
@@ -36,16 +37,20 @@ class CardLog:
     def pending(self) -> int:
         return len(self._pending)
 
+    def start(self) -> None:
+        """Start the periodic writer on the running event loop (once)."""
+        if self._writer is None:
+            self._wake = asyncio.Event()
+            self._writer = asyncio.get_running_loop().create_task(self._write_periodically())
+
     def add(self, cards: Iterable[IssuedCard]) -> None:
-        """Queue cards for the next write; starts the writer on the running event loop at first use."""
+        """Queue cards for the next write (starting the writer, if the service's start-up has not)."""
         self._pending.extend(cards)
         if len(self._pending) > self.limit:
             lost = len(self._pending) - self.limit
             del self._pending[:lost]
             _log.error("card log full: the %d oldest card records were not stored", lost)
-        if self._writer is None:
-            self._wake = asyncio.Event()
-            self._writer = asyncio.get_running_loop().create_task(self._write_periodically())
+        self.start()
         if len(self._pending) >= self.batch and self._wake is not None:
             self._wake.set()
 
@@ -82,3 +87,7 @@ class CardLog:
             self._wake.clear()
             with contextlib.suppress(Exception):  # logged by flush; retried at the next interval
                 await self.flush()
+            try:
+                await asyncio.to_thread(self.store.checkpoint)
+            except Exception as exc:  # the next interval tries again
+                _log.error("could not checkpoint the database: %s", exc.__class__.__name__)
