@@ -12,21 +12,20 @@ much to verify as a good one.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
-from clinicguide.content.ecmaregex import compile_pattern
-from clinicguide.release import build, manifest
-
-SCHEMA = "schemas/guidance/1.0/guidance.schema.json"
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from bundles import repack, title  # noqa: E402
+
+from clinicguide.content.ecmaregex import compile_pattern  # noqa: E402
+from clinicguide.release import build  # noqa: E402
 
 
 def _median(run: object, repeat: int = 5) -> float:
@@ -49,20 +48,9 @@ def matching() -> None:
 
 
 def _bomb(good: Path, out: Path) -> Path:
-    with tarfile.open(good, "r:gz") as tar:
-        files = {m.name.split("/", 1)[1]: tar.extractfile(m).read() for m in tar if m.isreg()}  # type: ignore[union-attr]
-    schema = json.loads(files[SCHEMA])
-    schema["properties"]["title"] = {"type": "string", "pattern": "^(a+)+$"}
-    files[SCHEMA] = json.dumps(schema).encode()
-    for name in files:
-        if name.startswith("guidance/") and b'schema: "1.0"' in files[name]:
-            files[name] = files[name].replace(b"\ntitle: ", b"\ntitle: " + b"a" * 5000 + b"!\nx-title: ", 1)
-    record = json.loads(files[manifest.NAME])
-    record["files"] = [{"path": p, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
-                       for p, b in sorted(files.items()) if p != manifest.NAME]
-    files[manifest.NAME] = json.dumps(record).encode()
-    out.write_bytes(build.pack(files))
-    return out
+    """A bundle whose schema puts ``^(a+)+$`` on the title, and a document with a 5,000-character trigger."""
+    return repack(good, out, schema=title({"type": "string", "pattern": "^(a+)+$"}),
+                  document=lambda text: text.replace("\ntitle: ", "\ntitle: " + "a" * 5000 + "!\nx-title: ", 1))
 
 
 def _cli(*args: str) -> float:

@@ -7,7 +7,6 @@ a file that is no schema at all, CG404), exit 1, no traceback, and an empty temp
 
 from __future__ import annotations
 
-import hashlib
 import http.server
 import json
 import os
@@ -22,14 +21,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from bundles import SCHEMA, repack, title
 
 from clinicguide.content.ecmaregex import UnsafePattern, compile_pattern
 from clinicguide.content.schemas import SchemaValidator
-from clinicguide.release import build, manifest, verify
+from clinicguide.release import build, verify
 from clinicguide.release.bundle_schemas import unusable_schemas
 
 REPO = Path(__file__).resolve().parents[2]
-SCHEMA = "schemas/guidance/1.0/guidance.schema.json"
 SECRET = "Qzx-secret-canary-4471"
 
 
@@ -38,30 +37,6 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("bundle") / "release.tar.gz"
     build.write(build.build(), path)
     return path
-
-
-def repack(good: Path, out: Path, schema: Callable[[dict[str, Any]], None] | None = None,
-           document: Callable[[str], str] | None = None) -> Path:
-    """``good`` with its 1.0 schema and first 1.0 document changed, and a manifest that matches."""
-    with tarfile.open(good, "r:gz") as tar:
-        files = {m.name.split("/", 1)[1]: tar.extractfile(m).read() for m in tar if m.isreg()}  # type: ignore[union-attr]
-    if schema:
-        data = json.loads(files[SCHEMA])
-        schema(data)
-        files[SCHEMA] = json.dumps(data, indent=2).encode()
-    if document:
-        name = next(n for n in sorted(files) if n.startswith("guidance/") and b'schema: "1.0"' in files[n])
-        files[name] = document(files[name].decode()).encode()
-    record = json.loads(files[manifest.NAME])
-    record["files"] = [{"path": p, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
-                       for p, b in sorted(files.items()) if p != manifest.NAME]
-    files[manifest.NAME] = json.dumps(record).encode()
-    out.write_bytes(build.pack(files))
-    return out
-
-
-def title(value: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
-    return lambda schema: schema["properties"].__setitem__("title", value)
 
 
 def run(*args: str, tmp: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:

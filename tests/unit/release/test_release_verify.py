@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from bundles import read_members, with_matching_manifest
 
 from clinicguide.cli import main
 from clinicguide.content import history as guidance_history
@@ -46,11 +47,6 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def read_members(path: Path) -> dict[str, bytes]:
-    with tarfile.open(path, "r:gz") as tar:
-        return {m.name.split("/", 1)[1]: tar.extractfile(m).read() for m in tar if m.isreg()}  # type: ignore[union-attr]
-
-
 def rewrite(src: Path, dst: Path, change: Change | None = None,
             add: dict[str, bytes] | None = None, remanifest: bool = False) -> Path:
     """Copy bundle ``src`` to ``dst``, passing each file through ``change`` (None drops it)."""
@@ -61,10 +57,7 @@ def rewrite(src: Path, dst: Path, change: Change | None = None,
             files[name] = new
     files.update(add or {})
     if remanifest:  # an attacker who also rewrites the manifest's hashes
-        record = json.loads(files[manifest.NAME])
-        record["files"] = [{"path": p, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
-                           for p, b in sorted(files.items()) if p != manifest.NAME]
-        files[manifest.NAME] = json.dumps(record).encode()
+        files = with_matching_manifest(files)
     dst.write_bytes(build.pack(files))
     return dst
 
