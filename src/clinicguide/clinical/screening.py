@@ -87,8 +87,19 @@ def decide(guidance: Guidance, record: PatientRecord, date: dt.date, answers: Ma
 
 
 def not_applicable(guidance: Guidance, ctx: Context) -> tuple[NotApplicable, ...]:
-    """The contraindications that cannot apply to this patient, in guidance order."""
-    return tuple(na for item in guidance.contraindications if (na := screen_item(guidance, item, ctx).not_applicable))
+    """The contraindications that cannot apply to this patient, in guidance order.
+
+    As :func:`screen_item` decides: only an item with an applicability known false, and
+    whose own criterion is not known true. An item without ``applies_to`` applies to everyone.
+    """
+    found = []
+    for item in guidance.contraindications:
+        if item.applies_to is None:
+            continue
+        scope = applies(item.applies_to, ctx)
+        if scope.value is False and not _item_truth(item, ctx).value:
+            found.append(NotApplicable(item.id, scope.evidence))
+    return tuple(found)
 
 
 def applicable_monitoring(guidance: Guidance, ctx: Context) -> tuple[MonitoringItem, ...]:
