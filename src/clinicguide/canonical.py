@@ -45,6 +45,8 @@ def _mapping(value: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 def _set(value: Set[Any]) -> list[Any]:
+    if len(value) < 2:  # nothing to order (most sets of codes hold one)
+        return [plain(v) for v in value]
     return sorted((plain(v) for v in value), key=dumps)
 
 

@@ -43,6 +43,9 @@ class Answers(Mapping[str, bool]):
     def __getitem__(self, key: str) -> bool:
         return self._given[key]
 
+    def __contains__(self, key: object) -> bool:  # asked for every criterion: no exception on a miss
+        return key in self._given
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._given)
 
