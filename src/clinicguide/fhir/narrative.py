@@ -33,9 +33,10 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\u
 _PLAIN = re.compile("[^&<>\"'\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]*")
 #: The elements that stay before ``text``.
 _BEFORE_TEXT = frozenset({"resourceType", "id", "meta", "implicitRules", "language"})
-#: Resource types whose narrative is kept: those every plan of a guidance repeats.
-_REPEATING = frozenset({"Questionnaire"})
-_KEPT = 256  # narratives kept at most (a few KiB each); when full, the store starts again
+#: Resource types whose narrative is kept: what they show comes from the guidance, and every
+#: plan of a guidance repeats them (R5 care plans contain their activities as resources).
+_REPEATING = frozenset({"Questionnaire", "Task", "ServiceRequest", "MedicationRequest", "Provenance"})
+_KEPT = 4096  # narratives kept at most (most under a KiB); when full, the store starts again
 _rendered: dict[bytes, str] = {}
 _LIMIT = 200  # items listed at most; the rest are counted, so a huge resource keeps a bounded narrative
 
@@ -52,17 +53,20 @@ def with_narrative(resource: dict[str, Any]) -> dict[str, Any]:
 
 
 def _div(resource: dict[str, Any]) -> str:
-    """``render(resource)``, kept for the resources that repeat from plan to plan.
+    """``render(resource)``, kept for the kinds of resource that repeat from plan to plan.
 
-    A consent checklist is the same for every plan of its guidance unless a plugin changes
-    it, so its narrative is kept under the resource's exact contents: its marshal bytes,
-    which differ for any difference a plugin makes (``True`` and ``1`` included). A
-    resource that marshal cannot write is rendered as any other.
+    A consent checklist, the activities of a care plan and the Provenance are the same for
+    every plan of a guidance, unless a plugin changes them. Their narrative is kept under
+    exactly what :func:`render` reads (the type, the headline and the listed elements), as
+    marshal bytes, which differ for any difference (``True`` and ``1`` included). The other
+    kinds show the patient's data, which is not kept; so is any value marshal cannot write.
     """
-    if resource.get("resourceType") not in _REPEATING:
+    kind = resource.get("resourceType")
+    if kind not in _REPEATING:
         return render(resource)
     try:
-        key = marshal.dumps(resource, 2)  # version 2 writes no back-references: equal contents, equal bytes
+        key = marshal.dumps((kind, [resource.get(k) for k in _HEADLINE], [resource.get(k) for k in _LISTS.get(kind, ())]),
+                            2)  # version 2 writes no back-references: equal contents, equal bytes
     except ValueError:
         return render(resource)
     div = _rendered.get(key)
@@ -168,8 +172,6 @@ def _escape(text: str) -> str:
 def _put_text_first(resource: dict[str, Any]) -> None:
     """Move ``text`` after resourceType and id, where FHIR's JSON and readers expect it."""
     text = resource.pop("text")
-    items = list(resource.items())
-    resource.clear()
-    resource.update([(k, v) for k, v in items if k in _BEFORE_TEXT])
+    after = [(k, resource.pop(k)) for k in [k for k in resource if k not in _BEFORE_TEXT]]
     resource["text"] = text
-    resource.update([(k, v) for k, v in items if k not in _BEFORE_TEXT])
+    resource.update(after)

@@ -152,3 +152,30 @@ def test_resource_ids_are_uuid5_in_the_fixed_namespace(seed: str, parts: list[ob
             resource_id(seed, *parts)
         return
     assert resource_id(seed, *parts) == expected
+
+
+def test_a_kept_narrative_follows_what_the_resource_shows() -> None:
+    task = {"resourceType": "Task", "id": "a", "status": "draft", "intent": "proposal",
+            "code": {"text": "Aftercare: avoid"}, "description": "No sun for a week.", "for": {"reference": "Patient/1"}}
+    first = with_narrative(copy.deepcopy(task))["text"]["div"]
+    # What the narrative does not show (the id, the patient) does not change it.
+    other_patient = {**copy.deepcopy(task), "id": "b", "for": {"reference": "Patient/2"}}
+    assert with_narrative(other_patient)["text"]["div"] == first
+    changed = {**copy.deepcopy(task), "description": "No sun for two weeks."}
+    assert "No sun for two weeks." in with_narrative(changed)["text"]["div"]
+    assert with_narrative(copy.deepcopy(task))["text"]["div"] == first == render(task)
+
+
+def test_narratives_that_show_the_patient_are_not_kept(guide: ClinicGuide) -> None:
+    from clinicguide.fhir import narrative
+
+    narrative._rendered.clear()
+    bundle = guide.plan("isotretinoin-oral", MARIA, date="2026-12-01", fhir_version="R5").bundle
+    kept = set(narrative._rendered.values())
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        for inner in (resource, *resource.get("contained", [])):
+            shown_kept = inner["text"]["div"] in kept
+            assert shown_kept == (inner["resourceType"] in ("Questionnaire", "Task", "ServiceRequest", "MedicationRequest",
+                                                            "Provenance")), inner["resourceType"]
+    assert not any("maria" in div for div in kept)
