@@ -11,6 +11,7 @@ import datetime as dt
 import enum
 import hashlib
 import json
+import operator
 from collections.abc import Callable, Mapping, Set
 from typing import Any
 
@@ -20,6 +21,8 @@ Converter = Callable[[Any], Any]
 def plain(value: Any) -> Any:
     """``value`` as JSON data: dataclasses as objects, sets sorted, dates in ISO form."""
     kind = type(value)
+    if kind is str or value is None:  # most values
+        return value
     convert = _CONVERTERS.get(kind)
     if convert is None:
         convert = _converter(kind)
@@ -55,8 +58,14 @@ def _sequence(value: list[Any] | tuple[Any, ...]) -> list[Any]:
 
 
 def _dataclass(names: tuple[str, ...]) -> Converter:
+    if not names:
+        return lambda value: {}
+    fields = operator.attrgetter(*names)
+    if len(names) == 1:
+        return lambda value: {names[0]: plain(fields(value))}
+
     def convert(value: Any) -> dict[str, Any]:
-        return {name: plain(getattr(value, name)) for name in names}
+        return dict(zip(names, map(plain, fields(value)), strict=True))
     return convert
 
 

@@ -65,3 +65,18 @@ def test_a_value_without_a_json_form_is_refused_every_time(value: object) -> Non
     for _ in range(2):
         with pytest.raises(TypeError, match="has no canonical JSON form"):
             dumps(value)
+
+
+@dataclass(frozen=True)
+class Empty:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class One:
+    only: frozenset[str]
+
+
+def test_dataclasses_of_no_field_and_of_one_field() -> None:
+    assert [dumps(Empty()), dumps(One(frozenset({"b", "a"}))), dumps(One(frozenset()))] == ['{}', '{"only":["a","b"]}',
+                                                                                          '{"only":[]}']
