@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import uuid
@@ -50,7 +51,7 @@ class Canonicals:
     base: str
     guidance: Guidance
 
-    @property
+    @functools.cached_property  # every DetectedIssue of a plan cites it
     def plan_definition(self) -> str:
         return f"{self.base}/PlanDefinition/{self.guidance.id}"
 
@@ -65,7 +66,7 @@ class Canonicals:
     def activity_definition(self, regimen_id: str) -> str:
         return f"{self.base}/ActivityDefinition/{self.guidance.id}-{regimen_id}"
 
-    @property
+    @functools.cached_property  # every DetectedIssue of a plan codes with it
     def finding_system(self) -> str:
         return finding_system(self.base)
 

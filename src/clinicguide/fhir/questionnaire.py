@@ -65,7 +65,8 @@ def _checklist_of(guidance: Guidance, base: str, version: FhirVersion) -> dict[s
     return _checklist(guidance, Canonicals(base, guidance), version)
 
 
-_checklists: PerObject[Guidance, dict[str, Any]] = PerObject(_checklist_of)
+#: A few KiB each (the texts are the guidance's own strings): bounded for a library of thousands.
+_checklists: PerObject[Guidance, dict[str, Any]] = PerObject(_checklist_of, limit=256)
 
 
 def _checklist(guidance: Guidance, canon: Canonicals, version: FhirVersion) -> dict[str, Any]:
