@@ -20,6 +20,8 @@ CANONICAL_BASE_ENV = "CLINICGUIDE_CANONICAL_BASE"
 # Fixed namespace so the same inputs always give the same resource ids.
 _NAMESPACE = uuid.UUID("3f6c3c1e-8a4b-5d0e-9b7a-2f1d6c5e4a10")
 _NAMESPACE_BYTES = _NAMESPACE.bytes
+#: The RFC 4122 variant (binary 10) in the top bits of a hex digit, for each digit the hash gives.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def fhir_version(value: str) -> FhirVersion:
@@ -92,14 +94,12 @@ def publication_status(guidance: Guidance) -> str:
 def resource_id(seed: str, *parts: object) -> str:
     """A deterministic UUID for one resource of one output: ``uuid.uuid5(_NAMESPACE, seed/parts...)``.
 
-    Written out here (SHA-1 of the namespace and the name, then the version and variant bits)
-    because a plan makes a score of ids and the uuid module's objects cost more than the hash.
+    Written out here (SHA-1 of the namespace and the name, with the version and variant in
+    their places) because a plan makes a score of ids and the uuid module's objects cost more
+    than the hash.
     """
-    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + "/".join([seed, *map(str, parts)]).encode("utf-8")).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
-    text = digest.hex()
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    text = hashlib.sha1(_NAMESPACE_BYTES + "/".join([seed, *map(str, parts)]).encode("utf-8")).hexdigest()
+    return f"{text[:8]}-{text[8:12]}-5{text[13:16]}-{_VARIANT[text[16]]}{text[17:20]}-{text[20:32]}"
 
 
 def copied(value: Any) -> Any:
