@@ -10,6 +10,7 @@ from typing import Any
 from ..content.criteria_kinds import Criterion, EvidenceTest
 from ..content.model import Guidance
 from ..errors import InputError, UnknownName
+from .memo import PerObject
 
 _YES = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}
 
@@ -41,6 +42,9 @@ class Answers(Mapping[str, bool]):
 
     def __getitem__(self, key: str) -> bool:
         return self._given[key]
+
+    def __contains__(self, key: object) -> bool:  # asked for every criterion: no exception on a miss
+        return key in self._given
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._given)
@@ -103,17 +107,24 @@ def criterion_ids(criterion: Criterion | None) -> list[str]:
 
 def answer_keys(guidance: Guidance) -> set[str]:
     """Every id an answer may use: contraindication ids, and ids inside their criteria and ``applies_to``."""
+    return set(_answer_keys(guidance))
+
+
+def _keys_of(guidance: Guidance) -> frozenset[str]:
     keys = set()
     for item in guidance.contraindications:
         keys.add(item.id)
         keys.update(criterion_ids(item.criterion))
         keys.update(criterion_ids(item.applies_to))
-    return keys
+    return frozenset(keys)
+
+
+_answer_keys: PerObject[Guidance, frozenset[str]] = PerObject(_keys_of)
 
 
 def check_answers(guidance: Guidance, answers: Mapping[str, bool]) -> None:
     """Refuse answers keyed by ids the guidance does not have (a typo would otherwise be ignored)."""
-    known = answer_keys(guidance)
+    known = _answer_keys(guidance)
     unknown = sorted(set(answers) - known)
     if unknown:
         raise UnknownName(f"answers name unknown criteria for {guidance.ref}: {', '.join(unknown)}", unknown, sorted(known),

@@ -21,9 +21,11 @@ from .patient import Fact, MedicationFact, ObservationFact, PatientRecord
 def claims_for(test: Criterion, record: PatientRecord, on: dt.date) -> list[Claim]:
     """The claims of every record that ``test`` reads; ``test`` is a condition, medication or observation test."""
     if isinstance(test, ConditionTest):
-        return [c for fact in record.conditions if fact.codes & _keys(test) for c in _condition(test, fact, on)]
+        keys = _keys(test)
+        return [c for fact in record.conditions if fact.codes & keys for c in _condition(test, fact, on)]
     if isinstance(test, MedicationTest):
-        return [c for med in record.medications if med.codes & _keys(test) for c in _medication(test, med, on)]
+        keys = _keys(test)
+        return [c for med in record.medications if med.codes & keys for c in _medication(test, med, on)]
     if isinstance(test, ObservationTest):
         return [_observation(test, obs, on) for obs in record.observations if test.code.key in obs.code]
     raise TypeError(f"{type(test).__name__} is not a test of dated records")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..content.criteria_kinds import (
@@ -111,12 +111,12 @@ def with_answer(ident: str, answer: bool, truth: Truth, answers: Mapping[str, bo
     given = answer_text(ident, answer, answers)
     if answer:
         if truth.value:
-            return replace(truth, evidence=truth.evidence + (given,))
+            return Truth(truth.value, truth.evidence + (given,), truth.conflicts, truth.from_record)
         return Truth(True, (given,), from_record=False)
     if truth.value and truth.from_record:
-        return replace(truth, conflicts=truth.conflicts + (Conflict(ident, given, truth.evidence),))
+        return Truth(truth.value, truth.evidence, truth.conflicts + (Conflict(ident, given, truth.evidence),), truth.from_record)
     if truth.value:  # true only through another answer ("yes" inside): that yes stands
-        return replace(truth, evidence=truth.evidence + (given,))
+        return Truth(truth.value, truth.evidence + (given,), truth.conflicts, truth.from_record)
     return Truth(False, (given,) + (truth.evidence if truth.value is False else ()),
                  from_record=truth.value is False and truth.from_record)
 
@@ -209,7 +209,7 @@ def _any_of(test: AnyOf, ctx: Context) -> Truth:
 @evaluates(Not)
 def _not(test: Not, ctx: Context) -> Truth:
     inner = evaluate(test.item, ctx)
-    return replace(inner, value=None if inner.value is None else not inner.value)
+    return Truth(None if inner.value is None else not inner.value, inner.evidence, inner.conflicts, inner.from_record)
 
 
 def _combined(value: bool | None, deciding: list[Truth], from_record: bool) -> Truth:

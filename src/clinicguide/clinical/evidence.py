@@ -65,6 +65,8 @@ Verdict = tuple[bool | None, tuple[str, ...]]
 
 def resolve(claims: Sequence[Claim], on: dt.date) -> Verdict:
     """The value of a test on ``on`` from its records' claims, with the records that decided it."""
+    if not claims:  # no record of it, as for most tests of most patients: unknown
+        return None, ()
     claims = [c for c in dict.fromkeys(claims) if c.asserted is None or c.asserted <= on]
     positives = [c for c in claims if c.direction == "positive" and (c.start is None or c.start <= on)]
     turns = [c for c in claims if c.direction in ("negative", "end") and c.asserted is not None]

@@ -77,7 +77,8 @@ def label_findings(guidance: Guidance, proposal: Proposal, regimens: tuple[Regim
 def label_status(guidance: Guidance, proposal: Proposal | None, findings: Iterable[Finding]) -> LabelStatus:
     """``off-label`` when any finding says so; ``on-label`` when the indication and every regimen
     it can mean are on-label (or the dose lies in an on-label range); else ``not judged``."""
-    found = [f for f in findings if f.guidance == guidance.ref]
+    ref = guidance.ref
+    found = [f for f in findings if f.guidance == ref]
     if any(f.code in OFF_LABEL_CODES for f in found):
         return "off-label"
     if proposal is None or proposal.indication is None:

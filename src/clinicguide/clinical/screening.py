@@ -87,8 +87,19 @@ def decide(guidance: Guidance, record: PatientRecord, date: dt.date, answers: Ma
 
 
 def not_applicable(guidance: Guidance, ctx: Context) -> tuple[NotApplicable, ...]:
-    """The contraindications that cannot apply to this patient, in guidance order."""
-    return tuple(na for item in guidance.contraindications if (na := screen_item(guidance, item, ctx).not_applicable))
+    """The contraindications that cannot apply to this patient, in guidance order.
+
+    As :func:`screen_item` decides: only an item with an applicability known false, and
+    whose own criterion is not known true. An item without ``applies_to`` applies to everyone.
+    """
+    found = []
+    for item in guidance.contraindications:
+        if item.applies_to is None:
+            continue
+        scope = applies(item.applies_to, ctx)
+        if scope.value is False and not _item_truth(item, ctx).value:
+            found.append(NotApplicable(item.id, scope.evidence))
+    return tuple(found)
 
 
 def applicable_monitoring(guidance: Guidance, ctx: Context) -> tuple[MonitoringItem, ...]:
@@ -103,6 +114,10 @@ def addressed_conditions(guidance: Guidance, record: PatientRecord) -> tuple[str
                  if f.state == "present" and f.codes & codes and f.ref.startswith("Condition/"))
 
 
+#: The applicability of an item without ``applies_to``: it applies to every patient.
+_EVERYONE = Truth(True)
+
+
 def screen_item(guidance: Guidance, item: Contraindication, ctx: Context) -> ItemScreening:
     """One contraindication: the record first, then the answers, then whether it can apply.
 
@@ -111,12 +126,12 @@ def screen_item(guidance: Guidance, item: Contraindication, ctx: Context) -> Ite
     criterion that is not known true is dropped when it cannot apply.
     """
     truth = _item_truth(item, ctx)
-    scope = applies(item.applies_to, ctx) if item.applies_to is not None else Truth(True)
+    scope = applies(item.applies_to, ctx) if item.applies_to is not None else _EVERYONE
     conflicts = truth.conflicts
     if truth.value and truth.from_record and scope.value is False and not scope.from_record and item.applies_to:
         # "Cannot become pregnant" against a recorded pregnancy: the record stands, as for any "no".
         conflicts += (Conflict(item.applies_to.id or item.id, scope.evidence[0], truth.evidence),)
-    noted = tuple(_conflict(guidance, item, c) for c in conflicts)
+    noted = tuple(_conflict(guidance, item, c) for c in conflicts) if conflicts else ()
     if truth.value:
         return ItemScreening((_finding(guidance, item, truth, scope),) + noted)
     if scope.value is False:

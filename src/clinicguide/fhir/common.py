@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import os
 import uuid
 from dataclasses import dataclass
@@ -17,6 +19,9 @@ DEFAULT_CANONICAL_BASE = "https://clinicguide.org/fhir"
 CANONICAL_BASE_ENV = "CLINICGUIDE_CANONICAL_BASE"
 # Fixed namespace so the same inputs always give the same resource ids.
 _NAMESPACE = uuid.UUID("3f6c3c1e-8a4b-5d0e-9b7a-2f1d6c5e4a10")
+_NAMESPACE_BYTES = _NAMESPACE.bytes
+#: The RFC 4122 variant (binary 10) in the top bits of a hex digit, for each digit the hash gives.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def fhir_version(value: str) -> FhirVersion:
@@ -48,7 +53,7 @@ class Canonicals:
     base: str
     guidance: Guidance
 
-    @property
+    @functools.cached_property  # every DetectedIssue of a plan cites it
     def plan_definition(self) -> str:
         return f"{self.base}/PlanDefinition/{self.guidance.id}"
 
@@ -63,7 +68,7 @@ class Canonicals:
     def activity_definition(self, regimen_id: str) -> str:
         return f"{self.base}/ActivityDefinition/{self.guidance.id}-{regimen_id}"
 
-    @property
+    @functools.cached_property  # every DetectedIssue of a plan codes with it
     def finding_system(self) -> str:
         return finding_system(self.base)
 
@@ -87,8 +92,24 @@ def publication_status(guidance: Guidance) -> str:
 
 
 def resource_id(seed: str, *parts: object) -> str:
-    """A deterministic UUID for one resource of one output."""
-    return str(uuid.uuid5(_NAMESPACE, "/".join([seed, *map(str, parts)])))
+    """A deterministic UUID for one resource of one output: ``uuid.uuid5(_NAMESPACE, seed/parts...)``.
+
+    Written out here (SHA-1 of the namespace and the name, with the version and variant in
+    their places) because a plan makes a score of ids and the uuid module's objects cost more
+    than the hash.
+    """
+    text = hashlib.sha1(_NAMESPACE_BYTES + "/".join([seed, *map(str, parts)]).encode("utf-8")).hexdigest()
+    return f"{text[:8]}-{text[8:12]}-5{text[13:16]}-{_VARIANT[text[16]]}{text[17:20]}-{text[20:32]}"
+
+
+def copied(value: Any) -> Any:
+    """A copy of JSON data (dicts, lists and values that cannot change) that shares no dict or list with it."""
+    kind = type(value)
+    if kind is dict:
+        return {key: copied(item) for key, item in value.items()}
+    if kind is list:
+        return [copied(item) for item in value]
+    return value
 
 
 def urn(ident: str) -> str:

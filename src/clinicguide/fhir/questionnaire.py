@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..clinical.memo import PerObject
 from ..content.model import ConsentItem, Guidance
 from ..content.plain_words import risk_label
-from .common import Canonicals, FhirVersion, publication_status, resource_id
+from .common import Canonicals, FhirVersion, copied, publication_status, resource_id
 
 CONDITIONS_GROUP, CONDITIONS_HEADING = "section-conditions", "About you and your treatment"
 # Reading order of the checklist's groups, with their headings.
@@ -50,7 +51,25 @@ def build_questionnaire(guidance: Guidance, canon: Canonicals, version: FhirVers
 
     A statement that applies only to some patients (``applies_when``) is enabled by the patient's
     yes to its question, asked first; it is required only when enabled.
+
+    It depends on the guidance, the canonical base and the FHIR version alone, so it is built
+    once for them and every call gets its own copy, free to change.
     """
+    if canon.guidance is not guidance:
+        return _checklist(guidance, canon, version)
+    checklist: dict[str, Any] = copied(_checklists(guidance, canon.base, version))
+    return checklist
+
+
+def _checklist_of(guidance: Guidance, base: str, version: FhirVersion) -> dict[str, Any]:
+    return _checklist(guidance, Canonicals(base, guidance), version)
+
+
+#: A few KiB each (the texts are the guidance's own strings): bounded for a library of thousands.
+_checklists: PerObject[Guidance, dict[str, Any]] = PerObject(_checklist_of, limit=256)
+
+
+def _checklist(guidance: Guidance, canon: Canonicals, version: FhirVersion) -> dict[str, Any]:
     groups = []
     if conditions := _conditions(guidance):
         groups.append({"linkId": CONDITIONS_GROUP, "text": CONDITIONS_HEADING, "type": "group", "item": conditions})

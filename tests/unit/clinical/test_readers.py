@@ -7,6 +7,7 @@ import json
 import logging
 import re
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -478,3 +479,19 @@ def test_the_plain_form_takes_the_same_dates() -> None:
 def test_bad_dates_are_located(resource: dict[str, Any], where: str) -> None:
     with pytest.raises(InputError, match=re.escape(where)):
         read_patient(bundle(resource))
+
+
+def test_a_bundle_of_other_mappings_reads_as_one_of_dicts() -> None:
+    # Hosts may pass read-only or custom mappings at any level: only the check for a dict is quicker.
+    def frozen(value: Any) -> Any:
+        if isinstance(value, dict):
+            return MappingProxyType({k: frozen(v) for k, v in value.items()})
+        if isinstance(value, list):
+            return [frozen(v) for v in value]
+        return value
+
+    for name in ("maria-lopez", "isotretinoin-current", "pregnant-patient"):
+        bundle = json.loads((ROOT / "examples" / "patients" / f"{name}.json").read_text())
+        assert read_patient(frozen(bundle)) == read_patient(bundle)
+    with pytest.raises(InputError, match=r"Bundle.entry\[0\]"):
+        read_patient(frozen({"resourceType": "Bundle", "entry": [{"resource": ["not", "a", "resource"]}]}))

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from clinicguide.clinical.answers import parse_answers
+from clinicguide.clinical.criteria import Context
 from clinicguide.clinical.findings import FINDING_CODES, QUESTION_CODES, SEVERITY, Finding
 from clinicguide.clinical.readers import read_patient
-from clinicguide.clinical.screening import addressed_conditions, decide, findings_for
+from clinicguide.clinical.screening import addressed_conditions, decide, findings_for, not_applicable, screen_item
 from clinicguide.content.library import load_library
-from clinicguide.errors import UsageError
+from clinicguide.errors import ClinicguideError, UsageError
 from clinicguide.guide import ClinicGuide
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -166,3 +167,31 @@ def test_module_level_plan_uses_the_packaged_library() -> None:
     result = engine.plan("salicylic-acid-topical", ADULT, date=DATE,
                          answers={"ci-hypersensitivity": "no", "ci-other-topical-acne": "no"})
     assert (result.guidance, result.decision, result.fhir_version) == ("salicylic-acid-topical|1.1.0", "eligible", "R4")
+
+
+def _case_inputs() -> list[tuple[str, Any, dict[str, Any], str]]:
+    found = []
+    for path in sorted((ROOT / "tests/content/cases").glob("*/*.json")):
+        case = json.loads(path.read_text())
+        patient = case.get("patient") or json.loads((ROOT / case["patient_file"]).read_text())
+        answers = json.loads((ROOT / case["answers_file"]).read_text()) if "answers_file" in case else {}
+        found.append((case["guidance"], patient, {**answers, **case.get("answers", {})}, case["date"]))
+    return found
+
+
+def test_not_applicable_is_what_screening_each_item_finds() -> None:
+    # decide() looks only at the items with an applicability; each must come out as the
+    # item's own screening says, for every content case (pregnancy, answers, conflicts).
+    checked = 0
+    for guidance_id, patient, answers, date in _case_inputs():
+        guidance = LIBRARY.get(guidance_id)
+        try:
+            record = read_patient(patient)
+        except ClinicguideError:
+            continue
+        ctx = Context(record, dt.date.fromisoformat(date), parse_answers(answers))
+        expected = tuple(na for item in guidance.contraindications
+                         if (na := screen_item(guidance, item, ctx).not_applicable) is not None)
+        assert not_applicable(guidance, ctx) == expected
+        checked += bool(expected)
+    assert checked >= 5  # the cases include patients some items cannot apply to
