@@ -3,7 +3,8 @@
 1. the built-in plugins (:data:`.builtin.BUILTIN_PLUGINS`): clinicguide's own behaviour;
 2. the ``clinicguide`` entry-point group, through pluggy's ``load_setuptools_entrypoints``,
    one entry point at a time in order of name, so the order does not depend on how the
-   installation lists its distributions and a plugin that cannot be imported is named;
+   installation lists its distributions and a plugin that cannot be imported is named
+   (importlib.metadata is asked only if some distribution may declare one: :mod:`.entrypoints`);
 3. the plugins the host passes, in the order given;
 
 then ``check_pending()``, and the trace if ``CLINICGUIDE_TRACE`` asks for it. Plugins
@@ -19,7 +20,6 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 
 import pluggy
 
@@ -27,6 +27,7 @@ from ..errors import PluginError, UsageError
 from ..version import package_version
 from . import hookspecs
 from .builtin import BUILTIN_PLUGINS
+from .entrypoints import may_declare
 from .guard import Guarded
 from .trace import TRACE_ENV, trace_hook_calls
 
@@ -123,6 +124,10 @@ def build_manager(extra: Iterable[object] = (), *, entry_point_plugins: bool = T
 
 
 def _load_entry_points(pm: Manager) -> None:
+    if not may_declare(ENTRY_POINT_GROUP):
+        return  # nothing installed declares a plugin: importlib.metadata need not read every distribution
+    from importlib.metadata import entry_points
+
     for name in sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}):
         try:
             loaded = pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP, name)
