@@ -9,9 +9,9 @@ rules and the answers all find the kinds through :data:`KINDS`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 
+from .records import record
 from .values import Coding, Duration
 
 
@@ -26,7 +26,7 @@ class Criterion:
         return ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConditionTest(Criterion):
     codes: tuple[Coding, ...]
     status: Literal["active", "ever"] = "active"
@@ -34,7 +34,7 @@ class ConditionTest(Criterion):
     positive_for: Duration | None = None  # None: as long as the record says it is active
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MedicationTest(Criterion):
     codes: tuple[Coding, ...]
     within: Duration | None = None
@@ -43,7 +43,7 @@ class MedicationTest(Criterion):
     ended: bool = False  # only a course that has ended counts; one still running is a negative
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ObservationTest(Criterion):
     code: Coding
     value_code: Coding | None = None
@@ -57,32 +57,32 @@ class ObservationTest(Criterion):
     negative_for: Duration | None = None  # None: max_age, or the procedure date only
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AllergyTest(Criterion):
     codes: tuple[Coding, ...]
     id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AgeTest(Criterion):
     below: int | None = None
     at_least: int | None = None
     id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SexTest(Criterion):
     sex: str
     id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Question(Criterion):
     id: str
     question: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AllOf(Criterion):
     items: tuple[Criterion, ...]
     id: str | None = None
@@ -91,7 +91,7 @@ class AllOf(Criterion):
         return self.items
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AnyOf(Criterion):
     items: tuple[Criterion, ...]
     id: str | None = None
@@ -100,7 +100,7 @@ class AnyOf(Criterion):
         return self.items
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Not(Criterion):
     item: Criterion
     id: str | None = None
@@ -109,7 +109,7 @@ class Not(Criterion):
         return (self.item,)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EvidenceTest(Criterion):
     """One state recorded in several ways: the records of all its tests are pooled and dated.
 
@@ -124,7 +124,7 @@ class EvidenceTest(Criterion):
         return self.items
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CriterionKind:
     """One kind of criterion: the key naming it in a document, its model, its schema branch.
 

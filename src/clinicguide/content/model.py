@@ -8,10 +8,11 @@ are tuples so a loaded library can be shared between threads. The criteria are i
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from .criteria_kinds import Criterion
+from .records import record
 from .values import Coding, Duration
 
 Severity = Literal["absolute", "relative"]
@@ -21,7 +22,7 @@ Label = Literal["on-label", "off-label"]
 
 # -- document parts -------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@record
 class Source:
     id: str
     title: str
@@ -33,7 +34,7 @@ class Source:
     note: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Indication:
     id: str
     text: str
@@ -43,7 +44,7 @@ class Indication:
     note: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Contraindication:
     id: str
     severity: Severity
@@ -58,7 +59,7 @@ class Contraindication:
     applies_question: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Range:
     id: str
     parameter: str
@@ -69,7 +70,7 @@ class Range:
     text: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Maximum:
     """A ceiling: in one session, on a daily rate (``day``), or summed over ``period``.
 
@@ -87,7 +88,7 @@ class Maximum:
     indications: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Interval:
     """The shortest time between courses; an ``advisory`` one is a trial schedule, not a minimum."""
 
@@ -103,7 +104,7 @@ class Interval:
         return Duration(self.value, self.unit)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Regimen:
     id: str
     title: str
@@ -121,14 +122,14 @@ class Regimen:
     codes: tuple[Coding, ...] = ()  # the medication given: finds running courses and earlier doses in the record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Frequency:
     category: str
     percent: float | None = None
     text: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Risk:
     id: str
     text: str
@@ -139,7 +140,7 @@ class Risk:
     duration: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConsentCondition:
     """When a consent statement applies: the patient's yes to ``question``, about an applicability or indications."""
 
@@ -153,7 +154,7 @@ class ConsentCondition:
         return "if-" + (self.applies_to or "-".join(sorted(self.indications)))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConsentItem:
     id: str
     section: str
@@ -163,14 +164,14 @@ class ConsentItem:
     applies_when: ConsentCondition | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Prerequisite:
     id: str
     text: str
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AftercareItem:
     id: str
     category: str
@@ -180,7 +181,7 @@ class AftercareItem:
     lasts: Duration | None = field(default=None, metadata={"key": "for"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MonitoringItem:
     id: str
     kind: str
@@ -193,13 +194,13 @@ class MonitoringItem:
     applies_to: Criterion | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Person:
     name: str
     role: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Review:
     authors: tuple[Person, ...]
     required_reviewer: str
@@ -208,14 +209,14 @@ class Review:
     next_review: dt.date | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Change:
     version: str
     date: dt.date
     changes: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Guidance:
     """One version of the guidance for one intervention."""
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from ..units import TIME_UNITS
+from .records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Coding:
     system: str
     code: str
@@ -19,7 +19,7 @@ class Coding:
         return (self.system, self.code)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Duration:
     """A length of time with a UCUM unit (min, h, d, wk, mo, a)."""
 
