@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import traceback
 from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -124,6 +123,8 @@ def _named(impl: Impl, exc: Exception, arguments: Mapping[str, object]) -> Plugi
 
 def _where(exc: BaseException) -> str:
     """Where in the plugin ``exc`` was raised: file name, line and function of the innermost frame."""
+    import traceback  # only when a plugin has failed
+
     frames = traceback.extract_tb(exc.__traceback__)
     if not frames:
         return "(no traceback)"
