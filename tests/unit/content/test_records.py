@@ -7,12 +7,13 @@ import dataclasses
 import inspect
 import itertools
 import pickle
+import typing
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from clinicguide.content import criteria_kinds, model, values
+from clinicguide.content import builder, criteria_kinds, model, values
 from clinicguide.content.library import load_library
 from clinicguide.content.records import record
 
@@ -130,3 +131,10 @@ def test_what_a_record_cannot_be_is_refused(body: str) -> None:
     exec(f"class Odd:\n    name: str = ''\n    {body}\n", namespace)
     with pytest.raises(TypeError, match="plain"):
         record(namespace["Odd"])
+
+
+@pytest.mark.parametrize("cls", RECORDS, ids=lambda c: c.__qualname__)
+def test_the_builder_reads_each_field_type_as_typing_does(cls: type) -> None:
+    hints = typing.get_type_hints(cls)
+    assert builder._hints(cls) == {name: hints[name] for name in (f.name for f in dataclasses.fields(cls))}
+    assert [shape for _, _, shape in builder._fields(cls)] == [builder._shape(hints[f.name]) for f in dataclasses.fields(cls)]
