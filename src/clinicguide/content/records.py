@@ -65,7 +65,7 @@ def record(cls: type[T]) -> type[T]:
     made.__getstate__ = _getstate
     made.__setstate__ = _setstate
     if undocumented:  # as dataclasses writes it: the name and the signature
-        made.__doc__ = made.__name__ + str(inspect.signature(made)).replace(" -> None", "")
+        made.__doc__ = made.__name__ + _signature_text(made, fields)
     result: type[T] = made
     return result
 
@@ -93,6 +93,17 @@ def _init(cls: type, fields: tuple[Field[Any], ...]) -> Callable[..., None]:
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__annotations__ = {**{f.name: f.type for f in fields}, "return": None}
     return init
+
+
+def _signature_text(cls: type, fields: tuple[Field[Any], ...]) -> str:
+    """``str(inspect.signature(cls))`` without its ``-> None``, written directly when every annotation is text."""
+    if not all(isinstance(f.type, str) for f in fields):
+        return str(inspect.signature(cls)).replace(" -> None", "")
+    defaults = cls.__init__.__defaults__ or ()  # type: ignore[misc]
+    shown = [f"{f.name}: {f.type!r}" for f in fields]
+    for index, default in enumerate(defaults, start=len(fields) - len(defaults)):
+        shown[index] += f" = {default!r}"
+    return f"({', '.join(shown)})"
 
 
 class _Factory:

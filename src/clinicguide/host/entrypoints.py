@@ -12,6 +12,7 @@ plugin that narrows guidance is therefore never skipped.
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib.machinery import PathFinder
 from pathlib import Path
@@ -32,15 +33,17 @@ def may_declare(group: str) -> bool:
 def _entry_may_declare(entry: object, group: str) -> bool:
     if not isinstance(entry, str):
         return True  # importlib.metadata's own handling decides
-    root = Path(entry or ".")
-    if root.name.lower().endswith(".egg"):
+    root = entry or "."
+    if Path(root).name.lower().endswith(".egg"):
         return True  # an egg holds its metadata in EGG-INFO
     try:
-        children = list(root.iterdir())
+        # Names only: site-packages holds hundreds of entries, and a Path for each costs more than the rest.
+        with os.scandir(root) as listing:
+            children = [child.name for child in listing]
     except OSError:
-        return root.exists()  # a file on sys.path may be a zip of distributions; a missing entry holds none
-    return any(_declares(child / ENTRY_POINTS_FILE, group)
-               for child in children if child.name.lower().endswith(METADATA_SUFFIXES))
+        return Path(root).exists()  # a file on sys.path may be a zip of distributions; a missing entry holds none
+    return any(_declares(Path(root, child, ENTRY_POINTS_FILE), group)
+               for child in children if child.lower().endswith(METADATA_SUFFIXES))
 
 
 def _declares(path: Path, group: str) -> bool:
