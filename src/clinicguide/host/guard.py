@@ -26,7 +26,6 @@ import pluggy
 
 from ..errors import ClinicguideError, PluginError
 from .checks import NO_HIDDEN_FAILURE, Impl, check_result, check_wrapped
-from .redact import redacted
 
 #: (plugin, hook, answer) of every implementation called inside :func:`collecting`.
 _answers: ContextVar[list[tuple[str, str, object]] | None] = ContextVar("clinicguide_answers", default=None)
@@ -113,6 +112,8 @@ def _named(impl: Impl, exc: Exception, arguments: Mapping[str, object]) -> Plugi
     text and arguments may hold the patient) is neither its ``__cause__`` nor its
     ``__context__`` and no logged traceback shows it.
     """
+    from .redact import redacted  # only when a plugin has failed
+
     if isinstance(exc, ClinicguideError):
         return impl.error(redacted(str(exc), arguments))
     if impl.hook in PATIENT_HOOKS:

@@ -24,6 +24,7 @@ DEFERRED = {
     "tempfile": "writing a JSON record (jsonfile.write_atomic)",
     "shutil": "tempfile",
     "traceback": "naming where a failing plugin raised",
+    "clinicguide.host.redact": "removing the patient from a failing plugin's message",
     "threading": "the hook trace ($CLINICGUIDE_TRACE)",
     "difflib": "'did you mean' in messages about a mistake",
     "jinja2": "patient documents",
