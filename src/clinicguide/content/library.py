@@ -8,17 +8,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ContentError, PluginError, Problem, UnknownName, UsageError, did_you_mean
 from ..resources import guidance_dir
 from . import rules
-from .amend import HOOK, Amender, apply_amendment, read_only
 from .builder import guidance_from_data
 from .check import check_each, guidance_files, schema_problems
 from .located import Checked, Locator
 from .model import Guidance
 from .yamlsafe import Positions, YamlProblem, read
+
+if TYPE_CHECKING:  # amendments are applied only when a plugin amends (see _amend)
+    from .amend import Amender
 
 
 def semver_key(version: str) -> tuple[int, ...]:
@@ -221,6 +223,8 @@ def _amend(entry: Checked, amenders: Sequence[Amender]) -> tuple[dict[str, Any],
     Every amender sees the document as loaded (a read-only view), so what one site asks
     for does not depend on what another asked for first.
     """
+    from .amend import HOOK, apply_amendment, read_only
+
     data = entry.data or {}
     view = read_only(data)
     proposed = [amendment for amender in amenders for amendment in amender(data["id"], data["version"], view)]

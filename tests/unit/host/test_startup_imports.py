@@ -24,6 +24,8 @@ DEFERRED = {
     "tempfile": "writing a JSON record (jsonfile.write_atomic)",
     "shutil": "tempfile",
     "traceback": "naming where a failing plugin raised",
+    "clinicguide.content.amend": "applying a site plugin's amendments",
+    "clinicguide.content.spans": "comparing an amended interval",
     "clinicguide.host.redact": "removing the patient from a failing plugin's message",
     "threading": "the hook trace ($CLINICGUIDE_TRACE)",
     "difflib": "'did you mean' in messages about a mistake",
