@@ -2,7 +2,7 @@
 
 ``@dataclass(frozen=True, slots=True)`` writes six methods per class as source text and
 compiles each one (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``,
-``__delattr__``), about 0.35 ms a class on a quiet machine: the model's 30 classes cost a
+``__delattr__``), about 0.35 ms a class on a quiet machine: the model's 32 classes cost a
 host some 10 ms at every start-up. :func:`record` makes the same dataclass (the same
 fields, ``__slots__``, ``__match_args__``, ``dataclasses.fields`` and ``replace``), compiles
 only its ``__init__``, and gives it methods shared by every record that behave as the
