@@ -6,7 +6,6 @@ those into located messages and exit codes and lets anything else surface as a b
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -85,6 +84,8 @@ class UsageError(ClinicguideError):
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """``"; did you mean 'x'?"`` for the closest of ``known`` to a misspelt ``name``, or ``""``."""
+    import difflib  # only for a message about a mistake
+
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
@@ -128,6 +129,8 @@ class UnknownName(UsageError, InputError):
     exit_code = 2
 
     def __init__(self, head: str, names: Iterable[str], known: Iterable[str], label: str = "known") -> None:
+        import difflib  # only for a message about a mistake
+
         self.names, self.known = tuple(names), tuple(known)
         hints = [f"{close!r} for {name!r}" if len(self.names) > 1 else repr(close)
                  for name in self.names for close in difflib.get_close_matches(name, self.known, n=1, cutoff=0.6)]

@@ -24,20 +24,17 @@ from .clinical.responses import check_signed_by, is_response, read_response
 from .clinical.screening import Screening, decide
 from .content.library import Library
 from .content.model import Guidance
-from .documents.patient import patient_name
-from .documents.render import MEDIA_TYPES, render
-from .documents.sheet import KINDS, sheet
 from .errors import InputError, UsageError
 from .fhir.bundle import BundleContext
 from .fhir.common import Canonicals, FhirVersion, canonical_base, fhir_version, subject_reference, urn
-from .fhir.consent import build_consent
-from .fhir.documentreference import build_document_reference
-from .fhir.export import export_bundle
 from .fhir.narrative import bundle_with_narrative, with_narrative
 from .fhir.questionnaire import build_questionnaire
 from .fhir.screening import build_screening_questionnaire
 from .host.hooks import Hooks
 from .host.library import load_through
+
+# The patient documents (templates, PDF), the consent and the export are imported by the
+# methods that make them: a host that only plans does not load them at start-up.
 
 
 @dataclass(frozen=True)
@@ -204,6 +201,10 @@ class ClinicGuide:
     def _attach_documents(self, bundle: dict[str, Any], screening: Screening, record: PatientRecord, patient: Any,
                           fhir: FhirVersion) -> None:
         """Each patient document as a DocumentReference with its PDF, made for the Bundle's CarePlan and in its Provenance."""
+        from .documents.patient import patient_name
+        from .documents.sheet import KINDS
+        from .fhir.documentreference import build_document_reference
+
         entries = bundle.get("entry", [])
         careplan = next(e["resource"]["id"] for e in entries if e["resource"].get("resourceType") == "CarePlan")
         added = []
@@ -227,6 +228,10 @@ class ClinicGuide:
         :param format: ``"html"`` (accessible, with print styles) or ``"pdf"`` (tagged PDF/UA-1).
         :param version: a specific guidance version (default the newest in force).
         """
+        from .documents.patient import patient_name
+        from .documents.render import MEDIA_TYPES
+        from .documents.sheet import KINDS
+
         if kind not in KINDS:
             raise UsageError(f"no patient document {kind!r}; documents: {', '.join(KINDS)}")
         if format not in MEDIA_TYPES:
@@ -240,6 +245,9 @@ class ClinicGuide:
         return self._document(kind, guidance, name, parse_optional_date(date, "the procedure date"), format)
 
     def _document(self, kind: str, guidance: Guidance, name: str | None, date: dt.date | None, fmt: str) -> PatientDocument:
+        from .documents.render import MEDIA_TYPES, render
+        from .documents.sheet import sheet
+
         content = sheet(kind, guidance, date=date, patient=name, digest=self.library.digest,
                         contacts=self.hooks.site_contacts())
         return PatientDocument(kind, guidance.ref, content.title, MEDIA_TYPES[fmt], render(content, fmt))
@@ -264,6 +272,8 @@ class ClinicGuide:
             must reference them. Give it: without it, whose response it is goes unchecked.
         :param date: the date the consent is recorded (default today); a response authored later is refused.
         """
+        from .fhir.consent import build_consent
+
         fhir = fhir_version_of(fhir_version)
         guidance = self.library.get(guidance_id, version)
         if isinstance(response, Mapping):
@@ -287,6 +297,8 @@ class ClinicGuide:
 
     def export(self, fhir_version: str = "R4") -> dict[str, Any]:
         """The library as computable PlanDefinitions, ActivityDefinitions, Questionnaires and the finding CodeSystem."""
+        from .fhir.export import export_bundle
+
         fhir = fhir_version_of(fhir_version)
         bundle = export_bundle(self.library, fhir, self.base)
         self._check(bundle, fhir)

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +147,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     """
     writable_target(path)
     try:
+        import tempfile  # with shutil and random, ~4 ms: only when a record is written
+
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         temp = Path(name)
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from typing import Any
@@ -79,6 +78,8 @@ def present_date(value: Any, where: str, *, end: bool = False) -> dt.date:
         if day:
             return dt.date(year, int(month), int(day))
         if month:
+            import calendar  # with locale, ~2 ms: only a date without its day needs it
+
             # The month's last day from the calendar, which holds for December 9999 too.
             last = calendar.monthrange(year, int(month))[1] if 1 <= int(month) <= 12 else 0
             return dt.date(year, int(month), last if end else 1)

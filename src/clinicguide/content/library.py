@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ContentError, PluginError, Problem, UnknownName, UsageError, did_you_mean
 from ..resources import guidance_dir
 from . import rules
-from .amend import HOOK, Amender, apply_amendment, read_only
 from .builder import guidance_from_data
 from .check import check_each, guidance_files, schema_problems
 from .located import Checked, Locator
 from .model import Guidance
 from .yamlsafe import Positions, YamlProblem, read
+
+if TYPE_CHECKING:  # amendments are applied only when a plugin amends (see _amend)
+    from .amend import Amender
 
 
 def semver_key(version: str) -> tuple[int, ...]:
@@ -114,7 +116,9 @@ def library_from(folders: Iterable[Path], amenders: Sequence[Amender] = (), *, r
     checked, so every problem is reported), and is reported before any amendment's refusal.
     """
     duplicates = rules.Duplicates()
-    reserved = _packaged_ids() if reserve_packaged else None
+    # The packaged ids are read only if a document from elsewhere comes: loading the packaged
+    # folder alone, as a host without site guidance does, would otherwise parse every file twice.
+    reserved = functools.cache(_packaged_ids) if reserve_packaged else None
     problems: list[Problem] = []
     refused: PluginError | None = None
     documents, amendments, digests = [], {}, []
@@ -163,17 +167,20 @@ def _ids_in(files: tuple[tuple[str, int], ...]) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def shadowing_problems(entry: Checked, reserved: dict[str, str]) -> list[Problem]:
-    """CG323 if ``entry`` lies outside the packaged folder and has a packaged guidance id (``reserved``).
+def shadowing_problems(entry: Checked, reserved: Callable[[], dict[str, str]]) -> list[Problem]:
+    """CG323 if ``entry`` lies outside the packaged folder and has a packaged guidance id (``reserved()``).
 
     Such a document would stand beside the packaged one, and as a newer version replace it
     for every plan, with whatever it leaves out: a site may add and tighten, never replace.
     """
     ident = entry.data.get("id") if entry.data is not None else None
-    if not isinstance(ident, str) or ident not in reserved or entry.path.resolve().is_relative_to(guidance_dir().resolve()):
+    if not isinstance(ident, str) or entry.path.resolve().is_relative_to(guidance_dir().resolve()):
+        return []
+    packaged = reserved().get(ident)
+    if packaged is None:
         return []
     return [entry.problem_at(("id",), "CG323",
-                             f"{ident!r} is packaged guidance ({reserved[ident]}); a site may not ship its own "
+                             f"{ident!r} is packaged guidance ({packaged}); a site may not ship its own "
                              "version of it: amend it (clinicguide_amend_guidance: add items, narrow limits) "
                              "or give this document an id of its own")]
 
@@ -216,6 +223,8 @@ def _amend(entry: Checked, amenders: Sequence[Amender]) -> tuple[dict[str, Any],
     Every amender sees the document as loaded (a read-only view), so what one site asks
     for does not depend on what another asked for first.
     """
+    from .amend import HOOK, apply_amendment, read_only
+
     data = entry.data or {}
     view = read_only(data)
     proposed = [amendment for amender in amenders for amendment in amender(data["id"], data["version"], view)]

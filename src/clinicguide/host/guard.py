@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import traceback
 from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -27,7 +26,6 @@ import pluggy
 
 from ..errors import ClinicguideError, PluginError
 from .checks import NO_HIDDEN_FAILURE, Impl, check_result, check_wrapped
-from .redact import redacted
 
 #: (plugin, hook, answer) of every implementation called inside :func:`collecting`.
 _answers: ContextVar[list[tuple[str, str, object]] | None] = ContextVar("clinicguide_answers", default=None)
@@ -114,6 +112,8 @@ def _named(impl: Impl, exc: Exception, arguments: Mapping[str, object]) -> Plugi
     text and arguments may hold the patient) is neither its ``__cause__`` nor its
     ``__context__`` and no logged traceback shows it.
     """
+    from .redact import redacted  # only when a plugin has failed
+
     if isinstance(exc, ClinicguideError):
         return impl.error(redacted(str(exc), arguments))
     if impl.hook in PATIENT_HOOKS:
@@ -124,6 +124,8 @@ def _named(impl: Impl, exc: Exception, arguments: Mapping[str, object]) -> Plugi
 
 def _where(exc: BaseException) -> str:
     """Where in the plugin ``exc`` was raised: file name, line and function of the innermost frame."""
+    import traceback  # only when a plugin has failed
+
     frames = traceback.extract_tb(exc.__traceback__)
     if not frames:
         return "(no traceback)"

@@ -15,18 +15,18 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from ..content.amend import Amendment
 from ..errors import PluginError
 from ..version import package_version
 from .checks import AMEND_GUIDANCE, FHIR_BUNDLE
 from .guard import collecting
 from .manager import PluginInfo, build_manager
 
-if TYPE_CHECKING:  # imported when a plan is made, not when the library loads
+if TYPE_CHECKING:  # imported where they are used (a plan, an amendment), not when the library loads
     from ..clinical.findings import Finding
     from ..clinical.patient import PatientRecord
     from ..clinical.proposal import Proposal
     from ..clinical.screening import Screening
+    from ..content.amend import Amendment
     from ..content.model import Guidance
     from ..fhir.bundle import BundleContext
     from ..fhir.common import FhirVersion
@@ -79,6 +79,8 @@ class Hooks:
 
         An amender for :func:`clinicguide.content.library.load_library`.
         """
+        from ..content.amend import Amendment  # only when a plugin amends
+
         with collecting() as answered:
             self.pm.hook.clinicguide_amend_guidance(guidance_id=guidance_id, version=version, document=document)
         return [Amendment(plugin, self.agent_of(plugin), changes) for plugin, hook, changes in answered

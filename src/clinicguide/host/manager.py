@@ -19,7 +19,6 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 
 import pluggy
 
@@ -123,6 +122,8 @@ def build_manager(extra: Iterable[object] = (), *, entry_point_plugins: bool = T
 
 
 def _load_entry_points(pm: Manager) -> None:
+    from importlib.metadata import entry_points  # only a host that loads entry-point plugins pays for it
+
     for name in sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}):
         try:
             loaded = pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP, name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -22,6 +21,8 @@ def trace_hook_calls(pm: pluggy.PluginManager) -> Callable[[], None]:
     the first answer). A line carries hook and plugin names only, never an argument, so
     no patient data.
     """
+    import threading  # only when tracing
+
     local = threading.local()  # hook calls nest (the Bundle writer runs the process hooks), per thread
 
     def before(hook_name: str, hook_impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]) -> None:
