@@ -10,6 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from clinicguide.content import yamlsafe
 from clinicguide.content.yamlsafe import MAX_DEPTH, Positions, YamlProblem, decode, parse, problem, read
 from clinicguide.errors import Problem
 
@@ -103,6 +104,29 @@ def test_scalar_types(text: str, value: object) -> None:
     data, _ = parse(f"v: {text}\n")
     assert data["v"] == value
     assert type(data["v"]) is type(value)
+
+
+PLAIN = "a: no\nb: 1.5\nc: 2026-03-01\nd: ~\ne: true\nf: '1.5'\ng: topical\nh: [no, 12, =]\n"
+
+
+def test_plain_values_read_again_are_the_same_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlsafe, "_PLAIN_VALUES", {})
+    first, _ = parse(PLAIN)
+    assert ("no", (True, False)) in yamlsafe._PLAIN_VALUES  # remembered from the first document
+    again, _ = parse(PLAIN)
+    assert first == again == {"a": False, "b": 1.5, "c": "2026-03-01", "d": None, "e": True, "f": "1.5", "g": "topical",
+                              "h": [False, 12, "="]}
+    assert [type(again[k]) for k in "abcdefg"] == [bool, float, str, type(None), bool, str, str]
+
+
+def test_remembered_plain_values_are_bounded_and_problems_never_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlsafe, "_PLAIN_VALUES", {})
+    monkeypatch.setattr(yamlsafe, "_PLAIN_VALUES_KEPT", 3)
+    data, _ = parse("\n".join(f"k{n}: {n}" for n in range(10)) + "\n")
+    assert data == {f"k{n}": n for n in range(10)} and len(yamlsafe._PLAIN_VALUES) == 3
+    first, again = fails("v: 010\n"), fails("a: 1\nb: 2\nv: 010\n")  # each time at its own place
+    assert (first.code, first.line, again.code, again.line) == ("CG204", 1, "CG204", 3)
+    assert ("010", (True, False)) not in yamlsafe._PLAIN_VALUES
 
 
 @pytest.mark.parametrize("text", [".inf", "-.inf", ".nan", ".NaN", "!!float .inf"])
