@@ -335,3 +335,54 @@ def test_any_bytes_decode_or_are_a_located_problem(data: bytes) -> None:
         parse(decode(data, "x.yaml"))
     except YamlProblem as caught:
         assert caught.line >= 1 and caught.column >= 1
+
+
+# -- positions against PyYAML's own composer ------------------------------------------------------
+
+def _composed(node: yaml.Node, path: tuple[str | int, ...], values: dict[tuple[str | int, ...], tuple[int, int]],
+              keys: dict[tuple[str | int, ...], tuple[int, int]]) -> None:
+    values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, child in node.value:
+            keys[path + (key.value,)] = (key.start_mark.line + 1, key.start_mark.column + 1)
+            _composed(child, path + (key.value,), values, keys)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            _composed(child, path + (index,), values, keys)
+
+
+def _documents() -> Iterator[Path]:
+    root = Path(__file__).resolve().parents[3]
+    yield from sorted(root.glob("guidance/*.yaml"))
+    yield from sorted(root.glob("tests/**/*.yaml"))
+
+
+def test_every_position_is_where_pyyamls_composer_puts_it() -> None:
+    compared = 0
+    for path in _documents():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            data, at = parse(text)
+        except YamlProblem:
+            continue
+        values: dict[tuple[str | int, ...], tuple[int, int]] = {}
+        keys: dict[tuple[str | int, ...], tuple[int, int]] = {}
+        _composed(yaml.compose(text, Loader=yaml.SafeLoader), (), values, keys)
+        assert at.values == values and at.keys == keys, path
+        for where in values:  # each path on its own, as a problem asks for it, keys and values
+            assert at.of(where) == values[where] and at.of(where, key=True) == keys.get(where, values[where]), (path, where)
+        compared += len(values)
+    assert compared > 5000
+
+
+def test_a_path_the_document_does_not_have_falls_back_to_its_nearest_ancestor() -> None:
+    _, at = parse(DOC)
+    assert at.of(("review", "authors", 5, "name")) == at.of(("review", "authors")) == (5, 5)
+    assert at.of(("review", "authors", 5, "name"), key=True) == (4, 3)
+    assert at.of(("sources", "S1")) == at.of(("sources",)) == (8, 10)  # a text where a mapping was looked for
+    assert at.of(("review", "authors", 0, "role"), key=True) == (6, 7)
+
+
+def test_the_first_of_two_keys_is_named_in_a_nested_mapping() -> None:
+    caught = fails("a:\n  b: [1, {c: 2}]\n  d:\n    e: 3\n  d: 4\n")
+    assert (caught.code, caught.line) == ("CG105", 5) and "first at line 3" in caught.message
