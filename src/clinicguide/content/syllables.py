@@ -158,6 +158,10 @@ class Hyphenation:
         return [i - 1 for i, level in enumerate(levels) if level % 2 and _LEFT <= i - 1 <= last]
 
 
+#: Words whose count is kept: the words of many documents, and a bound on what a file of made-up words can hold.
+_KEPT_WORDS = 50_000
+
+
 class SyllableCounter:
     """Syllables per word: the dictionary's count, or one more than the hyphenation points; each word counted once."""
 
@@ -171,7 +175,8 @@ class SyllableCounter:
         if counted is None:
             found = self.pronunciations.syllables(word)
             counted = len(self.hyphenation.positions(word)) + 1 if found is None else found
-            self._counted[word] = counted
+            if len(self._counted) < _KEPT_WORDS:
+                self._counted[word] = counted
         return counted
 
 

