@@ -11,8 +11,8 @@ html / pdf
     ``ClinicGuide.document()`` in this process for both documents of each guidance, after one
     warm-up document (WeasyPrint's and Jinja2's imports and font loading are then paid).
 reading level
-    In a fresh interpreter: the first ``grade()`` (textstat and its CMU pronouncing dictionary
-    load), then every patient text of the shipped guidance.
+    In a fresh interpreter: the first ``grade()`` (the CMU pronouncing dictionary and the
+    hyphenation patterns read), then every patient text of the shipped guidance.
 """
 
 from __future__ import annotations

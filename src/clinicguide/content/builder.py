@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, TypeVar, Union
 
@@ -40,22 +41,25 @@ def build(cls: type[T], data: Mapping[str, Any]) -> T:
     """Construct dataclass ``cls`` from validated YAML data, converting nested parts by type."""
     kwargs: dict[str, Any] = {}
     plain: type = cls  # what the cache takes: mypy does not see that a type[T] is hashable
-    for name, key, shape in _fields(plain):
-        if key is None or key not in data or data[key] is None:
-            continue
-        kwargs[name] = _convert(shape, data[key])
+    for name, key, convert in _fields(plain):
+        value = data.get(key) if key is not None else None
+        if value is not None:
+            kwargs[name] = value if convert is None else convert(value)
     return cls(**kwargs)
 
 
+Converter = Callable[[Any], Any]
+
+
 @cache
-def _fields(cls: type) -> tuple[tuple[str, str | None, tuple[str, Any]], ...]:
-    """``(field name, data key, shape)`` of each field of ``cls``.
+def _fields(cls: type) -> tuple[tuple[str, str | None, Converter | None], ...]:
+    """``(field name, data key, converter)`` of each field of ``cls``; no converter for a value taken as it is.
 
     Cached per class because it depends on nothing else: computing the fields, type hints
-    and their shapes for every item of every document was half the time of building a model.
+    and their conversions for every item of every document was half the time of building a model.
     """
     hints = _hints(cls)
-    return tuple((f.name, f.metadata.get("key", f.name), _shape(hints[f.name])) for f in dataclasses.fields(cls))
+    return tuple((f.name, f.metadata.get("key", f.name), _converter(hints[f.name])) for f in dataclasses.fields(cls))
 
 
 @cache
@@ -64,36 +68,24 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 @cache
-def _shape(hint: Any) -> tuple[str, Any]:
-    """How to convert a value for type ``hint``: a kind and what it needs (cached, as for _fields)."""
+def _converter(hint: Any) -> Converter | None:
+    """How to convert a value for type ``hint`` (cached, as for _fields)."""
     origin = typing.get_origin(hint)
     if origin in (Union, types.UnionType):
         (option,) = [a for a in typing.get_args(hint) if a is not type(None)]  # the model's unions are X | None
-        return _shape(option)
+        return _converter(option)
     if origin is tuple:
         (inner, _) = typing.get_args(hint)
-        return ("tuple", _shape(inner))
+        each = _converter(inner)
+        if each is None:
+            return tuple
+        return lambda values: tuple([each(v) for v in values])
     if hint is Criterion:
-        return ("criterion", None)
+        return build_criterion
     if hint is dt.date:
-        return ("date", None)
+        return dt.date.fromisoformat
     if hint is float:
-        return ("float", None)
-    if dataclasses.is_dataclass(hint):
-        return ("dataclass", hint)
-    return ("value", None)
-
-
-def _convert(shape: tuple[str, Any], value: Any) -> Any:
-    kind, arg = shape
-    if kind == "value":
-        return value
-    if kind == "dataclass":
-        return build(arg, value)
-    if kind == "tuple":
-        return tuple(_convert(arg, v) for v in value)
-    if kind == "criterion":
-        return build_criterion(value)
-    if kind == "date":
-        return dt.date.fromisoformat(value)
-    return float(value)
+        return float
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return functools.partial(build, hint)
+    return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -77,36 +77,50 @@ def document_criteria(data: dict[str, Any]) -> Iterator[tuple[JsonPath, dict[str
         yield from criteria(entry.get("applies_to"), path + ("applies_to",))
 
 
-def _codings(node: Any, path: JsonPath) -> list[tuple[JsonPath, dict[str, Any]]]:
-    """Every mapping with a text ``system`` and ``code`` in ``node``, with its path, in document order."""
-    found: list[tuple[JsonPath, dict[str, Any]]] = []
-    _collect_codings(node, path, found)
-    return found
+def _contents(data: dict[str, Any]) -> tuple[list[tuple[JsonPath, str]], list[tuple[JsonPath, dict[str, Any]]]]:
+    """Every text, and every mapping with a text ``system`` and ``code``, each with its path, in document order.
+
+    One walk for the rules on texts (CG317, CG319, CG320) and on codes (CG310): appending to two
+    lists, texts taken in their container's loop rather than by a call each, as this reads every
+    value of every document.
+    """
+    texts: list[tuple[JsonPath, str]] = []
+    codings: list[tuple[JsonPath, dict[str, Any]]] = []
+    _collect(data, (), texts, codings)
+    return texts, codings
 
 
-def _collect_codings(node: Any, path: JsonPath, found: list[tuple[JsonPath, dict[str, Any]]]) -> None:
+def _collect(node: dict[str, Any] | list[Any], path: JsonPath, texts: list[tuple[JsonPath, str]],
+             codings: list[tuple[JsonPath, dict[str, Any]]]) -> None:
     if isinstance(node, dict):
         if isinstance(node.get("system"), str) and isinstance(node.get("code"), str):
-            found.append((path, node))
-        for key, value in node.items():
-            if isinstance(value, (dict, list)):  # only these can hold a coding
-                _collect_codings(value, path + (key,), found)
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            if isinstance(value, (dict, list)):
-                _collect_codings(value, path + (index,), found)
+            codings.append((path, node))
+        children: Iterable[tuple[str | int, Any]] = node.items()
+    else:
+        children = enumerate(node)
+    for key, value in children:
+        if isinstance(value, str):
+            texts.append((path + (key,), value))
+        elif isinstance(value, (dict, list)):
+            _collect(value, path + (key,), texts, codings)
 
 
 def document_problems(data: dict[str, Any], at: Locator, schema_root: Path | None = None) -> list[Problem]:
     """Every semantic problem of one document."""
     found: list[Problem] = []
-    for rule in (_unique_ids, _evidence_ids, _references, _ranges, _comparable_limits, _disclosure, _governance, _codes,
-                 _unresolvable_sources, _consent_conditions):
+    texts, codings = _contents(data)  # read once by the rules on texts and codes
+    for rule in (_unique_ids, _evidence_ids, _references, _ranges, _comparable_limits, _disclosure, _governance):
         found.extend(rule(data, at))
-    texts = _strings(data, ())  # read once by the three rules on text
-    found.extend(_control_characters(texts, at))
+    found.extend(_codes(codings, at))
+    for rule in (_unresolvable_sources, _consent_conditions):
+        found.extend(rule(data, at))
+    # Every text at once, apart: a rule that finds nothing in it has nothing to find in any one text.
+    every_text = " ".join([text for _, text in texts])
+    if _HIDDEN.search(every_text):  # _HIDDEN holds every character either rule of CG317 looks for
+        found.extend(_control_characters(texts, at))
     found.extend(_fields_in_text(data, texts, at, schema_root))
-    found.extend(_todo_markers(texts, at))
+    if TODO_MARKER in every_text:
+        found.extend(_todo_markers(texts, at))
     return found
 
 
@@ -307,8 +321,8 @@ def _governance(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
             yield at(("review", "next_review"), "CG309", f"next_review {due} must be after approved {approved}")
 
 
-def _codes(data: dict[str, Any], at: Locator) -> Iterator[Problem]:
-    for path, coding in _codings(data, ()):
+def _codes(codings: list[tuple[JsonPath, dict[str, Any]]], at: Locator) -> Iterator[Problem]:
+    for path, coding in codings:
         key = (coding["system"], coding["code"])
         display = VERIFIED_CODES.get(key)
         if display is None:
@@ -353,25 +367,6 @@ def _control_characters(texts: list[tuple[JsonPath, str]], at: Locator) -> Itera
             yield at(path, "CG317", message)
 
 
-def _strings(node: Any, path: JsonPath) -> list[tuple[JsonPath, str]]:
-    """Every text in ``node`` with its path, in document order."""
-    found: list[tuple[JsonPath, str]] = []
-    _collect_strings(node, path, found)
-    return found
-
-
-def _collect_strings(node: Any, path: JsonPath, found: list[tuple[JsonPath, str]]) -> None:
-    # Appending to one list, not nested generators: three rules walk every text of every document.
-    if isinstance(node, str):
-        found.append((path, node))
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            _collect_strings(value, path + (key,), found)
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            _collect_strings(value, path + (index,), found)
-
-
 # A field written one level too deep under a plain text (``discloses: []`` indented under a
 # consent item's ``text``) is still valid YAML: it becomes part of the text the patient reads.
 _FIELD_AT = re.compile(r"(?<![\w-])([a-z][a-z_]*):(?=\s|$)")
@@ -389,7 +384,7 @@ def _fields_in_text(data: dict[str, Any], texts: list[tuple[JsonPath, str]], at:
     if schema is None:
         return
     for path, text in texts:
-        if not (path and isinstance(path[-1], str) and path[-1] in PROSE_FIELDS) or ":" not in text:
+        if ":" not in text or not (path and isinstance(path[-1], str) and path[-1] in PROSE_FIELDS):
             continue
         matches = list(_FIELD_AT.finditer(text))
         missing = _missing_fields(schema.schema, data, path[:-1]) if matches else {}

@@ -79,13 +79,16 @@ def _scalar(event: ev.ScalarEvent) -> Any:
     if implicit and event.value and (not event.implicit[0] or event.value[0] not in _RESOLVED_FIRST):
         return event.value
     if implicit:
+        known = _PLAIN_VALUES.get((event.value, event.implicit), _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known
         tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
         if tag not in _SCALAR_TAGS:  # a plain '=' or '<<' (YAML 1.1 value/merge tags) is text
-            return event.value
+            return _remember(event, event.value)
     if tag not in _SCALAR_TAGS:
         raise YamlProblem("CG107", f"tag {tag!r} is not allowed; write a plain value", *_pos(event.start_mark))
     if tag == f"{_CORE}str" or tag == f"{_CORE}timestamp":
-        return event.value
+        return _remember(event, event.value) if implicit else event.value
     node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)  # type: ignore[arg-type]  # libyaml's Mark, not in the stubs' node type
     try:
         value = _constructor.construct_object(node)
@@ -96,6 +99,20 @@ def _scalar(event: ev.ScalarEvent) -> Any:
     if implicit and tag in (f"{_CORE}int", f"{_CORE}float") and not _PLAIN_NUMBER.fullmatch(event.value):
         raise YamlProblem("CG204", f"{event.value!r} reads as the number {value:g}; write {value:g}, or quote it if it is text",
                           *_pos(event.start_mark))
+    return _remember(event, value) if implicit else value
+
+
+#: Plain scalars the resolver was asked about ("no", "2026-01-01", "1.5"), with their values: the same
+#: few recur in every document. Only values are kept (text, numbers, booleans, None: all immutable), never
+#: a problem, whose position differs each time; bounded, as a file can hold any number of distinct ones.
+_PLAIN_VALUES: dict[tuple[str, tuple[bool, bool]], Any] = {}
+_PLAIN_VALUES_KEPT = 4096
+_UNKNOWN = object()
+
+
+def _remember(event: ev.ScalarEvent, value: Any) -> Any:
+    if len(_PLAIN_VALUES) < _PLAIN_VALUES_KEPT:
+        _PLAIN_VALUES[(event.value, event.implicit)] = value
     return value
 
 
@@ -135,18 +152,31 @@ class _Builder:
         if tag not in (None, "!") and tag not in _COLLECTION_TAGS:
             raise YamlProblem("CG107", f"tag {tag!r} is not allowed; write a plain value", *_pos(event.start_mark))
         if kind is ev.SequenceStartEvent:
-            items: list[Any] = []
-            while type(child := self.next()) is not ev.SequenceEndEvent:
-                items.append(self.value(child, path + (len(items),), depth + 1))
-            return items
+            return self.sequence(path, depth)
         if kind is ev.MappingStartEvent:
             return self.mapping(path, depth)
         raise YamlProblem("CG104", f"unexpected YAML event {type(event).__name__}", *_pos(event.start_mark))
 
+    # The loops below take the commonest child, a plain scalar within the depth limit, inline: its
+    # position and value without the checks only collections and tags need (:meth:`node` has them).
+
+    def sequence(self, path: JsonPath, depth: int) -> list[Any]:
+        items: list[Any] = []
+        values, nxt, inline = self.positions.values, self.next, depth < MAX_DEPTH
+        while type(event := nxt()) is not ev.SequenceEndEvent:
+            at = path + (len(items),)
+            if type(event) is ev.ScalarEvent and inline and not event.anchor:
+                mark: Any = event.start_mark  # always set by the parser
+                values[at] = (mark.line + 1, mark.column + 1)
+                items.append(_scalar(event))
+            else:
+                items.append(self.node(event, at, depth + 1))
+        return items
+
     def mapping(self, path: JsonPath, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        keys = self.positions.keys
-        while type(key_event := self.next()) is not ev.MappingEndEvent:
+        keys, values, nxt, inline = self.positions.keys, self.positions.values, self.next, depth < MAX_DEPTH
+        while type(key_event := nxt()) is not ev.MappingEndEvent:
             mark = key_event.start_mark
             where = (mark.line + 1, mark.column + 1)
             if type(key_event) is ev.AliasEvent or key_event.anchor:
@@ -161,15 +191,14 @@ class _Builder:
             if key in result:
                 raise YamlProblem("CG105", f"duplicate key {key!r} (first at line {keys[at][0]}); keep one of them", *where)
             keys[at] = where
-            result[key] = self.value(self.next(), at, depth + 1)
+            event = nxt()
+            if type(event) is ev.ScalarEvent and inline and not event.anchor:
+                value_mark: Any = event.start_mark  # always set by the parser
+                values[at] = (value_mark.line + 1, value_mark.column + 1)
+                result[key] = _scalar(event)
+            else:
+                result[key] = self.node(event, at, depth + 1)
         return result
-
-    def value(self, event: Any, path: JsonPath, depth: int) -> Any:
-        """:meth:`node`, with the commonest case, a plain scalar within the depth limit, taken without its checks."""
-        if type(event) is ev.ScalarEvent and depth <= MAX_DEPTH and not event.anchor:
-            self.positions.values[path] = _pos(event.start_mark)
-            return _scalar(event)
-        return self.node(event, path, depth)
 
 
 def decode(data: bytes, file: str) -> str:

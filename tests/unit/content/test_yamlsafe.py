@@ -10,6 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from clinicguide.content import yamlsafe
 from clinicguide.content.yamlsafe import MAX_DEPTH, Positions, YamlProblem, decode, parse, problem, read
 from clinicguide.errors import Problem
 
@@ -103,6 +104,29 @@ def test_scalar_types(text: str, value: object) -> None:
     data, _ = parse(f"v: {text}\n")
     assert data["v"] == value
     assert type(data["v"]) is type(value)
+
+
+PLAIN = "a: no\nb: 1.5\nc: 2026-03-01\nd: ~\ne: true\nf: '1.5'\ng: topical\nh: [no, 12, =]\n"
+
+
+def test_plain_values_read_again_are_the_same_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlsafe, "_PLAIN_VALUES", {})
+    first, _ = parse(PLAIN)
+    assert ("no", (True, False)) in yamlsafe._PLAIN_VALUES  # remembered from the first document
+    again, _ = parse(PLAIN)
+    assert first == again == {"a": False, "b": 1.5, "c": "2026-03-01", "d": None, "e": True, "f": "1.5", "g": "topical",
+                              "h": [False, 12, "="]}
+    assert [type(again[k]) for k in "abcdefg"] == [bool, float, str, type(None), bool, str, str]
+
+
+def test_remembered_plain_values_are_bounded_and_problems_never_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlsafe, "_PLAIN_VALUES", {})
+    monkeypatch.setattr(yamlsafe, "_PLAIN_VALUES_KEPT", 3)
+    data, _ = parse("\n".join(f"k{n}: {n}" for n in range(10)) + "\n")
+    assert data == {f"k{n}": n for n in range(10)} and len(yamlsafe._PLAIN_VALUES) == 3
+    first, again = fails("v: 010\n"), fails("a: 1\nb: 2\nv: 010\n")  # each time at its own place
+    assert (first.code, first.line, again.code, again.line) == ("CG204", 1, "CG204", 3)
+    assert ("010", (True, False)) not in yamlsafe._PLAIN_VALUES
 
 
 @pytest.mark.parametrize("text", [".inf", "-.inf", ".nan", ".NaN", "!!float .inf"])
@@ -311,3 +335,54 @@ def test_any_bytes_decode_or_are_a_located_problem(data: bytes) -> None:
         parse(decode(data, "x.yaml"))
     except YamlProblem as caught:
         assert caught.line >= 1 and caught.column >= 1
+
+
+# -- positions against PyYAML's own composer ------------------------------------------------------
+
+def _composed(node: yaml.Node, path: tuple[str | int, ...], values: dict[tuple[str | int, ...], tuple[int, int]],
+              keys: dict[tuple[str | int, ...], tuple[int, int]]) -> None:
+    values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, child in node.value:
+            keys[path + (key.value,)] = (key.start_mark.line + 1, key.start_mark.column + 1)
+            _composed(child, path + (key.value,), values, keys)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            _composed(child, path + (index,), values, keys)
+
+
+def _documents() -> Iterator[Path]:
+    root = Path(__file__).resolve().parents[3]
+    yield from sorted(root.glob("guidance/*.yaml"))
+    yield from sorted(root.glob("tests/**/*.yaml"))
+
+
+def test_every_position_is_where_pyyamls_composer_puts_it() -> None:
+    compared = 0
+    for path in _documents():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            _, at = parse(text)
+        except YamlProblem:
+            continue
+        values: dict[tuple[str | int, ...], tuple[int, int]] = {}
+        keys: dict[tuple[str | int, ...], tuple[int, int]] = {}
+        _composed(yaml.compose(text, Loader=yaml.SafeLoader), (), values, keys)
+        assert at.values == values and at.keys == keys, path
+        for where in values:  # each path on its own, as a problem asks for it, keys and values
+            assert at.of(where) == values[where] and at.of(where, key=True) == keys.get(where, values[where]), (path, where)
+        compared += len(values)
+    assert compared > 5000
+
+
+def test_a_path_the_document_does_not_have_falls_back_to_its_nearest_ancestor() -> None:
+    _, at = parse(DOC)
+    assert at.of(("review", "authors", 5, "name")) == at.of(("review", "authors")) == (5, 5)
+    assert at.of(("review", "authors", 5, "name"), key=True) == (4, 3)
+    assert at.of(("sources", "S1")) == at.of(("sources",)) == (8, 10)  # a text where a mapping was looked for
+    assert at.of(("review", "authors", 0, "role"), key=True) == (6, 7)
+
+
+def test_the_first_of_two_keys_is_named_in_a_nested_mapping() -> None:
+    caught = fails("a:\n  b: [1, {c: 2}]\n  d:\n    e: 3\n  d: 4\n")
+    assert (caught.code, caught.line) == ("CG105", 5) and "first at line 3" in caught.message
