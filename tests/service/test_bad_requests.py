@@ -143,6 +143,14 @@ def test_a_hanging_plugin_cannot_hold_a_request(hanging: tuple[TestClient, _Hang
     assert client.get("/healthz").status_code == 200  # the worker still answers
 
 
+def test_only_decisions_by_clinicguide_alone_run_on_the_event_loop(hanging: tuple[TestClient, _Hanging],
+                                                                    config_file: Path) -> None:
+    with_plugin, _ = hanging
+    assert with_plugin.app.state.service.decider.on_event_loop is False  # type: ignore[attr-defined]
+    alone = create_app(load_config(config_file), guide=ClinicGuide(entry_point_plugins=False))
+    assert alone.state.service.decider.on_event_loop is True
+
+
 def test_patient_data_and_tokens_never_reach_the_logs(ehr: Ehr, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("DEBUG")
     body = _good(ehr)

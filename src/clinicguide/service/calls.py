@@ -32,6 +32,12 @@ class Decider:
         self.config = config
         self.index = OrderIndex(guide.library, guide.base)
         self.templates: tuple[Template, ...] = templates(guide.library, guide.base)
+        # With only clinicguide's own plugins, a decision is bounded by the request's size and
+        # takes well under a millisecond: it runs on the event loop, since a hop to a thread
+        # makes the call wait its turn for the interpreter lock, which at concurrency 16 put
+        # tens of milliseconds on the slowest calls. A plugin from elsewhere may hang: then
+        # every decision runs in the pool, where the request's time limit still answers.
+        self.on_event_loop = all(plugin.builtin for plugin in guide.hooks.plugins())
 
     async def cards(self, service_id: str, call: HookRequest, client: httpx.AsyncClient, executor: Executor,
                     today: Callable[[], dt.date]) -> list[tuple[dict[str, Any], str]]:
@@ -41,6 +47,8 @@ class Decider:
             return []  # nothing to decide: no patient data is read
         server = FhirServer(call.fhir_server, call.access_token, self.config) if call.fhir_server else None
         bundle, responses = await gather(call, self.templates, client, server)
+        if self.on_event_loop:
+            return self._decide(service_id, call, matched, bundle, responses)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(executor, self._decide, service_id, call, matched, bundle, responses)
 
