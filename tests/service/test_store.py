@@ -52,6 +52,20 @@ def test_a_write_waits_for_another_writer_and_then_succeeds(tmp_path: Path) -> N
     assert store.remember_token("https://ehr.example.org", "jti-1", 2_000_000_000, 0) is False  # a replay
 
 
+def test_a_write_that_may_not_wait_is_busy_at_once_and_records_nothing(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "db.sqlite3"))
+    assert store.local
+    held = threading.Event()
+    thread = _hold_lock(tmp_path / "db.sqlite3", 0.3, held)
+    held.wait()
+    started = time.monotonic()
+    with pytest.raises(StoreBusy):
+        store.remember_token("https://ehr.example.org", "jti-1", 2_000_000_000, 0, wait=False)
+    assert time.monotonic() - started < 0.1  # the service then waits in a thread, not on its event loop
+    thread.join()
+    assert store.remember_token("https://ehr.example.org", "jti-1", 2_000_000_000, 0, wait=False) is True
+
+
 def test_a_lock_held_too_long_is_a_busy_store_not_a_hang(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = open_store(str(tmp_path / "db.sqlite3"))
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT", 0.1)
@@ -136,7 +150,7 @@ def test_a_busy_database_is_a_503_with_retry_after(ehr: Ehr, client: TestClient,
     prefetch = prefetch_for(ehr.templates(), patient_resources("pregnant-patient"), "anna-berg")
     body = hook_request("order-sign", "anna-berg", [medication_order("anna-berg")], prefetch=prefetch)
 
-    def busy(*args: object) -> bool:
+    def busy(*args: object, **kwargs: object) -> bool:
         raise StoreBusy("the database stayed locked for 5 s")
 
     monkeypatch.setattr(client.app.state.service.store, "remember_token", busy)  # type: ignore[attr-defined]

@@ -99,8 +99,14 @@ class Store:
             self._local.connection = connection
         return _Autocommit(connection)
 
-    def _transaction(self, work: Callable[[Any], _T]) -> _T:
-        """``work`` in one transaction; on SQLite, retried after short pauses while another writer holds the lock."""
+    @property
+    def local(self) -> bool:
+        """Whether the database is a file on this machine (SQLite), where an uncontended write takes microseconds."""
+        return self._sqlite
+
+    def _transaction(self, work: Callable[[Any], _T], *, wait: bool = True) -> _T:
+        """``work`` in one transaction; on SQLite, retried after short pauses while another writer holds the lock
+        (with ``wait`` False, StoreBusy at once instead)."""
         deadline = time.monotonic() + BUSY_TIMEOUT
         tries = 0
         while True:
@@ -111,6 +117,8 @@ class Store:
             except sqlite3.OperationalError as exc:
                 if not (self._sqlite and _busy(exc)):
                     raise
+                if not wait:
+                    raise StoreBusy("another writer holds the database") from None
                 if time.monotonic() > deadline:
                     raise StoreBusy(f"the database stayed locked for {BUSY_TIMEOUT:g} s") from None
             time.sleep(_BUSY_PAUSES[min(tries, len(_BUSY_PAUSES) - 1)])
@@ -141,8 +149,9 @@ class Store:
     def _sql(self, statement: str) -> str:
         return statement.replace("?", self._placeholder)
 
-    def remember_token(self, iss: str, jti: str, exp: int, now: int) -> bool:
-        """Record a token id; False when it was seen before (a replay)."""
+    def remember_token(self, iss: str, jti: str, exp: int, now: int, *, wait: bool = True) -> bool:
+        """Record a token id; False when it was seen before (a replay). With ``wait`` False, StoreBusy
+        rather than waiting for another writer (nothing is recorded then)."""
         self._tokens += 1
         prune = self._tokens % _PRUNE_EVERY == 0
 
@@ -154,7 +163,7 @@ class Store:
                 connection.execute(self._sql("DELETE FROM seen_tokens WHERE exp < ?"), (now,))
             return fresh
 
-        return self._transaction(insert)
+        return self._transaction(insert, wait=wait)
 
     def record_issued(self, cards: Sequence[IssuedCard]) -> None:
         """Remember cards sent, in one transaction (a card already recorded is left as it is)."""
