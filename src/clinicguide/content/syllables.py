@@ -21,6 +21,8 @@ import importlib.util
 import re
 from pathlib import Path
 
+from ..errors import UsageError
+
 #: The en_US patterns file's lines that are settings or comments, not patterns (pyphen skips the same).
 _NOT_PATTERNS = ("%", "#", "LEFTHYPHENMIN", "RIGHTHYPHENMIN", "COMPOUNDLEFTHYPHENMIN", "COMPOUNDRIGHTHYPHENMIN")
 _DIGITS = str.maketrans("", "", "0123456789")
@@ -31,8 +33,8 @@ _LEFT = _RIGHT = 2
 _SPAN = 1024
 
 
-class DataMissing(ImportError):
-    """A package the reading level reads is installed without its data file."""
+class DataMissing(UsageError):
+    """A package the reading level reads is installed without its data file: the installation to mend."""
 
 
 def package_file(package: str, *parts: str) -> Path:

