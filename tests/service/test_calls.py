@@ -151,7 +151,7 @@ def test_a_service_request_matches_by_canonical_and_its_parameters_are_checked(e
                                                                              "code": "mm"}}]}]}
     card = ehr.call(SIGN, hook_request("order-sign", patient, [order], prefetch=prefetch))["cards"][0]
     assert card["source"]["topic"]["code"] == "microneedling"
-    assert "needle\\-depth" not in card["detail"] and "needle-depth 3.5 mm" in card["detail"]
+    assert "needle\\-depth" not in card["detail"] and "needle-depth 3\\.5 mm" in card["detail"]
     assert "dose-above-range" in card["detail"] or "over-maximum" in card["detail"]
     assert card["indicator"] in ("warning", "critical")
 

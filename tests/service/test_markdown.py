@@ -30,6 +30,7 @@ def _rendered_text(source: str) -> str:
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_PIECES, min_size=1, max_size=30).map("".join))
 @example("see www.example.org, mail a@b.com or http://x.y/[z](w) *now* <b>&amp;</b> ~~gone~~ `code`")
+@example("example.org")  # a bare domain: renderers with linkify make it a link
 def test_escaped_text_renders_as_the_same_words(value: str) -> None:
     # A card's detail always writes text after a label on its line, as here.
     expected = "Record: " + re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", value.replace("\r", " ").replace("\n", " "))

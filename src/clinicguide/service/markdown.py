@@ -10,20 +10,21 @@ from __future__ import annotations
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-# Emphasis, code, links, HTML, tables and strike-through escaped; ':' and '@' too, and the '.' of
-# "www.", so that no URL, e-mail address or www. name becomes an autolink. Line breaks become
-# spaces, other control characters go.
-_ESCAPES: dict[int, str | None] = {ord(c): "\\" + c for c in "\\`*_[]!|<>~&:@"}
+# Emphasis, code, links, HTML, tables and strike-through escaped; ':' and '@' too, and every '.',
+# so that no URL, e-mail address or domain name becomes an autolink (renderers with linkify link a
+# bare "example.org"). An escaped character shows as itself. Line breaks become spaces, other
+# control characters go.
+_ESCAPES: dict[int, str | None] = {ord(c): "\\" + c for c in "\\`*_[]!|<>~&:@."}
 _ESCAPES.update(dict.fromkeys((*range(0x09), *range(0x0B, 0x20), 0x7F)))
 _ESCAPES.update({ord("\r"): " ", ord("\n"): " "})
-_NEEDS_ESCAPES = re.compile(r"[\\`*_\[\]!|<>~&:@\x00-\x1f\x7f]|www\.")  # most text has none: it is returned as it is
+_NEEDS_ESCAPES = re.compile(r"[\\`*_\[\]!|<>~&:@.\x00-\x1f\x7f]")  # most text has none: it is returned as it is
 
 
 def text(value: str) -> str:
     """``value`` as literal Markdown text on one line."""
     if _NEEDS_ESCAPES.search(value) is None:
         return value
-    return value.translate(_ESCAPES).replace("www.", "www\\.")
+    return value.translate(_ESCAPES)
 
 
 def link(label: str, url: str | None) -> str:
